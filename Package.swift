@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Settings every target of ours shares: Swift 6 language mode (set package-wide below), the upcoming features the
+/// style guide asks for, and warnings as errors.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .unsafeFlags(["-warnings-as-errors"]),
+]
+
+let package = Package(
+    name: "node-termination-handler",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "node-termination-handler", targets: ["node-termination-handler"]),
+        .library(name: "HTTPClient", targets: ["HTTPClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries. Each is a module map over the distribution's headers, found through pkg-config, with the
+        // apt package SwiftPM names when it is missing.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+
+        // HTTP over libcurl's multi interface: one driver thread for every transfer.
+        .target(
+            name: "HTTPClient",
+            dependencies: ["CCurl"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HTTPClientTests",
+            dependencies: ["HTTPClient"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+
+        // The executable.
+        .executableTarget(
+            name: "node-termination-handler",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -38,7 +38,42 @@ let package = Package(
         .testTarget(
             name: "HTTPClientTests",
             dependencies: ["HTTPClient"],
-            resources: [.copy("Fixtures")],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+
+        // AWS Signature Version 4: pure, no I/O; SHA-256 and HMAC from libcrypto.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(
+            name: "SigV4",
+            dependencies: ["COpenSSL"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SigV4Tests",
+            dependencies: ["SigV4"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "sigv4-bench",
+            dependencies: ["SigV4"],
+            path: "Sources/sigv4-bench",
+            swiftSettings: strictSettings
+        ),
+
+        // The interruption domain: event decoding, instance jobs, action policy, drain rules. Pure, Foundation only.
+        .target(
+            name: "Interruption",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "InterruptionTests",
+            dependencies: ["Interruption"],
             swiftSettings: strictSettings
         ),
 

@@ -1,0 +1,158 @@
+public import Foundation
+
+/// Everything pending for one instance: one job, however many events and messages announce it.
+///
+/// A spot warning, its redelivery, a state change and an Auto Scaling hook for the same instance all land in the same
+/// job: the kinds seen, the earliest deadline, each queue message to acknowledge (with its latest receipt handle)
+/// and each lifecycle action to complete. Recording is commutative: any order of the same events and receives gives
+/// an equal job.
+public struct InstanceJob: Sendable, Hashable {
+    /// The instance.
+    public let instanceID: InstanceID
+    /// The earliest event of each kind seen (earliest `time`, then smallest `eventID`).
+    public private(set) var firstEvents: [InterruptionKind: InterruptionEvent]
+    /// Each message to acknowledge, by `MessageId`, with its latest receive.
+    public private(set) var messages: [String: QueueMessage]
+    /// Each lifecycle action to complete, by `LifecycleActionToken`.
+    public private(set) var lifecycleActions: [String: PendingLifecycleAction]
+
+    /// Starts a job from its first event.
+    ///
+    /// - Parameters:
+    ///   - event: The event.
+    ///   - message: The message it came in.
+    public init(event: InterruptionEvent, message: QueueMessage) {
+        instanceID = event.instanceID
+        firstEvents = [:]
+        messages = [:]
+        lifecycleActions = [:]
+        record(event, message: message)
+    }
+
+    /// The kinds seen so far.
+    public var kinds: Set<InterruptionKind> { Set(firstEvents.keys) }
+
+    /// The highest priority among the kinds seen.
+    public var priority: DrainPriority { kinds.map(\.priority).max() ?? .advisory }
+
+    /// The earliest deadline among the events seen, or `nil` when none has one.
+    public var deadline: Date? { firstEvents.values.compactMap(\.deadline).min() }
+
+    /// When the first message of the job was received.
+    public var firstReceivedAt: Date { messages.values.map(\.receivedAt).min() ?? .distantPast }
+
+    /// Whether any event seen means the instance is going away (not only a rebalance recommendation or a launch).
+    public var announcesTermination: Bool { kinds.contains { $0.announcesTermination } }
+
+    /// The messages to acknowledge, ordered by `MessageId`.
+    public var pendingMessages: [QueueMessage] { messages.values.sorted { $0.messageID < $1.messageID } }
+
+    /// The lifecycle actions to complete, ordered by token.
+    public var pendingLifecycleActions: [PendingLifecycleAction] {
+        lifecycleActions.values.sorted { $0.action.token < $1.action.token }
+    }
+
+    /// Adds an event for this instance and the message it came in.
+    ///
+    /// - Parameters:
+    ///   - event: An event for ``instanceID``; events for other instances are ignored.
+    ///   - message: The message it came in.
+    /// - Returns: What the event added to the job.
+    @discardableResult
+    public mutating func record(_ event: InterruptionEvent, message: QueueMessage) -> JobUpdate {
+        guard event.instanceID == instanceID else { return JobUpdate(instanceID: instanceID, isNewJob: false) }
+        let wasEmpty = messages.isEmpty
+        let oldPriority = priority
+        let oldDeadline = deadline
+        var update = JobUpdate(instanceID: instanceID, isNewJob: wasEmpty)
+
+        if let existing = firstEvents[event.kind] {
+            if (event.time, event.eventID) < (existing.time, existing.eventID) { firstEvents[event.kind] = event }
+        } else {
+            firstEvents[event.kind] = event
+            update.addedKinds.insert(event.kind)
+        }
+        if let existing = messages[message.messageID] {
+            if message.isNewer(than: existing) {
+                messages[message.messageID] = message
+                update.refreshedReceiptHandle = true
+            }
+        } else {
+            messages[message.messageID] = message
+            update.addedMessage = true
+        }
+        if let action = event.lifecycleAction {
+            if let existing = lifecycleActions[action.token] {
+                if event.time < existing.startedAt {
+                    lifecycleActions[action.token] = PendingLifecycleAction(action: action, startedAt: event.time)
+                }
+            } else {
+                lifecycleActions[action.token] = PendingLifecycleAction(action: action, startedAt: event.time)
+                update.addedLifecycleActions.append(action)
+            }
+        }
+        update.raisedPriority = !wasEmpty && priority > oldPriority
+        update.movedDeadlineEarlier = !wasEmpty && deadline != oldDeadline
+        return update
+    }
+
+    /// Records a later receive of a message this job holds, keeping the newest receipt handle.
+    ///
+    /// - Parameter message: The receive.
+    /// - Returns: Whether the job holds the message and its handle changed.
+    @discardableResult
+    public mutating func refresh(_ message: QueueMessage) -> Bool {
+        guard let existing = messages[message.messageID], message.isNewer(than: existing) else { return false }
+        messages[message.messageID] = message
+        return true
+    }
+
+    /// Whether `self` should be drained before `other`: higher priority first, then the earlier deadline (jobs
+    /// without one last), then the earlier first receive, then the instance id.
+    public func drainsBefore(_ other: InstanceJob) -> Bool {
+        if priority != other.priority { return priority > other.priority }
+        switch (deadline, other.deadline) {
+        case (let lhs?, let rhs?) where lhs != rhs: return lhs < rhs
+        case (.some, .none): return true
+        case (.none, .some): return false
+        default: break
+        }
+        if firstReceivedAt != other.firstReceivedAt { return firstReceivedAt < other.firstReceivedAt }
+        return instanceID < other.instanceID
+    }
+}
+
+/// What recording one event changed in a job.
+public struct JobUpdate: Sendable, Hashable {
+    /// The instance of the job.
+    public var instanceID: InstanceID
+    /// Whether the event started the job: cordon now and schedule the drain. Otherwise the job already runs.
+    public var isNewJob: Bool
+    /// Kinds the job had not seen.
+    public var addedKinds: Set<InterruptionKind> = []
+    /// Lifecycle actions the job must now also complete.
+    public var addedLifecycleActions: [LifecycleAction] = []
+    /// Whether the job must now also acknowledge this message.
+    public var addedMessage = false
+    /// Whether a later receive replaced a message's receipt handle.
+    public var refreshedReceiptHandle = false
+    /// Whether the job's priority went up (reorder the drain queue).
+    public var raisedPriority = false
+    /// Whether the job's deadline moved earlier (re-clamp grace periods).
+    public var movedDeadlineEarlier = false
+
+    /// Creates an update that changed nothing.
+    ///
+    /// - Parameters:
+    ///   - instanceID: The instance of the job.
+    ///   - isNewJob: Whether the event started the job.
+    public init(instanceID: InstanceID, isNewJob: Bool) {
+        self.instanceID = instanceID
+        self.isNewJob = isNewJob
+    }
+
+    /// Whether the event added nothing but, perhaps, a newer receipt handle (a redelivery).
+    public var isDuplicate: Bool {
+        !isNewJob && addedKinds.isEmpty && addedLifecycleActions.isEmpty && !addedMessage
+    }
+}

@@ -19,6 +19,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // System libraries. Each is a module map over the distribution's headers, found through pkg-config, with the
@@ -74,6 +76,53 @@ let package = Package(
         .testTarget(
             name: "InterruptionTests",
             dependencies: ["Interruption"],
+            swiftSettings: strictSettings
+        ),
+
+        // The Kubernetes client: configuration (in-cluster, kubeconfig, exec plugins), typed resources, verbs, a
+        // token-bucket rate limiter and a list-then-watch informer.
+        .target(
+            name: "Kubernetes",
+            dependencies: ["HTTPClient", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KubernetesTests",
+            dependencies: ["Kubernetes"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+
+        // Benchmarks (run by scripts/bench-*, never by the tests).
+        .executableTarget(
+            name: "http-bench",
+            dependencies: ["HTTPClient"],
+            swiftSettings: strictSettings
+        ),
+
+        // A fake apiserver for tests, benchmarks and `simulate`: resourceVersion and watch-cache semantics, a request
+        // ledger, PodDisruptionBudgets, a simulated kubelet, injectable faults. Stores objects as generic JSON.
+        .target(
+            name: "FakeKubernetes",
+            dependencies: [
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "fake-apiserver",
+            dependencies: [
+                "FakeKubernetes",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/fake-apiserver",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FakeKubernetesTests",
+            dependencies: ["FakeKubernetes", "HTTPClient"],
             swiftSettings: strictSettings
         ),
 

@@ -67,9 +67,8 @@ public enum EventTime {
         else { return nil }
         var offset = 0
         if let sign = scanner.sign() {
-            guard let hours = scanner.digits(2), let minutes = scanner.digits(2), hours < 24, minutes < 60
-            else { return nil }
-            offset = sign * (hours * 3600 + minutes * 60)
+            guard let hhmm = scanner.digits(4), hhmm / 100 < 24, hhmm % 100 < 60 else { return nil }
+            offset = sign * (hhmm / 100 * 3600 + hhmm % 100 * 60)
         } else {
             guard let zone = scanner.remainder(), ["GMT", "UT", "UTC", "Z"].contains(zone) else { return nil }
         }

@@ -9,7 +9,9 @@ public import Foundation
 public struct InstanceJob: Sendable, Hashable {
     /// The instance.
     public let instanceID: InstanceID
-    /// The earliest event of each kind seen (earliest `time`, then smallest `eventID`).
+    /// When the first message of the job was received (the earliest receive of any of its messages).
+    public private(set) var firstReceivedAt: Date
+    /// The earliest event of each kind seen (earliest `time`, then smallest `eventID`, then earliest receive).
     public private(set) var firstEvents: [InterruptionKind: InterruptionEvent]
     /// Each message to acknowledge, by `MessageId`, with its latest receive.
     public private(set) var messages: [String: QueueMessage]
@@ -26,6 +28,7 @@ public struct InstanceJob: Sendable, Hashable {
         firstEvents = [:]
         messages = [:]
         lifecycleActions = [:]
+        firstReceivedAt = message.receivedAt
         record(event, message: message)
     }
 
@@ -37,9 +40,6 @@ public struct InstanceJob: Sendable, Hashable {
 
     /// The earliest deadline among the events seen, or `nil` when none has one.
     public var deadline: Date? { firstEvents.values.compactMap(\.deadline).min() }
-
-    /// When the first message of the job was received.
-    public var firstReceivedAt: Date { messages.values.map(\.receivedAt).min() ?? .distantPast }
 
     /// Whether any event seen means the instance is going away (not only a rebalance recommendation or a launch).
     public var announcesTermination: Bool { kinds.contains { $0.announcesTermination } }
@@ -62,12 +62,13 @@ public struct InstanceJob: Sendable, Hashable {
     public mutating func record(_ event: InterruptionEvent, message: QueueMessage) -> JobUpdate {
         guard event.instanceID == instanceID else { return JobUpdate(instanceID: instanceID, isNewJob: false) }
         let wasEmpty = messages.isEmpty
+        firstReceivedAt = min(firstReceivedAt, message.receivedAt)
         let oldPriority = priority
         let oldDeadline = deadline
         var update = JobUpdate(instanceID: instanceID, isNewJob: wasEmpty)
 
         if let existing = firstEvents[event.kind] {
-            if (event.time, event.eventID) < (existing.time, existing.eventID) { firstEvents[event.kind] = event }
+            if Self.precedes(event, existing) { firstEvents[event.kind] = event }
         } else {
             firstEvents[event.kind] = event
             update.addedKinds.insert(event.kind)
@@ -82,18 +83,31 @@ public struct InstanceJob: Sendable, Hashable {
             update.addedMessage = true
         }
         if let action = event.lifecycleAction {
+            let pending = PendingLifecycleAction(action: action, startedAt: event.time)
             if let existing = lifecycleActions[action.token] {
-                if event.time < existing.startedAt {
-                    lifecycleActions[action.token] = PendingLifecycleAction(action: action, startedAt: event.time)
-                }
+                if Self.precedes(pending, existing) { lifecycleActions[action.token] = pending }
             } else {
-                lifecycleActions[action.token] = PendingLifecycleAction(action: action, startedAt: event.time)
+                lifecycleActions[action.token] = pending
                 update.addedLifecycleActions.append(action)
             }
         }
         update.raisedPriority = !wasEmpty && priority > oldPriority
         update.movedDeadlineEarlier = !wasEmpty && deadline != oldDeadline
         return update
+    }
+
+    /// A total order on events of one kind, so that the kept one does not depend on the recording order.
+    private static func precedes(_ lhs: InterruptionEvent, _ rhs: InterruptionEvent) -> Bool {
+        if lhs.time != rhs.time { return lhs.time < rhs.time }
+        if lhs.eventID != rhs.eventID { return lhs.eventID < rhs.eventID }
+        if lhs.receivedAt != rhs.receivedAt { return lhs.receivedAt < rhs.receivedAt }
+        return String(describing: lhs) < String(describing: rhs)
+    }
+
+    /// A total order on the records of one lifecycle action token.
+    private static func precedes(_ lhs: PendingLifecycleAction, _ rhs: PendingLifecycleAction) -> Bool {
+        if lhs.startedAt != rhs.startedAt { return lhs.startedAt < rhs.startedAt }
+        return String(describing: lhs.action) < String(describing: rhs.action)
     }
 
     /// Records a later receive of a message this job holds, keeping the newest receipt handle.

@@ -15,6 +15,7 @@ public struct InstanceJobs: Sendable, Hashable {
     ///   - events: The events (``DecodeOutcome/events``).
     ///   - message: The message they came in.
     /// - Returns: One update per event, in order.
+    @discardableResult
     public mutating func record(_ events: [InterruptionEvent], message: QueueMessage) -> [JobUpdate] {
         events.map { event in
             if var job = jobs[event.instanceID] {

@@ -7,7 +7,7 @@ same order. A case:
     {"id": 7, "method": "POST", "url": "https://sqs.us-east-1.amazonaws.com/1234/q%20x",
      "params": [["Action", "Send"], ["", "v"]],          # decoded query parameters, order kept, repeats allowed
      "headers": [["Content-Type", " a  b "], ...],       # order kept, repeats allowed
-     "body_base64": "...", "access_key": "AKIA...", "secret_key": "...", "token": null or "...",
+     "body_base64": "...", "access_key": "AKIA...", "secret_key": "...", "token": "..." (absent or null: none),
      "region": "us-east-1", "service": "sqs", "timestamp": 1440938160,   # Unix seconds, UTC
      "s3": false,                   # S3SigV4Auth (no path normalisation, no re-encoding, X-Amz-Content-SHA256)
      "unsigned_payload": false,     # payload_signing_enabled=False over https: X-Amz-Content-SHA256 UNSIGNED-PAYLOAD
@@ -45,7 +45,7 @@ def sign(case):
     timestamp = datetime.datetime.fromtimestamp(case["timestamp"], tz=datetime.timezone.utc)
     request.context["timestamp"] = timestamp.strftime(SIGV4_TIMESTAMP)
 
-    credentials = Credentials(case["access_key"], case["secret_key"], case["token"])
+    credentials = Credentials(case["access_key"], case["secret_key"], case.get("token"))
     auth_class = S3SigV4Auth if case["s3"] else SigV4Auth
     auth = auth_class(credentials, case["service"], case["region"])
     # SigV4Auth.add_auth without its clock read.

@@ -1,0 +1,82 @@
+import Foundation
+import HTTPClient
+
+/// Supplies the credentials of each request and refreshes them: token files are re-read every
+/// ``KubernetesConfiguration/tokenRefreshInterval`` and after a 401; exec plugins are re-run at their expiry and
+/// after a 401. Concurrent refreshes of an exec credential share one plugin run.
+actor Authenticator {
+    /// What one request carries.
+    struct Credentials: Sendable, Equatable {
+        var bearerToken: String?
+        var clientCertificate: PEMSource?
+        var clientKey: PEMSource?
+    }
+
+    private let authentication: KubernetesConfiguration.Authentication
+    private let refreshInterval: Duration
+    private let now: @Sendable () -> Date
+    private var cached: (credentials: Credentials, validUntil: Date?)?
+    /// The plugin run in progress, awaited by every caller that needs the credential meanwhile. It is never
+    /// cancelled: it ends when the plugin exits.
+    private var pendingRun: Task<ExecPlugin.Credential, any Error>?
+
+    init(
+        authentication: KubernetesConfiguration.Authentication, refreshInterval: Duration,
+        now: @escaping @Sendable () -> Date
+    ) {
+        self.authentication = authentication
+        self.refreshInterval = refreshInterval
+        self.now = now
+    }
+
+    /// The credentials for the next request.
+    func credentials() async throws -> Credentials {
+        let time = now()
+        if let cached, cached.validUntil.map({ time < $0 }) ?? true {
+            return cached.credentials
+        }
+        switch authentication {
+        case .none:
+            return Credentials()
+        case .bearerToken(let token):
+            return Credentials(bearerToken: token)
+        case .tokenFile(let path):
+            let token: String
+            do {
+                token = try String(contentsOfFile: path, encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                throw KubernetesError.configuration("cannot read the bearer token file: \(error)", path: path)
+            }
+            let credentials = Credentials(bearerToken: token)
+            cached = (credentials, time.addingTimeInterval(refreshInterval.seconds))
+            return credentials
+        case .exec(let plugin):
+            let run: Task<ExecPlugin.Credential, any Error>
+            if let pendingRun {
+                run = pendingRun
+            } else {
+                run = Task { try await plugin.run() }
+                pendingRun = run
+            }
+            defer { pendingRun = nil }
+            let credential = try await run.value
+            let credentials = Credentials(
+                bearerToken: credential.token,
+                clientCertificate: credential.clientCertificateData.map { .bytes(Data($0.utf8)) },
+                clientKey: credential.clientKeyData.map { .bytes(Data($0.utf8)) })
+            cached = (credentials, credential.expirationTimestamp)
+            return credentials
+        }
+    }
+
+    /// Forgets cached credentials after the server refused them (401), so the next request re-reads or re-runs.
+    /// Returns whether a refresh can change anything (static tokens cannot).
+    func invalidate() -> Bool {
+        cached = nil
+        switch authentication {
+        case .none, .bearerToken: return false
+        case .tokenFile, .exec: return true
+        }
+    }
+}

@@ -148,69 +148,99 @@ extension Signer {
         _ headers: [(name: String, value: String)],
         unsigned: Set<String> = Options.defaultUnsignedHeaderNames
     ) throws(SigV4Error) -> CanonicalHeaders {
-        var byName: [String: [UInt8]] = [:]
-        byName.reserveCapacity(headers.count)
-        for header in headers {
+        var entries: [(name: String, order: Int, value: [UInt8])] = []
+        entries.reserveCapacity(headers.count)
+        for (order, header) in headers.enumerated() {
             let name = try lowercasedName(header.name)
             if unsigned.contains(name) {
                 continue
             }
             var value: [UInt8] = []
             try appendTrimmedValue(header.value, name: header.name, into: &value)
-            if var existing = byName[name] {
-                existing.append(UInt8(ascii: ","))
-                existing.append(contentsOf: value)
-                byName[name] = existing
-            } else {
-                byName[name] = value
-            }
+            entries.append((name, order, value))
         }
-        let names = byName.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        // By name in byte order; repeated names keep their original order.
+        entries.sort { left, right in
+            left.name == right.name
+                ? left.order < right.order : left.name.utf8.lexicographicallyPrecedes(right.name.utf8)
+        }
         var canonical: [UInt8] = []
-        for name in names {
-            canonical.append(contentsOf: name.utf8)
-            canonical.append(UInt8(ascii: ":"))
-            canonical.append(contentsOf: byName[name] ?? [])
+        var signedHeaders: [UInt8] = []
+        canonical.reserveCapacity(entries.reduce(0) { $0 + $1.name.utf8.count + $1.value.count + 2 })
+        for (index, entry) in entries.enumerated() {
+            if index > 0, entries[index - 1].name == entry.name {
+                canonical.removeLast()  // the newline: this value joins the previous line
+                canonical.append(UInt8(ascii: ","))
+            } else {
+                if !signedHeaders.isEmpty {
+                    signedHeaders.append(UInt8(ascii: ";"))
+                }
+                signedHeaders.append(contentsOf: entry.name.utf8)
+                canonical.append(contentsOf: entry.name.utf8)
+                canonical.append(UInt8(ascii: ":"))
+            }
+            canonical.append(contentsOf: entry.value)
             canonical.append(UInt8(ascii: "\n"))
         }
         return CanonicalHeaders(
             canonical: String(decoding: canonical, as: UTF8.self),
-            signedHeaders: names.joined(separator: ";")
+            signedHeaders: String(decoding: signedHeaders, as: UTF8.self)
         )
     }
 
     /// The lower-case form of a header name, checked to be an RFC 9110 token.
     static func lowercasedName(_ name: String) throws(SigV4Error) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity(name.utf8.count)
-        for byte in name.utf8 {
-            guard isTokenCharacter(byte) else { throw SigV4Error(.invalidHeaderName, name) }
-            output.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
+        var name = name
+        // nil: not a token; true: already lower case.
+        let state = name.withUTF8 { bytes -> Bool? in
+            var lowercase = true
+            for byte in bytes {
+                guard isTokenCharacter(byte) else { return nil }
+                lowercase = lowercase && !(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+            }
+            return bytes.isEmpty ? nil : lowercase
         }
-        guard !output.isEmpty else { throw SigV4Error(.invalidHeaderName, name) }
-        return String(decoding: output, as: UTF8.self)
+        guard let lowercase = state else { throw SigV4Error(.invalidHeaderName, name) }
+        if lowercase {
+            return name
+        }
+        let lowered = name.utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }
+        return String(decoding: lowered, as: UTF8.self)
     }
 
     /// Appends `value` trimmed, with runs of spaces and tabs folded to one space.
     private static func appendTrimmedValue(
         _ value: String, name: String, into output: inout [UInt8]
     ) throws(SigV4Error) {
-        var pendingSpace = false
-        let start = output.count
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: " "), UInt8(ascii: "\t"):
-                pendingSpace = output.count > start
-            case UInt8(ascii: "\r"), UInt8(ascii: "\n"), 0:
-                throw SigV4Error(.invalidHeaderValue, name)
-            default:
-                if pendingSpace {
-                    output.append(UInt8(ascii: " "))
-                    pendingSpace = false
+        var value = value
+        let valid = value.withUTF8 { bytes -> Bool in
+            output.reserveCapacity(output.count + bytes.count)
+            // Copy runs of non-whitespace in bulk; write one space between runs.
+            var runStart: Int? = nil
+            var wroteAny = false
+            for index in 0...bytes.count {
+                let byte = index < bytes.count ? bytes[index] : UInt8(ascii: " ")
+                switch byte {
+                case UInt8(ascii: " "), UInt8(ascii: "\t"):
+                    if let start = runStart {
+                        if wroteAny {
+                            output.append(UInt8(ascii: " "))
+                        }
+                        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                        wroteAny = true
+                        runStart = nil
+                    }
+                case UInt8(ascii: "\r"), UInt8(ascii: "\n"), 0:
+                    return false
+                default:
+                    if runStart == nil {
+                        runStart = index
+                    }
                 }
-                output.append(byte)
             }
+            return true
         }
+        guard valid else { throw SigV4Error(.invalidHeaderValue, name) }
     }
 
     /// Whether `byte` may appear in an RFC 9110 token (header names, methods).

@@ -1,0 +1,40 @@
+// The libFuzzer entry point for the interruption decoder. Not a SwiftPM target: `scripts/fuzz-decoder` compiles it
+// together with Sources/Interruption using `swiftc -sanitize=fuzzer,address`, so `swift build` never sees it.
+import Foundation
+
+private let decoder = MessageDecoder()
+private let receivedAt = Date(timeIntervalSince1970: 1_800_000_000)
+private let message = QueueMessage(messageID: "fuzz", receiptHandle: "fuzz", receivedAt: receivedAt)
+
+/// Decodes one input and checks the decoder's invariants: it returns (never traps or hangs), events carry valid
+/// instance ids and a deadline no earlier than allowed, rejections describe themselves, and decoding is deterministic.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzDecoder(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    guard let bytes else { return 0 }
+    let body = String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    let outcome = decoder.decode(body: body, receivedAt: receivedAt)
+    switch outcome {
+    case .events(let events, let skipped):
+        precondition(!events.isEmpty, "an accepted message must yield at least one event")
+        for event in events {
+            precondition(InstanceID(event.instanceID.rawValue) == event.instanceID)
+            precondition(event.receivedAt == receivedAt)
+            if let action = event.lifecycleAction { precondition(action.instanceID == event.instanceID) }
+        }
+        for rejection in skipped { precondition(!rejection.description.isEmpty) }
+        var jobs = InstanceJobs()
+        jobs.record(events, message: message)
+        precondition(jobs.jobs.count == Set(events.map(\.instanceID)).count)
+        for job in jobs.drainOrder {
+            _ = ActionPolicy().plan(for: job, node: .found(nodeName: "node"))
+        }
+    case .rejected(let rejection):
+        precondition(!rejection.description.isEmpty && !rejection.code.isEmpty)
+    }
+    precondition(decoder.decode(body: body, receivedAt: receivedAt) == outcome, "decoding must be deterministic")
+    _ = EventTime.rfc3339(body)
+    _ = EventTime.rfc1123(body)
+    _ = InstanceID(body)
+    _ = Taint.value(fromEventID: body)
+    return 0
+}

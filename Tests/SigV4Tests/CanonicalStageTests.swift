@@ -95,14 +95,16 @@ struct CanonicalStageTests {
         let key = try Signer.deriveSigningKey(
             secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", dateStamp: "20120215", region: "us-east-1",
             service: "iam")
-        #expect(key.map { String(format: "%02x", $0) }.joined()
-            == "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d")
+        #expect(
+            key.map { String(format: "%02x", $0) }.joined()
+                == "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d")
     }
 
     @Test("string to sign and signature of get-vanilla, stage by stage")
     func stringToSignAndSignature() throws {
         let signer = Signer(
-            credentials: Credentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+            credentials: Credentials(
+                accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
             region: "us-east-1", service: "service")
         let date = try SigningDate(Date(timeIntervalSince1970: 1_440_938_160))
         let headers = try Signer.canonicalHeaders([
@@ -112,7 +114,10 @@ struct CanonicalStageTests {
             method: "GET", canonicalURI: "/", canonicalQuery: "", headers: headers,
             payloadHash: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         let stringToSign = try signer.stringToSign(canonicalRequest: canonical, date: date)
-        #expect(stringToSign.hasSuffix("\n20150830/us-east-1/service/aws4_request\nbb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63"))
+        #expect(
+            stringToSign.hasSuffix(
+                "\n20150830/us-east-1/service/aws4_request\nbb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63"
+            ))
         let signature = try signer.signature(stringToSign: stringToSign, date: date)
         #expect(signature == "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31")
         #expect(

@@ -92,8 +92,9 @@ struct RandomRequestGenerator {
         "X-Amz-User-Agent", "x-amzn-query-mode", "User-Agent", "Expect", "X-Amzn-Trace-Id", "Connection",
         "Transfer-Encoding", "Keep-Alive", "TE", "Upgrade", "Content-Length", "x_under!score#",
     ]
-    private static let valueCharacters = Array(
-        "abcXYZ019 \t!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~") + ["é", "ሴ"]
+    private static let valueCharacters =
+        Array(
+            "abcXYZ019 \t!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~") + ["é", "ሴ"]
     private static let tokenCharacters = Array(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 
@@ -193,7 +194,8 @@ struct RandomRequestGenerator {
         let host = pick(Self.hosts)
         let portChoice = Int.random(in: 0..<4, using: &random)
         let port: Int? =
-            portChoice == 0 ? Int.random(in: 1024...65535, using: &random)
+            portChoice == 0
+            ? Int.random(in: 1024...65535, using: &random)
             : portChoice == 1 ? (scheme == "https" ? 443 : 80) : nil
         let authority = host + (port.map { ":\($0)" } ?? "")
         let defaultPort = scheme == "https" ? 443 : 80
@@ -213,7 +215,8 @@ struct RandomRequestGenerator {
             headers.insert((name: pick(["Host", "host", "HOST"]), value: padding + hostHeader + padding), at: 0)
         }
         let body: [UInt8] =
-            chance(30) ? [] : (0..<Int.random(in: 1...200, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            chance(30)
+            ? [] : (0..<Int.random(in: 1...200, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
         let token: String? = chance(50) ? string(from: Self.tokenCharacters, count: 20...300) : nil
         let unsignedPayload = !s3 && scheme == "https" && chance(15)
         let contentHeader = !s3 && !unsignedPayload && chance(15)

@@ -40,11 +40,15 @@ struct SignerTests {
             method: "POST", path: "/", headers: [(name: "Host", value: "sqs.eu-west-1.amazonaws.com")],
             payload: .unsigned)
         let signed = try signer.sign(request, date: Self.date)
-        #expect(signed.headers.map(\.name) == ["X-Amz-Security-Token", "X-Amz-Date", "X-Amz-Content-Sha256", "Authorization"])
+        #expect(
+            signed.headers.map(\.name) == [
+                "X-Amz-Security-Token", "X-Amz-Date", "X-Amz-Content-Sha256", "Authorization",
+            ])
         #expect(signed.headers.map(\.value).prefix(3) == ["token", "20150830T123600Z", "UNSIGNED-PAYLOAD"])
         #expect(signed.signedHeaders == "host;x-amz-content-sha256;x-amz-date;x-amz-security-token")
         #expect(signed.canonicalRequest.hasSuffix("\nUNSIGNED-PAYLOAD"))
-        #expect(signed.authorization.hasPrefix("AWS4-HMAC-SHA256 Credential=AKID/20150830/eu-west-1/sqs/aws4_request, "))
+        #expect(
+            signed.authorization.hasPrefix("AWS4-HMAC-SHA256 Credential=AKID/20150830/eu-west-1/sqs/aws4_request, "))
     }
 
     @Test("the payload of a body is its SHA-256; an empty body has the empty hash")
@@ -67,7 +71,9 @@ struct SignerTests {
             try sign(SigV4Request(method: "GET", path: "/", headers: [host, (name: "Authorization", value: "x")]))
         }
         #expect(throws: SigV4Error(.missingHost, "")) { try sign(SigV4Request(method: "GET", path: "/", headers: [])) }
-        #expect(throws: SigV4Error(.invalidMethod, "GE T")) { try sign(SigV4Request(method: "GE T", path: "/", headers: [host])) }
+        #expect(throws: SigV4Error(.invalidMethod, "GE T")) {
+            try sign(SigV4Request(method: "GE T", path: "/", headers: [host]))
+        }
         #expect(throws: SigV4Error(.invalidPath, "relative")) {
             try sign(SigV4Request(method: "GET", path: "relative", headers: [host]))
         }
@@ -76,11 +82,14 @@ struct SignerTests {
         }
         let presign = { (expires: Int, query: String) throws(SigV4Error) in
             _ = try signer.presign(
-                SigV4Request(method: "GET", path: "/", query: query, headers: [host]), date: Self.date, expires: expires)
+                SigV4Request(method: "GET", path: "/", query: query, headers: [host]), date: Self.date, expires: expires
+            )
         }
         #expect(throws: SigV4Error(.invalidExpiry, "0")) { try presign(0, "") }
         #expect(throws: SigV4Error(.invalidExpiry, "604801")) { try presign(604_801, "") }
-        #expect(throws: SigV4Error(.reservedQueryParameter, "X-Amz-Signature")) { try presign(60, "a=1&X-Amz-Signature=x") }
+        #expect(throws: SigV4Error(.reservedQueryParameter, "X-Amz-Signature")) {
+            try presign(60, "a=1&X-Amz-Signature=x")
+        }
         #expect(SigV4Error(.reservedHeader, "X-Amz-Date").description.contains("X-Amz-Date"))
     }
 

@@ -29,9 +29,4 @@ final class SigningKeyCache: Sendable {
         }
         return derived
     }
-
-    /// How many keys are cached (for tests).
-    var count: Int {
-        entries.withLock { $0.count }
-    }
 }

@@ -8,7 +8,8 @@ import Testing
 /// The `.req` files carry `X-Amz-Date` (and `post-sts-header-before` the session token) already: those headers
 /// are removed (after checking their values) and the signer adds its own. Session tokens come from the `.sreq`.
 /// The suite has no per-case switches; `post-sts-header-after` is, by its readme, the one case whose token is
-/// added after signing, so it runs with ``Signer/Options/signSessionToken`` off.
+/// added after signing, so it runs with ``Signer/Options/signSessionToken`` off. All 34 cases are header signing
+/// (the classic suite has no presigned variants) and none is excluded.
 @Suite("Classic SigV4 test suite (aws4_testsuite)")
 struct ClassicSuiteTests {
     static let expectedCaseCount = 34

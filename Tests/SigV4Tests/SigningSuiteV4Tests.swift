@@ -10,7 +10,7 @@ import Testing
 /// `context.json` switches map to options: `normalize` → ``Signer/Options/normalizePath``, `omit_session_token` →
 /// ``Signer/Options/signSessionToken`` off, `sign_body` → ``Signer/Options/addContentSHA256Header`` (header
 /// signing only; a presigned request signs the body hash without the header), `expiration_in_seconds` → `expires`.
-/// Every case has both variants and all 76 runs are expressible: none is excluded (botocore itself must skip 19 of
+/// Every case has both variants and all 76 runs are expressible: none is excluded (botocore itself must skip 20 of
 /// them: it always normalises paths, cannot omit the token, and moves a presigned body into the query).
 @Suite("SigV4 signing test suite v4 (aws-c-auth)")
 struct SigningSuiteV4Tests {

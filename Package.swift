@@ -93,6 +93,25 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The AWS clients: credentials chain, endpoints, retries; SQS (JSON 1.0), EC2, Auto Scaling and STS (query
+        // protocol, XML through libxml2's streaming reader).
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .target(
+            name: "AWS",
+            dependencies: ["HTTPClient", "SigV4", "CLibXML2"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AWSTests",
+            dependencies: ["AWS", "HTTPClient", "SigV4"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+
         // Benchmarks (run by scripts/bench-*, never by the tests).
         .executableTarget(
             name: "http-bench",

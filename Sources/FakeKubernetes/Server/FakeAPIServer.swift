@@ -1,0 +1,129 @@
+import Foundation
+import FlyingFox
+import FlyingSocks
+import Synchronization
+
+/// A fake kube-apiserver on loopback, over plain HTTP, with TCP_NODELAY on every connection.
+///
+/// Serves the ``ClusterStore`` through the Kubernetes REST API, enough for `kubectl get/cordon/drain` and the
+/// project's client; records every request in ``ledger``; injects ``faults``. Start one per test on port 0:
+///
+/// ```swift
+/// try await FakeAPIServer.withRunning { server in
+///     _ = try await server.store.seed(node)
+///     … requests to server.baseURL …
+/// }
+/// ```
+public final class FakeAPIServer: Sendable {
+    /// How the server listens and what it reports.
+    public struct Configuration: Sendable {
+        /// The port on 127.0.0.1; 0 picks a free one.
+        public var port: UInt16 = 0
+        /// The minor version `/version` reports. The gcloud kubectl dispatcher runs the bundled kubectl of that minor.
+        public var kubernetesMinorVersion = 32
+        /// Split every watch event line across two chunks, as real streams may.
+        public var splitWatchEvents = false
+        /// The seed of the fault injector's random numbers.
+        public var faultSeed: UInt64 = 0x5EED
+
+        /// The defaults: a free port, version 1.32.
+        public init() {}
+    }
+
+    /// The cluster state served.
+    public let store: ClusterStore
+    /// Every request served (except `/debug/*`), classified.
+    public let ledger: RequestLedger
+    private let configuration: Configuration
+    private let injector: FaultInjector
+    private let state = Mutex<(server: HTTPServer?, task: Task<Void, any Error>?, port: UInt16)>((nil, nil, 0))
+
+    /// Creates a server over a store; call ``start()`` to listen.
+    public init(store: ClusterStore = ClusterStore(), configuration: Configuration = Configuration()) {
+        self.store = store
+        self.configuration = configuration
+        self.ledger = RequestLedger()
+        self.injector = FaultInjector(seed: configuration.faultSeed)
+    }
+
+    /// The faults in force; set to inject, set to `FaultPlan()` to clear.
+    public var faults: FaultPlan {
+        get { injector.plan }
+        set { injector.plan = newValue }
+    }
+
+    /// The port listened on (0 before ``start()``).
+    public var port: UInt16 { state.withLock { $0.port } }
+
+    /// `http://127.0.0.1:PORT`.
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts listening and returns the base URL once connections are accepted.
+    /// - Throws: a socket error when the port cannot be bound, or when listening does not start within 5 s.
+    @discardableResult
+    public func start() async throws -> String {
+        let handler = APIHandler(
+            store: store, ledger: ledger, faults: injector,
+            kubernetesMinorVersion: configuration.kubernetesMinorVersion,
+            serverAddress: { [weak self] in "127.0.0.1:\(self?.port ?? 0)" })
+        let split = configuration.splitWatchEvents
+        let server = HTTPServer(
+            config: HTTPServer.Configuration(
+                address: try .inet(ip4: "127.0.0.1", port: configuration.port), timeout: 60,
+                pool: NoDelaySocketPool(base: HTTPServer.defaultPool())),
+            handler: FlyingFoxAdapter(handler: handler, splitWatchEvents: split))
+        // Owned by `state`; `stop()` stops the server and cancels it.
+        let task = Task { try await server.run() }
+        state.withLock { $0 = (server, task, 0) }
+        try await server.waitUntilListening(timeout: 5)
+        guard case .ip4(_, let port) = await server.listeningAddress else {
+            throw SocketError.unsupportedAddress
+        }
+        state.withLock { $0.port = port }
+        return baseURL
+    }
+
+    /// Stops listening, closes watches and connections, and shuts the store's background tasks down.
+    public func stop() async {
+        let (server, task) = state.withLock { state in
+            defer { state = (nil, nil, state.port) }
+            return (state.server, state.task)
+        }
+        await store.shutdown()
+        await server?.stop(timeout: 1)
+        task?.cancel()
+    }
+
+    /// Runs `body` with a started server and stops it afterwards, whether `body` returns or throws.
+    public static func withRunning<T: Sendable>(
+        store: ClusterStore = ClusterStore(), configuration: Configuration = Configuration(),
+        _ body: (FakeAPIServer) async throws -> T
+    ) async throws -> T {
+        let server = FakeAPIServer(store: store, configuration: configuration)
+        try await server.start()
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+}
+
+/// Sets TCP_NODELAY on every socket the pool waits on: the listening socket (Linux and Darwin copy it to accepted
+/// sockets) and each connection whose read would block. FlyingFox writes a response's head and body separately,
+/// so without it every small response waits ~40 ms for a delayed ACK.
+struct NoDelaySocketPool<Base: AsyncSocketPool>: AsyncSocketPool {
+    let base: Base
+
+    func prepare() async throws { try await base.prepare() }
+
+    func run() async throws { try await base.run() }
+
+    func suspendSocket(_ socket: Socket, untilReadyFor events: Socket.Events) async throws {
+        try? socket.setValue(true, for: BoolSocketOption(level: Int32(IPPROTO_TCP), name: Int32(TCP_NODELAY)))
+        try await base.suspendSocket(socket, untilReadyFor: events)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// An error the fake answers with a `metav1.Status`, as `k8s.io/apimachinery` `pkg/api/errors/errors.go` builds them.
+public struct APIError: Error, Sendable, CustomStringConvertible {
+    /// The HTTP status code, repeated in the Status' `code`.
+    public var code: Int
+    /// The Status `reason`, for example `NotFound`; empty for a plain 500.
+    public var reason: String
+    /// The Status `message`.
+    public var message: String
+    /// The Status `details`, if any.
+    public var details: JSON?
+    /// Seconds for a `Retry-After` header (and `details.retryAfterSeconds`).
+    public var retryAfterSeconds: Int?
+
+    /// Creates an error.
+    public init(code: Int, reason: String, message: String, details: JSON? = nil, retryAfterSeconds: Int? = nil) {
+        self.code = code
+        self.reason = reason
+        self.message = message
+        self.details = details
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    /// `code reason: message`.
+    public var description: String { "\(code) \(reason): \(message)" }
+
+    /// The `Status` object.
+    public var status: JSON {
+        var status: JSON = [
+            "kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Failure",
+            "message": .string(message), "code": .int(Int64(code)),
+        ]
+        if !reason.isEmpty { status["reason"] = .string(reason) }
+        var details = self.details ?? .null
+        if let retryAfterSeconds {
+            details["retryAfterSeconds"] = .int(Int64(retryAfterSeconds))
+        }
+        if !details.isNull { status["details"] = details }
+        return status
+    }
+
+    static func details(_ resource: ResourceType, name: String) -> JSON {
+        var details: JSON = ["name": .string(name), "kind": .string(resource.plural)]
+        if !resource.group.isEmpty { details["group"] = .string(resource.group) }
+        return details
+    }
+
+    static func badRequest(_ message: String) -> APIError {
+        APIError(code: 400, reason: "BadRequest", message: message)
+    }
+
+    static func notFound(_ resource: ResourceType, name: String) -> APIError {
+        APIError(
+            code: 404, reason: "NotFound", message: "\(resource.qualifiedPlural) \"\(name)\" not found",
+            details: details(resource, name: name))
+    }
+
+    static func notFound(path: String) -> APIError {
+        APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+    }
+
+    static func alreadyExists(_ resource: ResourceType, name: String) -> APIError {
+        APIError(
+            code: 409, reason: "AlreadyExists", message: "\(resource.qualifiedPlural) \"\(name)\" already exists",
+            details: details(resource, name: name))
+    }
+
+    static func conflict(_ resource: ResourceType, name: String) -> APIError {
+        APIError(
+            code: 409, reason: "Conflict",
+            message: "Operation cannot be fulfilled on \(resource.qualifiedPlural) \"\(name)\": the object has been "
+                + "modified; please apply your changes to the latest version and try again",
+            details: details(resource, name: name))
+    }
+
+    static func invalid(_ resource: ResourceType, name: String, field: String, message: String) -> APIError {
+        var details: JSON = ["name": .string(name), "kind": .string(resource.kind)]
+        if !resource.group.isEmpty { details["group"] = .string(resource.group) }
+        details["causes"] = [["reason": "FieldValueRequired", "message": .string(message), "field": .string(field)]]
+        return APIError(
+            code: 422, reason: "Invalid", message: "\(resource.kind) \"\(name)\" is invalid: \(field): \(message)",
+            details: details)
+    }
+
+    static func methodNotAllowed(_ method: String) -> APIError {
+        APIError(code: 405, reason: "MethodNotAllowed", message: "the server does not allow this method on the "
+            + "requested resource")
+    }
+
+    static func unsupportedMediaType(_ contentType: String) -> APIError {
+        APIError(
+            code: 415, reason: "UnsupportedMediaType",
+            message: "the body of the request was in an unknown format - accepted media types include: "
+                + "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
+    }
+
+    static func tooLargeResourceVersion(_ requested: Int64, current: Int64) -> APIError {
+        APIError(
+            code: 504, reason: "Timeout",
+            message: "Timeout: Too large resource version: \(requested), current: \(current)",
+            details: ["causes": [["reason": "ResourceVersionTooLarge", "message": "Too large resource version"]]],
+            retryAfterSeconds: 1)
+    }
+
+    static func expired(_ requested: Int64, oldest: Int64) -> APIError {
+        APIError(code: 410, reason: "Expired", message: "too old resource version: \(requested) (\(oldest))")
+    }
+}

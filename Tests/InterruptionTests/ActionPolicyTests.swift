@@ -83,15 +83,21 @@ struct ActionPolicyEnvironmentTests {
             InvalidCase(environment: ["TAINT_EFFECT": "NoSchedul"], variables: ["TAINT_EFFECT"]),
             InvalidCase(environment: ["DRY_RUN": "yes"], variables: ["DRY_RUN"]),
             InvalidCase(environment: ["REBALANCE_ACTION": "drain"], variables: ["REBALANCE_ACTION"]),
-            InvalidCase(environment: ["NODE_TERMINATION_GRACE_PERIOD": "2m"], variables: ["NODE_TERMINATION_GRACE_PERIOD"]),
-            InvalidCase(environment: ["POD_TERMINATION_GRACE_PERIOD": "-5"], variables: ["POD_TERMINATION_GRACE_PERIOD"]),
+            InvalidCase(
+                environment: ["NODE_TERMINATION_GRACE_PERIOD": "2m"], variables: ["NODE_TERMINATION_GRACE_PERIOD"]),
+            InvalidCase(
+                environment: ["POD_TERMINATION_GRACE_PERIOD": "-5"], variables: ["POD_TERMINATION_GRACE_PERIOD"]),
             InvalidCase(environment: ["HEARTBEAT_INTERVAL": "10"], variables: ["HEARTBEAT_INTERVAL"]),
             InvalidCase(environment: ["HEARTBEAT_INTERVAL": "4000"], variables: ["HEARTBEAT_INTERVAL"]),
             InvalidCase(environment: ["HEARTBEAT_UNTIL": "600"], variables: ["HEARTBEAT_UNTIL"]),
-            InvalidCase(environment: ["HEARTBEAT_INTERVAL": "60", "HEARTBEAT_UNTIL": "59"], variables: ["HEARTBEAT_UNTIL"]),
-            InvalidCase(environment: ["HEARTBEAT_INTERVAL": "600", "HEARTBEAT_UNTIL": "300"], variables: ["HEARTBEAT_INTERVAL"]),
             InvalidCase(
-                environment: ["CORDON_ONLY": "maybe", "TAINT_NODE": "2", "COMPLETE_LIFECYCLE_ACTION_DELAY_SECONDS": "x"],
+                environment: ["HEARTBEAT_INTERVAL": "60", "HEARTBEAT_UNTIL": "59"], variables: ["HEARTBEAT_UNTIL"]),
+            InvalidCase(
+                environment: ["HEARTBEAT_INTERVAL": "600", "HEARTBEAT_UNTIL": "300"], variables: ["HEARTBEAT_INTERVAL"]),
+            InvalidCase(
+                environment: [
+                    "CORDON_ONLY": "maybe", "TAINT_NODE": "2", "COMPLETE_LIFECYCLE_ACTION_DELAY_SECONDS": "x",
+                ],
                 variables: ["CORDON_ONLY", "TAINT_NODE", "COMPLETE_LIFECYCLE_ACTION_DELAY_SECONDS"]),
         ])
     func invalid(_ testCase: InvalidCase) {
@@ -215,7 +221,8 @@ struct ActionPolicyPlanTests {
 
     @Test("an unmanaged instance is only acknowledged; the tag check reads the key, not the value")
     func unmanaged() throws {
-        #expect(ActionPolicy().plan(for: try job([try event(.spotInterruption)]), node: .unmanaged).steps == [.acknowledge])
+        #expect(
+            ActionPolicy().plan(for: try job([try event(.spotInterruption)]), node: .unmanaged).steps == [.acknowledge])
         var policy = ActionPolicy()
         #expect(policy.isManaged(tags: ["aws-node-termination-handler/managed": ""]))
         #expect(!policy.isManaged(tags: ["Name": "worker"]))
@@ -257,10 +264,16 @@ struct ActionPolicyPlanTests {
     @Test("the taint keys are NTH's")
     func taintKeys() {
         #expect(InterruptionKind.spotInterruption.taintKey == "aws-node-termination-handler/spot-itn")
-        #expect(InterruptionKind.rebalanceRecommendation.taintKey == "aws-node-termination-handler/rebalance-recommendation")
+        #expect(
+            InterruptionKind.rebalanceRecommendation.taintKey == "aws-node-termination-handler/rebalance-recommendation"
+        )
         #expect(InterruptionKind.scheduledChange.taintKey == "aws-node-termination-handler/scheduled-maintenance")
-        #expect(InterruptionKind.autoScalingTermination.taintKey == "aws-node-termination-handler/asg-lifecycle-termination")
+        #expect(
+            InterruptionKind.autoScalingTermination.taintKey == "aws-node-termination-handler/asg-lifecycle-termination"
+        )
         #expect(InterruptionKind.instanceStateChange.taintKey == nil)
-        #expect(Taint.outOfService == Taint(key: "node.kubernetes.io/out-of-service", value: "nodeshutdown", effect: .noExecute))
+        #expect(
+            Taint.outOfService
+                == Taint(key: "node.kubernetes.io/out-of-service", value: "nodeshutdown", effect: .noExecute))
     }
 }

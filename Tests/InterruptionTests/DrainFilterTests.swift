@@ -17,13 +17,15 @@ struct FilterCase: Sendable, CustomTestStringConvertible {
 
 let filterCases: [FilterCase] = [
     .init(
-        name: "a ReplicaSet pod is evicted", pod: PodDescription(namespace: "a", name: "web", ownerReferences: replicaSet),
+        name: "a ReplicaSet pod is evicted",
+        pod: PodDescription(namespace: "a", name: "web", ownerReferences: replicaSet),
         action: .evict, reason: .managed),
     .init(
         name: "a DaemonSet pod is skipped when ignoring DaemonSets",
         pod: PodDescription(namespace: "a", name: "ds", ownerReferences: daemonSet), action: .skip, reason: .daemonSet),
     .init(
-        name: "a DaemonSet pod blocks otherwise", pod: PodDescription(namespace: "a", name: "ds", ownerReferences: daemonSet),
+        name: "a DaemonSet pod blocks otherwise",
+        pod: PodDescription(namespace: "a", name: "ds", ownerReferences: daemonSet),
         filter: DrainFilter(ignoreDaemonSets: false), action: .block, reason: .daemonSet),
     .init(
         name: "a DaemonSet owner that is not the controller does not count",
@@ -37,15 +39,19 @@ let filterCases: [FilterCase] = [
         filter: DrainFilter(ignoreDaemonSets: false), action: .evictWithoutWaiting, reason: .finished),
     .init(
         name: "a mirror pod is skipped",
-        pod: PodDescription(namespace: "kube-system", name: "kube-proxy", annotations: [PodDescription.mirrorPodAnnotation: "x"]),
+        pod: PodDescription(
+            namespace: "kube-system", name: "kube-proxy", annotations: [PodDescription.mirrorPodAnnotation: "x"]),
         filter: DrainFilter(force: false), action: .skip, reason: .mirrorPod),
     .init(
-        name: "our own pod is skipped", pod: PodDescription(namespace: "kube-system", name: "nth", ownerReferences: replicaSet),
-        filter: DrainFilter(ownPod: PodReference(namespace: "kube-system", name: "nth")), action: .skip, reason: .ownPod),
+        name: "our own pod is skipped",
+        pod: PodDescription(namespace: "kube-system", name: "nth", ownerReferences: replicaSet),
+        filter: DrainFilter(ownPod: PodReference(namespace: "kube-system", name: "nth")), action: .skip, reason: .ownPod
+    ),
     .init(
         name: "a pod of the same name in another namespace is not ours",
         pod: PodDescription(namespace: "default", name: "nth", ownerReferences: replicaSet),
-        filter: DrainFilter(ownPod: PodReference(namespace: "kube-system", name: "nth")), action: .evict, reason: .managed),
+        filter: DrainFilter(ownPod: PodReference(namespace: "kube-system", name: "nth")), action: .evict,
+        reason: .managed),
     .init(
         name: "a failed pod is removed without waiting",
         pod: PodDescription(namespace: "a", name: "job", phase: .failed), filter: DrainFilter(force: false),
@@ -74,7 +80,8 @@ let filterCases: [FilterCase] = [
         filter: DrainFilter(force: false), action: .block, reason: .unreplicated),
     .init(
         name: "a pod whose only owner is not a controller is unreplicated",
-        pod: PodDescription(namespace: "a", name: "x", ownerReferences: [OwnerReference(kind: "Foo", name: "f", isController: false)]),
+        pod: PodDescription(
+            namespace: "a", name: "x", ownerReferences: [OwnerReference(kind: "Foo", name: "f", isController: false)]),
         filter: DrainFilter(force: false), action: .block, reason: .unreplicated),
 ]
 
@@ -92,15 +99,18 @@ struct DrainFilterTests {
     @Test("a plan orders pods, clamps grace periods to the deadline, and one blocking pod blocks the drain")
     func plan() {
         let pods = [
-            PodDescription(namespace: "b", name: "slow", ownerReferences: replicaSet, terminationGracePeriodSeconds: 300),
-            PodDescription(namespace: "a", name: "quick", ownerReferences: replicaSet, terminationGracePeriodSeconds: 5),
+            PodDescription(
+                namespace: "b", name: "slow", ownerReferences: replicaSet, terminationGracePeriodSeconds: 300),
+            PodDescription(
+                namespace: "a", name: "quick", ownerReferences: replicaSet, terminationGracePeriodSeconds: 5),
             PodDescription(namespace: "a", name: "default", ownerReferences: replicaSet),
             PodDescription(namespace: "a", name: "done", phase: .succeeded),
             PodDescription(namespace: "a", name: "going", deletionTimestamp: t0, ownerReferences: replicaSet),
             PodDescription(namespace: "a", name: "ds", ownerReferences: daemonSet),
         ]
         let plan = DrainFilter().plan(pods: pods, deadline: t0.addingTimeInterval(70), now: t0)
-        #expect(plan.decisions.map(\.pod.description) == ["a/default", "a/done", "a/ds", "a/going", "a/quick", "b/slow"])
+        #expect(
+            plan.decisions.map(\.pod.description) == ["a/default", "a/done", "a/ds", "a/going", "a/quick", "b/slow"])
         #expect(plan.decisions.map(\.gracePeriodSeconds) == [30, 30, nil, nil, 5, 60])
         #expect(plan.canProceed)
         #expect(plan.evictions.map(\.pod.name) == ["default", "done", "quick", "slow"])
@@ -113,20 +123,26 @@ struct DrainFilterTests {
         #expect(configured.decisions.last?.gracePeriodSeconds == 10)
     }
 
-    @Test("for any pods: one decision each, our own and mirror pods skipped, terminating pods never evicted, no blocks when permissive", arguments: 0..<40)
+    @Test(
+        "for any pods: one decision each, our own and mirror pods skipped, terminating pods never evicted, no blocks when permissive",
+        arguments: 0..<40)
     func property(seed: UInt64) {
         var random = SeededGenerator(seed: seed)
-        let owners: [[OwnerReference]] = [[], replicaSet, daemonSet, [OwnerReference(kind: "Job", name: "j", isController: false)]]
+        let owners: [[OwnerReference]] = [
+            [], replicaSet, daemonSet, [OwnerReference(kind: "Job", name: "j", isController: false)],
+        ]
         let pods = (0..<Int.random(in: 0...30, using: &random)).map { index in
             PodDescription(
                 namespace: ["a", "b", "kube-system"].randomElement(using: &random) ?? "a",
                 name: "pod-\(index)",
                 phase: PodPhase.allCases.randomElement(using: &random) ?? .running,
                 deletionTimestamp: Bool.random(using: &random) ? t0 : nil,
-                annotations: Int.random(in: 0..<5, using: &random) == 0 ? [PodDescription.mirrorPodAnnotation: "m"] : [:],
+                annotations: Int.random(in: 0..<5, using: &random) == 0
+                    ? [PodDescription.mirrorPodAnnotation: "m"] : [:],
                 ownerReferences: owners.randomElement(using: &random) ?? [],
                 emptyDirVolumes: Bool.random(using: &random) ? ["data"] : [],
-                terminationGracePeriodSeconds: Bool.random(using: &random) ? Int.random(in: 0...600, using: &random) : nil
+                terminationGracePeriodSeconds: Bool.random(using: &random)
+                    ? Int.random(in: 0...600, using: &random) : nil
             )
         }
         let own = PodReference(namespace: "kube-system", name: "pod-3")
@@ -134,7 +150,8 @@ struct DrainFilterTests {
             ignoreDaemonSets: Bool.random(using: &random), deleteEmptyDirData: Bool.random(using: &random),
             force: Bool.random(using: &random), ownPod: own)
         let secondsLeft = TimeInterval(Int.random(in: -60...400, using: &random))
-        let plan = filter.plan(pods: pods.shuffled(using: &random), deadline: t0.addingTimeInterval(secondsLeft), now: t0)
+        let plan = filter.plan(
+            pods: pods.shuffled(using: &random), deadline: t0.addingTimeInterval(secondsLeft), now: t0)
         #expect(plan.decisions.count == pods.count)
         #expect(Set(plan.decisions.map(\.pod)) == Set(pods.map(\.reference)))
         #expect(plan == filter.plan(pods: pods, deadline: t0.addingTimeInterval(secondsLeft), now: t0))
@@ -145,7 +162,9 @@ struct DrainFilterTests {
                 continue
             }
             if pod.reference == own || pod.isMirrorPod { #expect(decision.action == .skip) }
-            if pod.deletionTimestamp != nil { #expect(decision.action != .evict && decision.action != .evictWithoutWaiting) }
+            if pod.deletionTimestamp != nil {
+                #expect(decision.action != .evict && decision.action != .evictWithoutWaiting)
+            }
             if pod.phase.isFinished, pod.deletionTimestamp == nil, pod.reference != own, !pod.isMirrorPod {
                 #expect(decision.action == .evictWithoutWaiting)
             }
@@ -172,7 +191,9 @@ struct DeadlineRulesTests {
         let received = t0.addingTimeInterval(7)
         let start = t0.addingTimeInterval(86_400)
         #expect(rules.deadline(for: .spotInterruption, time: time, receivedAt: received) == t0.addingTimeInterval(120))
-        #expect(rules.deadline(for: .autoScalingTermination, time: time, receivedAt: received) == t0.addingTimeInterval(300))
+        #expect(
+            rules.deadline(for: .autoScalingTermination, time: time, receivedAt: received) == t0.addingTimeInterval(300)
+        )
         #expect(rules.deadline(for: .autoScalingLaunch, time: time, receivedAt: received) == t0.addingTimeInterval(300))
         #expect(rules.deadline(for: .scheduledChange, time: time, receivedAt: received, scheduledStart: start) == start)
         #expect(rules.deadline(for: .scheduledChange, time: time, receivedAt: received) == received)
@@ -185,16 +206,21 @@ struct DeadlineRulesTests {
         #expect(rules.lifecycleGlobalTimeout == 30_000)
         #expect(DeadlineRules(lifecycleHeartbeatTimeout: 7200).lifecycleGlobalTimeout == 172_800)
         #expect(rules.lifecycleDeadline(start: t0, lastHeartbeat: nil) == t0.addingTimeInterval(300))
-        #expect(rules.lifecycleDeadline(start: t0, lastHeartbeat: t0.addingTimeInterval(200)) == t0.addingTimeInterval(500))
-        #expect(rules.lifecycleDeadline(start: t0, lastHeartbeat: t0.addingTimeInterval(-50)) == t0.addingTimeInterval(300))
-        #expect(rules.lifecycleDeadline(start: t0, lastHeartbeat: t0.addingTimeInterval(29_900)) == t0.addingTimeInterval(30_000))
+        #expect(
+            rules.lifecycleDeadline(start: t0, lastHeartbeat: t0.addingTimeInterval(200)) == t0.addingTimeInterval(500))
+        #expect(
+            rules.lifecycleDeadline(start: t0, lastHeartbeat: t0.addingTimeInterval(-50)) == t0.addingTimeInterval(300))
+        #expect(
+            rules.lifecycleDeadline(start: t0, lastHeartbeat: t0.addingTimeInterval(29_900))
+                == t0.addingTimeInterval(30_000))
     }
 
     @Test("the heartbeat schedule stops at HEARTBEAT_UNTIL")
     func heartbeatSchedule() {
         let schedule = HeartbeatSchedule(interval: 30, until: 100)
         #expect(schedule.nextHeartbeat(start: t0, lastHeartbeat: nil) == t0.addingTimeInterval(30))
-        #expect(schedule.nextHeartbeat(start: t0, lastHeartbeat: t0.addingTimeInterval(60)) == t0.addingTimeInterval(90))
+        #expect(
+            schedule.nextHeartbeat(start: t0, lastHeartbeat: t0.addingTimeInterval(60)) == t0.addingTimeInterval(90))
         #expect(schedule.nextHeartbeat(start: t0, lastHeartbeat: t0.addingTimeInterval(90)) == nil)
     }
 
@@ -207,7 +233,8 @@ struct DeadlineRulesTests {
         #expect(rules.evictionGracePeriod(podGracePeriod: 20, deadline: deadline, now: t0) == 20)
         #expect(rules.evictionGracePeriod(podGracePeriod: 600, configured: 15, deadline: deadline, now: t0) == 15)
         #expect(rules.evictionGracePeriod(podGracePeriod: 600, deadline: deadline, now: t0.addingTimeInterval(55)) == 1)
-        #expect(rules.evictionGracePeriod(podGracePeriod: 600, deadline: deadline, now: t0.addingTimeInterval(500)) == 1)
+        #expect(
+            rules.evictionGracePeriod(podGracePeriod: 600, deadline: deadline, now: t0.addingTimeInterval(500)) == 1)
         #expect(rules.evictionGracePeriod(podGracePeriod: 0, deadline: deadline, now: t0) == 0)
         #expect(rules.evictionGracePeriod(podGracePeriod: -5, deadline: nil, now: t0) == 0)
         #expect(rules.evictionGracePeriod(podGracePeriod: 600, deadline: .distantFuture, now: t0) == 600)

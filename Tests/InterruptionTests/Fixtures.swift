@@ -24,13 +24,15 @@ enum Fixtures {
     static func body(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
         let url = eventsDirectory.appendingPathComponent(name)
         let data = try #require(
-            try? Data(contentsOf: url), "fixture \(url.path) is missing; set NTH_SHARED_DIR", sourceLocation: sourceLocation)
+            try? Data(contentsOf: url), "fixture \(url.path) is missing; set NTH_SHARED_DIR",
+            sourceLocation: sourceLocation)
         return try #require(String(data: data, encoding: .utf8), sourceLocation: sourceLocation)
     }
 
     /// Every `.json` fixture in the directory.
     static func names() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: eventsDirectory.path).filter { $0.hasSuffix(".json") }.sorted()
+        try FileManager.default.contentsOfDirectory(atPath: eventsDirectory.path).filter { $0.hasSuffix(".json") }
+            .sorted()
     }
 
     /// The fixture body as a mutable JSON object, to build variants.

@@ -144,7 +144,9 @@ struct InstanceJobTests {
         #expect(DrainPriority.urgent > .scheduled && DrainPriority.scheduled > .advisory)
     }
 
-    @Test("any interleaving of the same events and receives yields one equal job with every obligation", arguments: 0..<50)
+    @Test(
+        "any interleaving of the same events and receives yields one equal job with every obligation", arguments: 0..<50
+    )
     func coalescingProperty(seed: UInt64) throws {
         var random = SeededGenerator(seed: seed)
         var deliveries: [(InterruptionEvent, QueueMessage)] = []

@@ -59,7 +59,9 @@ struct MessageDecoderFixtureTests {
         #expect(Set(names) == Set(fixtureTable.map(\.file)))
     }
 
-    @Test("each fixture decodes to its kind, instances, time, id and deadline, or to its rejection", arguments: fixtureTable)
+    @Test(
+        "each fixture decodes to its kind, instances, time, id and deadline, or to its rejection",
+        arguments: fixtureTable)
     func decodesFixture(_ expected: FixtureExpectation) throws {
         let outcome = decoder.decode(body: try Fixtures.body(expected.file), receivedAt: receivedAt)
         if let reason = expected.rejection {
@@ -96,7 +98,8 @@ struct MessageDecoderFixtureTests {
     @Test("a spot warning carries its instance action")
     func spotInstanceAction() throws {
         let event = try #require(
-            decoder.decode(body: try Fixtures.body("spot-interruption-warning.json"), receivedAt: receivedAt).events.first)
+            decoder.decode(body: try Fixtures.body("spot-interruption-warning.json"), receivedAt: receivedAt).events
+                .first)
         #expect(event.spotInstanceAction == "terminate")
         #expect(event.region == "us-east-1")
         #expect(event.account == "123456789012")

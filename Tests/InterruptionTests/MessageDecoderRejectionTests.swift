@@ -14,7 +14,9 @@ struct RejectionCase: Sendable, CustomTestStringConvertible {
 }
 
 /// Builds a body from a fixture with `change` applied to its JSON object.
-func variant(_ file: String, _ change: @escaping @Sendable (inout [String: Any]) -> Void) -> @Sendable () throws -> String {
+func variant(_ file: String, _ change: @escaping @Sendable (inout [String: Any]) -> Void)
+    -> @Sendable () throws -> String
+{
     {
         var object = try Fixtures.object(file)
         change(&object)
@@ -34,7 +36,7 @@ func detail(_ change: @escaping @Sendable (inout [String: Any]) -> Void) -> @Sen
 let rejectionCases: [RejectionCase] = [
     .init(name: "not JSON", body: { "this is not json" }, reason: .notJSON),
     .init(name: "empty body", body: { "" }, reason: .notJSON),
-    .init(name: "truncated JSON", body: { #"{"version": "0", "id": "#  }, reason: .notJSON),
+    .init(name: "truncated JSON", body: { #"{"version": "0", "id": "# }, reason: .notJSON),
     .init(name: "a JSON array", body: { "[1, 2]" }, reason: .unknownShape("an array")),
     .init(name: "a JSON string", body: { #""hello""# }, reason: .unknownShape("a string")),
     .init(
@@ -176,7 +178,9 @@ let rejectionCases: [RejectionCase] = [
     .init(
         name: "an SNS-wrapped test notification",
         body: {
-            try Fixtures.encode(["Type": "Notification", "Message": try Fixtures.body("asg-test-notification-direct.json")])
+            try Fixtures.encode([
+                "Type": "Notification", "Message": try Fixtures.body("asg-test-notification-direct.json"),
+            ])
         },
         reason: .testNotification),
 ]
@@ -185,7 +189,8 @@ let rejectionCases: [RejectionCase] = [
 struct MessageDecoderRejectionTests {
     let receivedAt = Date(timeIntervalSince1970: 1_800_000_000)
 
-    @Test("each malformed or unsupported message is rejected with its reason and disposition", arguments: rejectionCases)
+    @Test(
+        "each malformed or unsupported message is rejected with its reason and disposition", arguments: rejectionCases)
     func rejects(_ testCase: RejectionCase) throws {
         let outcome = decoder.decode(body: try testCase.body(), receivedAt: receivedAt)
         let rejection = try #require(outcome.rejection, "expected a rejection, got \(outcome)")

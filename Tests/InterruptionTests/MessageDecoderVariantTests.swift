@@ -37,7 +37,8 @@ struct MessageDecoderVariantTests {
     func snsWrappedEnvelope() throws {
         let raw = try Fixtures.body("spot-interruption-warning.json")
         let wrapped = try Fixtures.encode(["Type": "Notification", "Message": raw])
-        #expect(decoder.decode(body: wrapped, receivedAt: receivedAt) == decoder.decode(body: raw, receivedAt: receivedAt))
+        #expect(
+            decoder.decode(body: wrapped, receivedAt: receivedAt) == decoder.decode(body: raw, receivedAt: receivedAt))
     }
 
     @Test("an envelope with an empty detail-type is read as a direct notification, as NTH does")
@@ -112,7 +113,9 @@ struct MessageDecoderVariantTests {
     func deterministic() throws {
         for name in try Fixtures.names() {
             let body = try Fixtures.body(name)
-            #expect(decoder.decode(body: body, receivedAt: receivedAt) == decoder.decode(body: body, receivedAt: receivedAt))
+            #expect(
+                decoder.decode(body: body, receivedAt: receivedAt) == decoder.decode(body: body, receivedAt: receivedAt)
+            )
         }
     }
 
@@ -120,7 +123,8 @@ struct MessageDecoderVariantTests {
     func deepNesting() {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         #expect(decoder.decode(body: deep, receivedAt: receivedAt).rejection != nil)
-        let deepObject = #"{"detail-type":"x","source":"y","detail":"# + String(repeating: #"{"a":"#, count: 5000)
+        let deepObject =
+            #"{"detail-type":"x","source":"y","detail":"# + String(repeating: #"{"a":"#, count: 5000)
             + "1" + String(repeating: "}", count: 5001)
         #expect(decoder.decode(body: deepObject, receivedAt: receivedAt).rejection != nil)
     }

@@ -79,7 +79,9 @@ public enum EventTime {
         return Date(timeIntervalSince1970: Double(seconds - offset))
     }
 
-    private static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    private static let monthNames = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
 
     /// Validates the fields and counts seconds since 1970-01-01T00:00:00Z (a leap second counts as the next one).
     static func secondsSinceEpoch(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Int? {

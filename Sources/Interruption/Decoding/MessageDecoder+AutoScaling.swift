@@ -41,7 +41,8 @@ extension Message {
         let instanceID = try instanceID(fields, "EC2InstanceId", path: path + "EC2InstanceId")
         let action = LifecycleAction(
             hookName: try requiredString(fields, "LifecycleHookName", path: path + "LifecycleHookName"),
-            autoScalingGroupName: try requiredString(fields, "AutoScalingGroupName", path: path + "AutoScalingGroupName"),
+            autoScalingGroupName: try requiredString(
+                fields, "AutoScalingGroupName", path: path + "AutoScalingGroupName"),
             token: try requiredString(fields, "LifecycleActionToken", path: path + "LifecycleActionToken"),
             instanceID: instanceID,
             transition: transition,

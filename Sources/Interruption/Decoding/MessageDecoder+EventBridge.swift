@@ -18,7 +18,8 @@ extension Message {
             event.spotInstanceAction = optionalString(detail, "instance-action")
             return .events([event], skipped: [])
         case ("aws.ec2", "EC2 Instance Rebalance Recommendation"):
-            return .events([try event(.rebalanceRecommendation, detail: try self.detail(envelope), base: base)], skipped: [])
+            return .events(
+                [try event(.rebalanceRecommendation, detail: try self.detail(envelope), base: base)], skipped: [])
         case ("aws.ec2", "EC2 Instance State-change Notification"):
             let detail = try self.detail(envelope)
             let stateText = try requiredStateText(detail)

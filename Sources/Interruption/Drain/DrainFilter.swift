@@ -92,7 +92,9 @@ public struct DrainFilter: Sendable, Hashable {
         }
         if pod.isDaemonSetPod { return ignoreDaemonSets ? (.skip, .daemonSet) : (.block, .daemonSet) }
         if pod.deletionTimestamp != nil { return (.waitForDeletion, .terminating) }
-        if !pod.emptyDirVolumes.isEmpty { return deleteEmptyDirData ? (.evict, .localStorage) : (.block, .localStorage) }
+        if !pod.emptyDirVolumes.isEmpty {
+            return deleteEmptyDirData ? (.evict, .localStorage) : (.block, .localStorage)
+        }
         if pod.controller == nil { return force ? (.evict, .unreplicated) : (.block, .unreplicated) }
         return (.evict, .managed)
     }

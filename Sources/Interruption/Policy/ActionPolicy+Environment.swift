@@ -44,7 +44,8 @@ extension ActionPolicy {
         }
         drainFilter.ignoreDaemonSets = reader.bool("IGNORE_DAEMON_SETS") ?? drainFilter.ignoreDaemonSets
         drainFilter.deleteEmptyDirData = reader.bool("DELETE_LOCAL_DATA") ?? drainFilter.deleteEmptyDirData
-        let graceVariable = reader.value("POD_TERMINATION_GRACE_PERIOD") != nil ? "POD_TERMINATION_GRACE_PERIOD" : "GRACE_PERIOD"
+        let graceVariable =
+            reader.value("POD_TERMINATION_GRACE_PERIOD") != nil ? "POD_TERMINATION_GRACE_PERIOD" : "GRACE_PERIOD"
         if let grace = reader.integer(graceVariable, in: -1...Int(Int32.max)), grace >= 0 {
             drainFilter.podTerminationGracePeriod = grace
         }

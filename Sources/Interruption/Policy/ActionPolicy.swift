@@ -69,7 +69,8 @@ public struct ActionPolicy: Sendable, Hashable {
     ///   ``cordonOnly`` is off.
     public func drains(_ job: InstanceJob) -> Bool {
         guard !cordonOnly else { return false }
-        return job.announcesTermination || (job.kinds.contains(.rebalanceRecommendation) && rebalance == .cordonAndDrain)
+        return job.announcesTermination
+            || (job.kinds.contains(.rebalanceRecommendation) && rebalance == .cordonAndDrain)
     }
 
     /// The drain's deadline: the job's, or ``nodeTerminationGracePeriod`` after its first receive.

@@ -88,7 +88,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KubernetesTests",
-            dependencies: ["Kubernetes"],
+            dependencies: ["Kubernetes", "FakeKubernetes"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),

@@ -1,6 +1,6 @@
-import Synchronization
 import Foundation
 import Kubernetes
+import Synchronization
 import Testing
 
 @Suite("Client verbs against a scripted apiserver")
@@ -46,8 +46,13 @@ struct ClientVerbTests {
             try await server.script(
                 "GET", "/api/v1/pods",
                 [
-                    .json(200, #"{"metadata":{"resourceVersion":"10","continue":"tok en"},"items":[{"metadata":{"name":"a","namespace":"x"}}]}"#),
-                    .json(200, #"{"metadata":{"resourceVersion":"10"},"items":[{"metadata":{"name":"b","namespace":"y"}}]}"#),
+                    .json(
+                        200,
+                        #"{"metadata":{"resourceVersion":"10","continue":"tok en"},"items":[{"metadata":{"name":"a","namespace":"x"}}]}"#
+                    ),
+                    .json(
+                        200,
+                        #"{"metadata":{"resourceVersion":"10"},"items":[{"metadata":{"name":"b","namespace":"y"}}]}"#),
                 ])
             let client = try KubernetesClient(configuration: server.configuration())
             let list = try await client.listAll(
@@ -91,14 +96,16 @@ struct ClientVerbTests {
             let client = try KubernetesClient(configuration: server.configuration())
             _ = try await client.patch(Node.self, name: "n1", patch: .merge(["spec": ["unschedulable": nil]]))
             _ = try await client.patch(
-                Node.self, name: "n1", patch: .json([.test("/metadata/resourceVersion", "5"), .remove("/spec/taints/0")]))
+                Node.self, name: "n1",
+                patch: .json([.test("/metadata/resourceVersion", "5"), .remove("/spec/taints/0")]))
             let requests = try await server.requests()
             #expect(requests[0].headers["content-type"] == "application/merge-patch+json")
             #expect(requests[0].body == #"{"spec":{"unschedulable":null}}"#)
             #expect(requests[1].headers["content-type"] == "application/json-patch+json")
             #expect(
                 requests[1].body
-                    == #"[{"op":"test","path":"/metadata/resourceVersion","value":"5"},{"op":"remove","path":"/spec/taints/0"}]"#)
+                    == #"[{"op":"test","path":"/metadata/resourceVersion","value":"5"},{"op":"remove","path":"/spec/taints/0"}]"#
+            )
         }
     }
 
@@ -107,7 +114,12 @@ struct ClientVerbTests {
         try await withScriptedServer { server in
             try await server.script(
                 "POST", "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases",
-                [.json(201, #"{"metadata":{"name":"nth","namespace":"kube-system","resourceVersion":"1"},"spec":{"holderIdentity":"me"}}"#)])
+                [
+                    .json(
+                        201,
+                        #"{"metadata":{"name":"nth","namespace":"kube-system","resourceVersion":"1"},"spec":{"holderIdentity":"me"}}"#
+                    )
+                ])
             let client = try KubernetesClient(configuration: server.configuration())
             let lease = Lease(
                 metadata: ObjectMeta(name: "nth", namespace: "kube-system"), spec: LeaseSpec(holderIdentity: "me"))
@@ -121,7 +133,8 @@ struct ClientVerbTests {
     @Test("update with a stale resourceVersion surfaces 409 Conflict as such")
     func updateConflict() async throws {
         try await withScriptedServer { server in
-            let message = #"Operation cannot be fulfilled on leases.coordination.k8s.io \"nth\": the object has been modified; please apply your changes to the latest version and try again"#
+            let message =
+                #"Operation cannot be fulfilled on leases.coordination.k8s.io \"nth\": the object has been modified; please apply your changes to the latest version and try again"#
             try await server.script(
                 "PUT", "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/nth",
                 [.json(409, statusJSON(code: 409, reason: "Conflict", message: message))])
@@ -138,11 +151,13 @@ struct ClientVerbTests {
     @Test("delete sends the grace period and preconditions")
     func delete() async throws {
         try await withScriptedServer { server in
-            try await server.script("DELETE", "/api/v1/namespaces/shop/pods/p", [.json(200, #"{"metadata":{"name":"p"}}"#)])
+            try await server.script(
+                "DELETE", "/api/v1/namespaces/shop/pods/p", [.json(200, #"{"metadata":{"name":"p"}}"#)])
             let client = try KubernetesClient(configuration: server.configuration())
             try await client.delete(
                 Pod.self, name: "p", namespace: "shop",
-                options: DeleteOptions(gracePeriodSeconds: 5, preconditions: Preconditions(uid: "u1", resourceVersion: "9")))
+                options: DeleteOptions(
+                    gracePeriodSeconds: 5, preconditions: Preconditions(uid: "u1", resourceVersion: "9")))
             let body = try #require(try await server.requests().first?.body)
             #expect(body.contains(#""gracePeriodSeconds":5"#))
             #expect(body.contains(#""preconditions":{"resourceVersion":"9","uid":"u1"}"#))
@@ -152,11 +167,15 @@ struct ClientVerbTests {
     @Test("an eviction blocked by a PDB is a 429 error at once (no Retry-After, no retry), with the budget's cause")
     func evictionBlocked() async throws {
         try await withScriptedServer { server in
-            let blocked = #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Cannot evict pod as it would violate the pod's disruption budget.","reason":"TooManyRequests","details":{"causes":[{"reason":"DisruptionBudget","message":"The disruption budget web-pdb needs 2 healthy pods and has 2 currently"}]},"code":429}"#
-            try await server.script("POST", "/api/v1/namespaces/shop/pods/web/eviction", [.json(429, blocked), .json(201, #"{"kind":"Status","status":"Success","code":201}"#)])
+            let blocked =
+                #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Cannot evict pod as it would violate the pod's disruption budget.","reason":"TooManyRequests","details":{"causes":[{"reason":"DisruptionBudget","message":"The disruption budget web-pdb needs 2 healthy pods and has 2 currently"}]},"code":429}"#
+            try await server.script(
+                "POST", "/api/v1/namespaces/shop/pods/web/eviction",
+                [.json(429, blocked), .json(201, #"{"kind":"Status","status":"Success","code":201}"#)])
             let client = try KubernetesClient(configuration: server.configuration())
             let error = try await #require(throws: KubernetesError.self) {
-                try await client.evict(podName: "web", namespace: "shop", options: DeleteOptions(gracePeriodSeconds: 10))
+                try await client.evict(
+                    podName: "web", namespace: "shop", options: DeleteOptions(gracePeriodSeconds: 10))
             }
             #expect(error.code == .tooManyRequests)
             #expect(error.firstCauseMessage?.contains("web-pdb") == true)
@@ -175,7 +194,9 @@ struct ClientVerbTests {
                 "GET", "/api/v1/nodes/n1",
                 [
                     .json(429, "Too many requests, please try again later.", headers: ["Retry-After": "1"]),
-                    .json(503, statusJSON(code: 503, reason: "ServiceUnavailable", message: "busy"), headers: ["Retry-After": "2"]),
+                    .json(
+                        503, statusJSON(code: 503, reason: "ServiceUnavailable", message: "busy"),
+                        headers: ["Retry-After": "2"]),
                     .json(200, nodeJSON("n1", resourceVersion: "5")),
                 ])
             let sleeps = SleepRecorder()
@@ -197,7 +218,9 @@ struct ClientVerbTests {
             var configuration = server.configuration()
             configuration.retryPolicy = RetryPolicy(maxRetries: 3)
             let client = try KubernetesClient(configuration: configuration)
-            let error = try await #require(throws: KubernetesError.self) { _ = try await client.get(Node.self, name: "n1") }
+            let error = try await #require(throws: KubernetesError.self) {
+                _ = try await client.get(Node.self, name: "n1")
+            }
             #expect(error.code == .tooManyRequests)
             #expect(error.message == "slow down")
             #expect(try await server.requests().count == 4)
@@ -214,7 +237,8 @@ struct ClientVerbTests {
             ok.requireAuthorization = "Bearer new-token"
             ok.repeat = true
             try await server.script("GET", "/api/v1/nodes/n1", [ok])
-            let client = try KubernetesClient(configuration: server.configuration(authentication: .tokenFile(tokenFile)))
+            let client = try KubernetesClient(
+                configuration: server.configuration(authentication: .tokenFile(tokenFile)))
             // The first call caches the old token (and is refused with 401 twice: re-reading finds the same token).
             await #expect(throws: KubernetesError.self) { _ = try await client.get(Node.self, name: "n1") }
             try "new-token".write(toFile: tokenFile, atomically: true, encoding: .utf8)

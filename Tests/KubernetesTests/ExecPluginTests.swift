@@ -14,7 +14,9 @@ struct ExecPluginTests {
         printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"exec-%s","expirationTimestamp":"%s"}}' "$count" "$EXPIRY"
         """
 
-    func plugin(in folder: TemporaryFolder, expiry: String = "2027-01-15T20:00:00Z", fail: Bool = false) throws -> ExecPlugin {
+    func plugin(in folder: TemporaryFolder, expiry: String = "2027-01-15T20:00:00Z", fail: Bool = false) throws
+        -> ExecPlugin
+    {
         try folder.write("plugin.sh", Self.script, executable: true)
         var environment = [("COUNTER", folder.path("count")), ("INFO", folder.path("info")), ("EXPIRY", expiry)]
         if fail { environment.append(("FAIL", "1")) }

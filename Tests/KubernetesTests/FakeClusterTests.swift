@@ -23,7 +23,8 @@ struct FakeClusterTests {
         ObjectFactory.namespace("shop"),
         ObjectFactory.pod(name: "web-1", namespace: "shop", nodeName: "n1", labels: ["app": "web"]),
         ObjectFactory.pod(name: "web-2", namespace: "shop", nodeName: "n2", labels: ["app": "web"]),
-        ObjectFactory.podDisruptionBudget(name: "web-pdb", namespace: "shop", selector: ["app": "web"], minAvailable: 2),
+        ObjectFactory.podDisruptionBudget(
+            name: "web-pdb", namespace: "shop", selector: ["app": "web"], minAvailable: 2),
     ]
 
     @Test("cordon by patch, then list the node's pods from the cache at the patch's resourceVersion")
@@ -157,7 +158,9 @@ struct FakeClusterTests {
             var faults = FaultPlan()
             faults.errors["get"] = FaultPlan.ErrorRate(rate: 1, status: 503, retryAfterSeconds: 1)
             server.faults = faults
-            let error = try await #require(throws: KubernetesError.self) { _ = try await client.get(Node.self, name: "n1") }
+            let error = try await #require(throws: KubernetesError.self) {
+                _ = try await client.get(Node.self, name: "n1")
+            }
             #expect(error.code == .serverError)
             #expect(server.ledger.snapshot().total == 11)
         }

@@ -19,7 +19,8 @@ struct InformerTests {
                 for await event in events {
                     switch event {
                     case .added(let node): seen.append("added \(node.metadata.name ?? "")")
-                    case .updated(_, let new): seen.append("updated \(new.metadata.name ?? "") \(new.metadata.resourceVersion ?? "")")
+                    case .updated(_, let new):
+                        seen.append("updated \(new.metadata.name ?? "") \(new.metadata.resourceVersion ?? "")")
                     case .deleted(let node): seen.append("deleted \(node.metadata.name ?? "")")
                     case .synced(let version): seen.append("synced \(version)")
                     }
@@ -39,7 +40,10 @@ struct InformerTests {
     }
 
     func list(_ version: String, _ nodes: [String]) -> ScriptedServer.Response {
-        .json(200, #"{"kind":"NodeList","apiVersion":"v1","metadata":{"resourceVersion":"\#(version)"},"items":[\#(nodes.joined(separator: ","))]}"#)
+        .json(
+            200,
+            #"{"kind":"NodeList","apiVersion":"v1","metadata":{"resourceVersion":"\#(version)"},"items":[\#(nodes.joined(separator: ","))]}"#
+        )
     }
 
     @Test("lists from the watch cache, then applies watch events to the cache and its instance-id index")
@@ -48,7 +52,12 @@ struct InformerTests {
             try await server.script(
                 "GET", "/api/v1/nodes",
                 [
-                    list("10", [nodeJSON("a", resourceVersion: "8", instance: "i-a"), nodeJSON("b", resourceVersion: "9", instance: "i-b")]),
+                    list(
+                        "10",
+                        [
+                            nodeJSON("a", resourceVersion: "8", instance: "i-a"),
+                            nodeJSON("b", resourceVersion: "9", instance: "i-b"),
+                        ]),
                     .stream(
                         [
                             watchLine("MODIFIED", nodeJSON("a", resourceVersion: "11", instance: "i-a2")) + "\n",
@@ -123,7 +132,8 @@ struct InformerTests {
     @Test("waitForSync returns once the first list is applied, and subscriber streams finish when run ends")
     func waitForSync() async throws {
         try await withScriptedServer { server in
-            try await server.script("GET", "/api/v1/nodes", [list("3", [nodeJSON("a", resourceVersion: "2")]), .stream([], hold: true)])
+            try await server.script(
+                "GET", "/api/v1/nodes", [list("3", [nodeJSON("a", resourceVersion: "2")]), .stream([], hold: true)])
             let client = try KubernetesClient(configuration: server.configuration())
             let informer = Informer<Node>(client: client)
             let events = informer.events()

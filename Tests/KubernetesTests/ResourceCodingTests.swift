@@ -79,7 +79,8 @@ struct ResourceCodingTests {
 
     @Test("a PDB status without zero counters decodes them as zero")
     func pdbStatus() throws {
-        let json = #"{"metadata":{"name":"p"},"spec":{"minAvailable":"50%","selector":{"matchLabels":{"a":"b"}}},"status":{"observedGeneration":1}}"#
+        let json =
+            #"{"metadata":{"name":"p"},"spec":{"minAvailable":"50%","selector":{"matchLabels":{"a":"b"}}},"status":{"observedGeneration":1}}"#
         let pdb = try decoder.decode(PodDisruptionBudget.self, from: Data(json.utf8))
         #expect(pdb.spec?.minAvailable == .string("50%"))
         #expect(pdb.status?.disruptionsAllowed == 0)
@@ -88,7 +89,8 @@ struct ResourceCodingTests {
 
     @Test("a list with null items is empty, and its continue token is read")
     func listNullItems() throws {
-        let json = #"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"9","continue":"abc"},"items":null}"#
+        let json =
+            #"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"9","continue":"abc"},"items":null}"#
         let list = try decoder.decode(ObjectList<Pod>.self, from: Data(json.utf8))
         #expect(list.items.isEmpty)
         #expect(list.metadata.continueToken == "abc")
@@ -97,7 +99,8 @@ struct ResourceCodingTests {
 
     @Test("an eviction encodes as kubectl sends it")
     func evictionEncodes() throws {
-        let eviction = Eviction(podName: "bare", namespace: "default", deleteOptions: DeleteOptions(gracePeriodSeconds: 10))
+        let eviction = Eviction(
+            podName: "bare", namespace: "default", deleteOptions: DeleteOptions(gracePeriodSeconds: 10))
         let json = try JSONDecoder().decode(JSONValue.self, from: try KubernetesJSON.makeEncoder().encode(eviction))
         #expect(json["apiVersion"] == "policy/v1")
         #expect(json["kind"] == "Eviction")
@@ -121,7 +124,9 @@ struct ResourceCodingTests {
 
     @Test("a JSON patch encodes its operations in order")
     func jsonPatch() throws {
-        let patch = Patch.json([.test("/metadata/resourceVersion", "5"), .add("/spec/taints/-", ["key": "k", "effect": "NoSchedule"])])
+        let patch = Patch.json([
+            .test("/metadata/resourceVersion", "5"), .add("/spec/taints/-", ["key": "k", "effect": "NoSchedule"]),
+        ])
         #expect(patch.format.rawValue == "application/json-patch+json")
         guard case .array(let operations) = patch.body else {
             Issue.record("a JSON patch body must be an array")

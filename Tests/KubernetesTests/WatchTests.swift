@@ -9,7 +9,10 @@ struct WatchTests {
         try await withScriptedServer { server in
             let added = watchLine("ADDED", nodeJSON("a", resourceVersion: "11"))
             let modified = watchLine("MODIFIED", nodeJSON("a", resourceVersion: "12"))
-            let bookmark = watchLine("BOOKMARK", #"{"kind":"Node","apiVersion":"v1","metadata":{"resourceVersion":"13","annotations":{"k8s.io/initial-events-end":"true"}}}"#)
+            let bookmark = watchLine(
+                "BOOKMARK",
+                #"{"kind":"Node","apiVersion":"v1","metadata":{"resourceVersion":"13","annotations":{"k8s.io/initial-events-end":"true"}}}"#
+            )
             let deleted = watchLine("DELETED", nodeJSON("a", resourceVersion: "14"))
             let all = added + "\n" + modified + "\n" + bookmark + "\n" + deleted + "\n"
             // Split in the middle of the first event, then three events in one chunk, then the last one byte-split.
@@ -40,7 +43,8 @@ struct WatchTests {
     @Test("a 410 ERROR event is thrown as an expired error after the events before it")
     func expiredEvent() async throws {
         try await withScriptedServer { server in
-            let error = watchLine("ERROR", statusJSON(code: 410, reason: "Expired", message: "too old resource version: 5 (100)"))
+            let error = watchLine(
+                "ERROR", statusJSON(code: 410, reason: "Expired", message: "too old resource version: 5 (100)"))
             try await server.script(
                 "GET", "/api/v1/nodes",
                 [.stream([watchLine("ADDED", nodeJSON("a", resourceVersion: "6")) + "\n" + error + "\n"], hold: true)])
@@ -74,7 +78,8 @@ struct WatchTests {
     func leaveEarly() async throws {
         try await withScriptedServer { server in
             try await server.script(
-                "GET", "/api/v1/nodes", [.stream([watchLine("ADDED", nodeJSON("a", resourceVersion: "6")) + "\n"], hold: true)])
+                "GET", "/api/v1/nodes",
+                [.stream([watchLine("ADDED", nodeJSON("a", resourceVersion: "6")) + "\n"], hold: true)])
             let client = try KubernetesClient(configuration: server.configuration())
             let stream = try await client.watch(Node.self)
             var count = 0

@@ -10,7 +10,8 @@ extension KubernetesClient {
     /// - Throws: ``KubernetesError`` (``KubernetesError/Code/notFound`` when it does not exist).
     public func get<T: KubernetesResource>(_ type: T.Type, name: String, namespace: String? = nil) async throws -> T {
         let call = Call(
-            verb: "get", method: .get, path: T.descriptor.objectPath(name: name, namespace: self.namespace(for: T.self, namespace)),
+            verb: "get", method: .get,
+            path: T.descriptor.objectPath(name: name, namespace: self.namespace(for: T.self, namespace)),
             resource: T.descriptor.plural)
         return try decode(T.self, from: try await send(call).body, call: call)
     }

@@ -22,7 +22,8 @@ public struct KubernetesClient: Sendable {
     /// - Throws: ``KubernetesError`` when the HTTP client cannot start or the server URL is not http(s).
     public init(configuration: KubernetesConfiguration, httpClient: HTTPClient? = nil) throws {
         guard configuration.server.hasPrefix("https://") || configuration.server.hasPrefix("http://") else {
-            throw KubernetesError.configuration("the server URL must start with https:// or http://: \(configuration.server)")
+            throw KubernetesError.configuration(
+                "the server URL must start with https:// or http://: \(configuration.server)")
         }
         self.configuration = configuration
         if let httpClient {
@@ -137,7 +138,8 @@ public struct KubernetesClient: Sendable {
     /// The error for a non-2xx response: from its Status body when it has one, else from the code alone.
     static func error(status: Int, body: Data, call: Call) -> KubernetesError {
         if let decoded = try? KubernetesJSON.makeDecoder().decode(Status.self, from: body), decoded.kind == "Status" {
-            var error = KubernetesError.from(status: decoded, httpStatus: status, verb: call.method.rawValue, path: call.path)
+            var error = KubernetesError.from(
+                status: decoded, httpStatus: status, verb: call.method.rawValue, path: call.path)
             error.httpStatus = status
             error.code = KubernetesError.code(httpStatus: status, reason: decoded.reason)
             return error

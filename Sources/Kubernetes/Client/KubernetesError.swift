@@ -115,7 +115,6 @@ public struct KubernetesError: Error, Sendable, CustomStringConvertible {
         case .unauthorized:
             "check the service-account token, the kubeconfig user's credentials or the exec plugin's output"
         case .forbidden: "check the ClusterRole in charts/ grants this verb on this resource"
-        case .notFound where verb == "configure": nil
         case .conflict: "the object changed since it was read: re-read it and retry"
         case .expired: "the resourceVersion is too old: relist"
         case .tooManyRequests: "the apiserver throttled the call or a PodDisruptionBudget blocks it: retry later"
@@ -127,7 +126,7 @@ public struct KubernetesError: Error, Sendable, CustomStringConvertible {
 
     /// `VERB path failed (code Reason): message — hint`.
     public var description: String {
-        var text = "\(verb) \(path) failed"
+        var text = path.isEmpty ? "\(verb) failed" : "\(verb) \(path) failed"
         if let httpStatus {
             text += " (\(httpStatus)\(reason.map { " \($0)" } ?? ""))"
         }

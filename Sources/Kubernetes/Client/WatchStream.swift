@@ -66,7 +66,8 @@ public struct WatchStream<Object: KubernetesResource>: AsyncSequence, Sendable {
             } catch {
                 throw KubernetesError(
                     code: .decoding, verb: "WATCH", path: path,
-                    message: "a watch event is not valid: \(error): \(String(decoding: line.prefix(200), as: UTF8.self))")
+                    message:
+                        "a watch event is not valid: \(error): \(String(decoding: line.prefix(200), as: UTF8.self))")
             }
             switch raw.kind {
             case .event(let event):

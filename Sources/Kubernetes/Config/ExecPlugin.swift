@@ -143,7 +143,8 @@ public struct ExecPlugin: Sendable {
         do {
             decoded = try KubernetesJSON.makeDecoder().decode(ExecCredential.self, from: data)
         } catch {
-            throw KubernetesError.configuration("the credential plugin printed no valid ExecCredential: \(error)", path: path)
+            throw KubernetesError.configuration(
+                "the credential plugin printed no valid ExecCredential: \(error)", path: path)
         }
         guard let status = decoded.status, status.token != nil || status.clientCertificateData != nil else {
             throw KubernetesError.configuration(

@@ -104,7 +104,8 @@ struct Kubeconfig: Sendable {
         do {
             file = try YAMLDecoder().decode(File.self, from: text)
         } catch {
-            throw KubernetesError.configuration("the kubeconfig is not valid YAML of the expected shape: \(error)", path: path)
+            throw KubernetesError.configuration(
+                "the kubeconfig is not valid YAML of the expected shape: \(error)", path: path)
         }
         let directory = (path as NSString).deletingLastPathComponent
         var config = Kubeconfig()

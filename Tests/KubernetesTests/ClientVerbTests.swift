@@ -274,6 +274,26 @@ struct ClientVerbTests {
         }
     }
 
+    @Test("every request, watches included, takes a token from the configured rate limiter")
+    func rateLimited() async throws {
+        try await withScriptedServer { server in
+            var ok = ScriptedServer.Response.json(200, nodeJSON("n1", resourceVersion: "5"))
+            ok.repeat = true
+            try await server.script("GET", "/api/v1/nodes/n1", [ok])
+            try await server.script("GET", "/api/v1/nodes", [.stream([])])
+            let clock = TestClock()
+            var configuration = server.configuration()
+            configuration.rateLimiter = RateLimiter(qps: 4, burst: 2, clock: clock)
+            let client = try KubernetesClient(configuration: configuration)
+            _ = try await client.get(Node.self, name: "n1")
+            _ = try await client.get(Node.self, name: "n1")
+            #expect(clock.sleeps.isEmpty)
+            _ = try await client.get(Node.self, name: "n1")
+            for try await _ in try await client.watch(Node.self) {}
+            #expect(clock.sleeps == [.milliseconds(250), .milliseconds(250)])
+        }
+    }
+
     @Test("a refused connection is a transport error naming the call")
     func transportError() async throws {
         var configuration = KubernetesConfiguration(server: "http://127.0.0.1:1")

@@ -7,8 +7,14 @@ import Testing
 struct ScriptedServer {
     let port: Int
     let http: HTTPClient
+    var secure = false
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    var baseURL: String { "\(secure ? "https" : "http")://127.0.0.1:\(port)" }
+
+    /// Scripting requests skip verification: they only talk to the test's own server.
+    private var controlTLS: TLSConfiguration? {
+        secure ? TLSConfiguration(verification: .noneInsecureForTestsOnly) : nil
+    }
 
     /// One scripted answer.
     struct Response: Encodable {
@@ -58,13 +64,14 @@ struct ScriptedServer {
             var responses: [Response]
         }
         let body = try JSONEncoder().encode(Script(method: method, path: path, responses: responses))
-        let response = try await http.execute(HTTPRequest(method: .post, url: baseURL + "/__script", body: body))
+        let response = try await http.execute(
+            HTTPRequest(method: .post, url: baseURL + "/__script", body: body, tls: controlTLS))
         try #require(response.status == 200)
     }
 
     /// Every request received so far.
     func requests() async throws -> [Request] {
-        let response = try await http.execute(HTTPRequest(url: baseURL + "/__requests"))
+        let response = try await http.execute(HTTPRequest(url: baseURL + "/__requests", tls: controlTLS))
         return try JSONDecoder().decode([Request].self, from: response.body)
     }
 
@@ -77,12 +84,15 @@ struct ScriptedServer {
 }
 
 /// Starts the scripted server, runs `body`, then stops the server.
-func withScriptedServer<T>(_ body: (ScriptedServer) async throws -> T) async throws -> T {
+/// With `certificate` and `key` (PEM files) it serves HTTPS; scripting requests then skip verification.
+func withScriptedServer<T>(
+    certificate: String? = nil, key: String? = nil, _ body: (ScriptedServer) async throws -> T
+) async throws -> T {
     let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/scripted_apiserver.py")
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", fixture.path]
+    process.arguments = ["python3", fixture.path] + [certificate, key].compactMap { $0 }
     let input = Pipe()
     let output = Pipe()
     process.standardInput = input
@@ -102,7 +112,7 @@ func withScriptedServer<T>(_ body: (ScriptedServer) async throws -> T) async thr
         line.append(chunk)
     }
     let ports = try JSONDecoder().decode(ScriptedServerPorts.self, from: line)
-    return try await body(ScriptedServer(port: ports.http, http: http))
+    return try await body(ScriptedServer(port: ports.http, http: http, secure: certificate != nil))
 }
 
 /// The line the scripted server prints when it is ready.

@@ -10,13 +10,15 @@ A RESPONSE is {"status": 200, "headers": {...}, "body": "text"} or, for a chunke
 so that the client sees it as a separate read; "hold": true keeps the connection open afterwards until the client
 leaves. "requireAuthorization": "Bearer x" answers 401 (and keeps the response queued) unless that header matches.
 "repeat": true keeps the response queued after use. An empty queue answers 404 with a Status body.
-It prints one JSON line {"http": port} when ready and serves until stdin closes.
+It prints one JSON line {"http": port} when ready and serves until stdin closes. Given two arguments, a server
+certificate and its key (PEM files), it serves HTTPS instead.
 All sockets use TCP_NODELAY.
 """
 import asyncio
 import json
 import os
 import socket
+import ssl
 import sys
 import urllib.parse
 
@@ -75,7 +77,7 @@ async def handle(reader, writer):
         while True:
             try:
                 method, target, headers, body = await read_request(reader)
-            except (asyncio.IncompleteReadError, ConnectionError):
+            except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
                 return
             parsed = urllib.parse.urlsplit(target)
             path = parsed.path
@@ -140,7 +142,11 @@ async def handle(reader, writer):
 
 
 async def main():
-    server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024)
+    context = None
+    if len(sys.argv) == 3:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(sys.argv[1], sys.argv[2])
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024, ssl=context)
     print(json.dumps({"http": server.sockets[0].getsockname()[1]}), flush=True)
     loop = asyncio.get_running_loop()
     stdin_closed = loop.create_future()

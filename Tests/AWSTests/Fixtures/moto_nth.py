@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""moto's server, extended with what node-termination-handler's AWS tests need.
+
+moto 5.2 lacks Auto Scaling's CompleteLifecycleAction and RecordLifecycleActionHeartbeat (it answers 500), and once
+signature checking is on it crashes (500) on requests without an Authorization header, including the unsigned STS
+AssumeRoleWithWebIdentity. This launcher patches moto in-process, then serves it:
+
+- CompleteLifecycleAction / RecordLifecycleActionHeartbeat on moto's AutoScalingResponse, so moto's signature and
+  IAM checks still run first. They validate like AWS: the group and the hook must exist, InstanceId (a member of the
+  group) or LifecycleActionToken (a UUID) must be given, LifecycleActionResult must be CONTINUE or ABANDON; a bad
+  call is a 400 ValidationError. Each accepted call is recorded.
+- Unsigned AssumeRoleWithWebIdentity / AssumeRoleWithSAML pass; any other unsigned call, once auth is on, is a 403
+  MissingAuthenticationToken (as AWS answers) instead of a crash.
+- GET /nth-test/lifecycle-calls returns the recorded calls as a JSON array; DELETE clears them. With
+  MOTO_LIFECYCLE_LOG set, each call is also appended to that file as a JSON line.
+
+It listens on 127.0.0.1 and port 0 by default (-H, -p to change), prints one JSON line {"port": N} when ready, sets
+TCP_NODELAY on every connection, and exits when its stdin closes (so a test process that dies takes it along).
+"""
+import argparse
+import json
+import os
+import re
+import socket
+import sys
+import threading
+
+from moto import settings
+from moto.autoscaling.exceptions import ValidationError
+from moto.autoscaling.responses import AutoScalingResponse
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.exceptions import _RESTError as RESTError
+from moto.core.responses import EmptyResult
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+CALLS = []
+CALLS_LOCK = threading.Lock()
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+UNSIGNED_ACTIONS = {"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"}
+
+
+class MissingAuthenticationTokenError(RESTError):
+    code = 403
+
+    def __init__(self):
+        super().__init__("MissingAuthenticationToken", "Request is missing Authentication Token")
+
+
+def _record(call):
+    with CALLS_LOCK:
+        CALLS.append(call)
+    path = os.environ.get("MOTO_LIFECYCLE_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(json.dumps(call) + "\n")
+
+
+def _lifecycle_call(response, action):
+    group_name = response._get_param("AutoScalingGroupName")
+    hook_name = response._get_param("LifecycleHookName")
+    instance_id = response._get_param("InstanceId")
+    token = response._get_param("LifecycleActionToken")
+    if not group_name or not hook_name:
+        raise ValidationError("AutoScalingGroupName and LifecycleHookName are required")
+    backend = response.autoscaling_backend
+    group = backend.autoscaling_groups.get(group_name)
+    if group is None:
+        raise ValidationError(f"AutoScalingGroup name not found - {group_name}")
+    if f"{group_name}_{hook_name}" not in backend.lifecycle_hooks:
+        raise ValidationError(f"Unable to find lifecycle hook {hook_name} for group {group_name}")
+    if not instance_id and not token:
+        raise ValidationError("Either InstanceId or LifecycleActionToken must be specified")
+    if instance_id and instance_id not in {state.instance.id for state in group.instance_states}:
+        raise ValidationError(f"No active Lifecycle Action found with instance ID {instance_id}")
+    if token and not UUID.match(token):
+        raise ValidationError(f"No active Lifecycle Action found with token {token}")
+    return {
+        "Action": action,
+        "AutoScalingGroupName": group_name,
+        "LifecycleHookName": hook_name,
+        "InstanceId": instance_id,
+        "LifecycleActionToken": token,
+    }
+
+
+def complete_lifecycle_action(self):
+    call = _lifecycle_call(self, "CompleteLifecycleAction")
+    result = self._get_param("LifecycleActionResult")
+    if result not in ("CONTINUE", "ABANDON"):
+        raise ValidationError(f"LifecycleActionResult must be CONTINUE or ABANDON, got {result!r}")
+    call["LifecycleActionResult"] = result
+    _record(call)
+    return EmptyResult()
+
+
+def record_lifecycle_action_heartbeat(self):
+    _record(_lifecycle_call(self, "RecordLifecycleActionHeartbeat"))
+    return EmptyResult()
+
+
+AutoScalingResponse.complete_lifecycle_action = complete_lifecycle_action
+AutoScalingResponse.record_lifecycle_action_heartbeat = record_lifecycle_action_heartbeat
+
+_original_authenticate = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+
+def _authenticate(self, iam_request_cls, resource="*"):
+    auth_on = ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT
+    if auth_on and "Authorization" not in self.headers:
+        if self._get_action() in UNSIGNED_ACTIONS:
+            return None
+        raise MissingAuthenticationTokenError()
+    return _original_authenticate(self, iam_request_cls, resource)
+
+
+ActionAuthenticatorMixin._authenticate_and_authorize_action = _authenticate
+
+
+class TestRoutes:
+    """Serves /nth-test/* and hands everything else to moto."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == "/nth-test/lifecycle-calls":
+            with CALLS_LOCK:
+                if environ.get("REQUEST_METHOD") == "DELETE":
+                    CALLS.clear()
+                body = json.dumps(CALLS).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return self.app(environ, start_response)
+
+
+class NoDelayHandler(WSGIRequestHandler):
+    def setup(self):
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=0)
+    args = parser.parse_args()
+
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server(args.host, args.port, TestRoutes(app), threaded=True, request_handler=NoDelayHandler)
+    os.environ["MOTO_PORT"] = str(server.server_port)
+    print(json.dumps({"port": server.server_port}), flush=True)
+
+    def exit_when_stdin_closes():
+        try:
+            while sys.stdin.buffer.read1(1024):
+                pass
+        except (OSError, ValueError):
+            pass
+        os._exit(0)
+
+    threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

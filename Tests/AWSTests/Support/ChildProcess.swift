@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A Python fixture server run as a child process for one test: started with a pipe on stdin (closing it stops the
+/// server), stdout read for the one JSON "ready" line, stderr kept in a file for failure messages.
+final class ChildProcess: @unchecked Sendable {
+    // @unchecked: every property is set in init and only read afterwards, except `process`, whose methods are
+    // thread-safe.
+    let process = Process()
+    let stdin = Pipe()
+    let stdout = Pipe()
+    let stderrPath: URL
+
+    init(script: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures").appendingPathComponent(script)
+        stderrPath = FileManager.default.temporaryDirectory.appendingPathComponent("nth-aws-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: stderrPath.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-u", fixture.path] + arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = try FileHandle(forWritingTo: stderrPath)
+        try process.run()
+    }
+
+    /// The first line the server prints, within `timeout` seconds; fails the test with the server's stderr if the
+    /// server exits or stays silent. Polls without blocking, so that the cooperative thread pool stays free.
+    func readyLine(timeout: Duration = .seconds(60)) async throws -> Data {
+        let fd = stdout.fileHandleForReading.fileDescriptor
+        let deadline = ContinuousClock.now + timeout
+        var line = Data()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !line.contains(UInt8(ascii: "\n")) {
+            guard ContinuousClock.now < deadline else {
+                throw FixtureError("the fixture printed nothing within \(timeout); stderr: \(stderrTail())")
+            }
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) > 0 else {
+                try await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            let count = read(fd, &buffer, buffer.count)
+            guard count > 0 else {
+                throw FixtureError("the fixture exited before it was ready; stderr: \(stderrTail())")
+            }
+            line.append(contentsOf: buffer[0..<count])
+        }
+        return line
+    }
+
+    func stderrTail() -> String {
+        let text = (try? String(contentsOf: stderrPath, encoding: .utf8)) ?? ""
+        return String(text.suffix(3000))
+    }
+
+    /// Closes stdin (the server exits), then terminates and reaps the process.
+    func stop() {
+        try? stdin.fileHandleForWriting.close()
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: stderrPath)
+    }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

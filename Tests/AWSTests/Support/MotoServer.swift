@@ -1,0 +1,131 @@
+import Foundation
+import HTTPClient
+import SigV4
+import Testing
+
+@testable import AWS
+
+/// A moto server (through `Fixtures/moto_nth.py`) for one test, with signature checking on: an IAM user with an
+/// allow-all policy is created while auth is still off, then auth is switched on, so every later request must be
+/// signed with that user's key (or with STS credentials of a role that exists).
+struct MotoServer {
+    let port: Int
+    let httpClient: HTTPClient
+    /// The IAM user's key, allowed everything.
+    let credentials: Credentials
+
+    var endpoint: String { "http://127.0.0.1:\(port)" }
+    static let account = "123456789012"
+    static let allowAll = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+
+    /// A client for this server with the given credentials (the IAM user's by default).
+    func client(
+        credentials: Credentials? = nil, region: String? = "us-east-1", retryPolicy: RetryPolicy = .standard,
+        interceptor: (@Sendable (inout HTTPRequest) -> Void)? = nil
+    ) -> AWSClient {
+        AWSClient(
+            configuration: AWSConfiguration(
+                region: region, endpoints: EndpointResolver(override: endpoint), retryPolicy: retryPolicy),
+            credentialsProvider: StaticCredentialsProvider(credentials ?? self.credentials), httpClient: httpClient,
+            clock: SystemAWSClock(), random: { Double.random(in: 0..<1) }, interceptor: interceptor)
+    }
+
+    /// Creates a queue and returns its URL.
+    func createQueue(_ name: String, attributes: [String: String] = [:]) async throws -> String {
+        let body = try JSONSerialization.data(withJSONObject: ["QueueName": name, "Attributes": attributes])
+        let data = try await client().json(.sqs, operation: "CreateQueue", body: body)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return try #require(object["QueueUrl"] as? String)
+    }
+
+    /// Calls an AWS JSON operation with a JSON object body.
+    @discardableResult
+    func json(_ service: AWSService, _ operation: String, _ body: [String: Any]) async throws -> [String: Any] {
+        let data = try await client().json(
+            service, operation: operation, body: try JSONSerialization.data(withJSONObject: body))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    /// The Auto Scaling lifecycle calls moto_nth.py recorded.
+    func lifecycleCalls() async throws -> [[String: String]] {
+        let response = try await httpClient.execute(
+            HTTPRequest(url: endpoint + "/nth-test/lifecycle-calls", timeout: .seconds(10)))
+        let array = try #require(try JSONSerialization.jsonObject(with: response.body) as? [[String: Any]])
+        return array.map { $0.compactMapValues { $0 as? String } }
+    }
+
+    /// Runs `body` with the test process's moto server, started on first use.
+    ///
+    /// One server serves every test of the process: moto loads each service's model on first use, which costs
+    /// seconds of CPU, and a server per test would starve the other suites running in parallel. Tests therefore
+    /// name everything they create uniquely (``unique(_:)``). The server exits when the test process does (its
+    /// stdin closes).
+    static func with<T>(_ body: (MotoServer) async throws -> T) async throws -> T {
+        try await body(try await MotoRegistry.shared.server())
+    }
+
+    /// `prefix` with a random suffix, for names unique within the shared server.
+    static func unique(_ prefix: String) -> String {
+        prefix + "-" + UUID().uuidString.prefix(8).lowercased()
+    }
+
+    /// Starts moto_nth.py, prepares the IAM user and turns auth on.
+    fileprivate static func start() async throws -> (MotoServer, ChildProcess) {
+        let child = try ChildProcess(script: "moto_nth.py")
+        do {
+            let ready = try await child.readyLine()
+            let port = try #require(
+                (try JSONSerialization.jsonObject(with: ready) as? [String: Any])?["port"] as? Int,
+                "moto_nth.py did not print its port")
+            let httpClient = try HTTPClient()
+            // Auth is off: any key works. Create the user, its key and an allow-all policy.
+            let setup = MotoServer(
+                port: port, httpClient: httpClient, credentials: Credentials(accessKeyID: "setup", secretAccessKey: "x")
+            )
+            let iam = setup.client()
+            _ = try await iam.query(.iam, action: "CreateUser", parameters: [("UserName", "nth-tests")])
+            let key = try await iam.query(.iam, action: "CreateAccessKey", parameters: [("UserName", "nth-tests")])
+            let accessKey = try #require(key.value(at: "CreateAccessKeyResult", "AccessKey", "AccessKeyId"))
+            let secret = try #require(key.value(at: "CreateAccessKeyResult", "AccessKey", "SecretAccessKey"))
+            _ = try await iam.query(
+                .iam, action: "PutUserPolicy",
+                parameters: [("UserName", "nth-tests"), ("PolicyName", "allow-all"), ("PolicyDocument", allowAll)])
+            // Auth on: from now on every request is checked (moto parses the body as a float; text/plain keeps it).
+            let reset = try await httpClient.execute(
+                HTTPRequest(
+                    method: .post, url: "http://127.0.0.1:\(port)/moto-api/reset-auth",
+                    headers: ["Content-Type": "text/plain"], body: Data("0".utf8), timeout: .seconds(10)))
+            try #require(reset.status == 200, "reset-auth failed: \(String(decoding: reset.body, as: UTF8.self))")
+            let server = MotoServer(
+                port: port, httpClient: httpClient,
+                credentials: Credentials(accessKeyID: accessKey, secretAccessKey: secret))
+            return (server, child)
+        } catch {
+            child.stop()
+            throw error
+        }
+    }
+}
+
+/// Starts the shared moto server once; a failed start fails every test that needs it (never a skip).
+actor MotoRegistry {
+    static let shared = MotoRegistry()
+    private var starting: Task<MotoServer, any Error>?
+    /// Keeps the child process (and so its stdin pipe) alive for the life of the test process.
+    private var child: ChildProcess?
+
+    func server() async throws -> MotoServer {
+        if let starting { return try await starting.value }
+        let task = Task { () throws -> MotoServer in
+            let (server, child) = try await MotoServer.start()
+            self.keep(child)
+            return server
+        }
+        starting = task
+        return try await task.value
+    }
+
+    private func keep(_ child: ChildProcess) {
+        self.child = child
+    }
+}

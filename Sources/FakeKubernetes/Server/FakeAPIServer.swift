@@ -70,7 +70,7 @@ public final class FakeAPIServer: Sendable {
         let server = HTTPServer(
             config: HTTPServer.Configuration(
                 address: try .inet(ip4: "127.0.0.1", port: configuration.port), timeout: 60,
-                pool: NoDelaySocketPool(base: HTTPServer.defaultPool())),
+                pool: NoDelaySocketPool(base: HTTPServer.defaultPool()), logger: .disabled),
             handler: FlyingFoxAdapter(handler: handler, splitWatchEvents: split))
         // Owned by `state`; `stop()` stops the server and cancels it.
         let task = Task { try await server.run() }

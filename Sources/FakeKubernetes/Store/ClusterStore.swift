@@ -140,8 +140,10 @@ public actor ClusterStore {
     /// - Returns: the object as stored, with its new resourceVersion.
     @discardableResult
     func commit(_ resource: ResourceType, key: ObjectKey, object: JSON?) -> JSON? {
-        var table = storage[resource.storageKey] ?? ObjectTable(indexesNodeName: resource == .pods)
-        let previous = table.get(key)
+        let tableKey = resource.storageKey
+        // Mutated in place through the dictionary (a copy out and back would copy the whole table per write).
+        if storage[tableKey] == nil { storage[tableKey] = ObjectTable(indexesNodeName: resource == .pods) }
+        let previous = storage[tableKey]?.get(key)
         revision += 1
         let change: Change
         if var object {
@@ -149,19 +151,18 @@ public actor ClusterStore {
             if resource == .nodes, configuration.unschedulableTaintFollowsCordon {
                 object = Self.followCordon(object)
             }
-            table.put(object, at: key)
+            storage[tableKey]?.put(object, at: key)
             change = Change(
                 revision: revision, resource: resource, kind: previous == nil ? .added : .modified, object: object,
                 previous: previous, due: clock.now.advanced(by: configuration.cacheLag))
         } else {
-            table.remove(key)
+            storage[tableKey]?.remove(key)
             var last = previous ?? .emptyObject
             last["metadata"]["resourceVersion"] = .string(String(revision))
             change = Change(
                 revision: revision, resource: resource, kind: .deleted, object: last, previous: previous,
                 due: clock.now.advanced(by: configuration.cacheLag))
         }
-        storage[resource.storageKey] = table
         pending.append(change)
         if configuration.cacheLag <= .zero {
             applyDueChanges()
@@ -169,7 +170,7 @@ public actor ClusterStore {
             schedule(after: configuration.cacheLag) { store in store.applyDueChanges() }
         }
         if resource == .pods { refreshDisruptionBudgets(namespace: key.namespace, around: [previous, object]) }
-        return object == nil ? nil : table.get(key)
+        return object == nil ? nil : storage[tableKey]?.get(key)
     }
 
     /// Applies pending changes whose lag has passed to the cache, in revision order, and tells watchers.
@@ -178,10 +179,10 @@ public actor ClusterStore {
         var applied = 0
         for change in pending {
             guard change.due <= now || configuration.cacheLag <= .zero else { break }
-            var table = cache[change.resource.storageKey] ?? ObjectTable(indexesNodeName: change.resource == .pods)
+            let tableKey = change.resource.storageKey
+            if cache[tableKey] == nil { cache[tableKey] = ObjectTable(indexesNodeName: change.resource == .pods) }
             let key = ObjectKey(namespace: change.object.namespace, name: change.object.name)
-            if change.kind == .deleted { table.remove(key) } else { table.put(change.object, at: key) }
-            cache[change.resource.storageKey] = table
+            if change.kind == .deleted { cache[tableKey]?.remove(key) } else { cache[tableKey]?.put(change.object, at: key) }
             cacheRevision = change.revision
             appendHistory(change)
             deliver(change)

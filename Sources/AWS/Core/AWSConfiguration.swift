@@ -7,7 +7,7 @@ public struct AWSConfiguration: Sendable, Equatable {
     /// Where each service is called.
     public var endpoints: EndpointResolver
     /// When and how failed calls are retried.
-    public var retryPolicy: RetryPolicy
+    public var retryPolicy: AWSRetryPolicy
     /// The time allowed for one HTTP attempt (long polls add their wait time to it).
     public var requestTimeout: Duration
     /// The `User-Agent` sent (never signed).
@@ -24,7 +24,7 @@ public struct AWSConfiguration: Sendable, Equatable {
     public init(
         region: String? = nil,
         endpoints: EndpointResolver = EndpointResolver(),
-        retryPolicy: RetryPolicy = .standard,
+        retryPolicy: AWSRetryPolicy = .standard,
         requestTimeout: Duration = .seconds(30),
         userAgent: String = "node-termination-handler"
     ) {
@@ -43,7 +43,7 @@ public struct AWSConfiguration: Sendable, Equatable {
     public init(environment: [String: String]) {
         let region = [environment["AWS_REGION"], environment["AWS_DEFAULT_REGION"]]
             .compactMap { $0 }.first { !$0.isEmpty }
-        var policy = RetryPolicy.standard
+        var policy = AWSRetryPolicy.standard
         if let attempts = environment["AWS_MAX_ATTEMPTS"].flatMap(Int.init), attempts > 0 {
             policy.maxAttempts = attempts
         }

@@ -34,7 +34,7 @@ public enum RetryClass: Sendable, Equatable {
 /// request refused for expired credentials is retried with fresh ones.
 ///
 /// See <https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html>.
-public struct RetryPolicy: Sendable, Equatable {
+public struct AWSRetryPolicy: Sendable, Equatable {
     /// Attempts in all, the first included (standard mode: 3).
     public var maxAttempts: Int
     /// The base of the exponential back-off (standard mode: 1 s).
@@ -62,7 +62,7 @@ public struct RetryPolicy: Sendable, Equatable {
     }
 
     /// The standard mode: 3 attempts, 1 s base, 20 s cap.
-    public static let standard = RetryPolicy()
+    public static let standard = AWSRetryPolicy()
 
     /// Error codes AWS uses for throttling (botocore's standard-mode list).
     public static let throttlingCodes: Set<String> = [

@@ -20,12 +20,14 @@ struct MotoServer {
 
     /// A client for this server with the given credentials (the IAM user's by default).
     func client(
-        credentials: Credentials? = nil, region: String? = "us-east-1", retryPolicy: RetryPolicy = .standard,
+        credentials: Credentials? = nil, region: String? = "us-east-1", retryPolicy: AWSRetryPolicy = .standard,
         interceptor: (@Sendable (inout HTTPRequest) -> Void)? = nil
     ) -> AWSClient {
+        // Generous per-attempt time: moto renders 1000 instances slowly on a busy CI machine.
         AWSClient(
             configuration: AWSConfiguration(
-                region: region, endpoints: EndpointResolver(override: endpoint), retryPolicy: retryPolicy),
+                region: region, endpoints: EndpointResolver(override: endpoint), retryPolicy: retryPolicy,
+                requestTimeout: .seconds(120)),
             credentialsProvider: StaticCredentialsProvider(credentials ?? self.credentials), httpClient: httpClient,
             clock: SystemAWSClock(), random: { Double.random(in: 0..<1) }, interceptor: interceptor)
     }

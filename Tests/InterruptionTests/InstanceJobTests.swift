@@ -134,6 +134,28 @@ struct InstanceJobTests {
             ])
     }
 
+    @Test("heartbeats move an ASG job's deadline out, but never past an earlier spot deadline")
+    func heartbeatDeadline() throws {
+        let rules = DeadlineRules()
+        var job = InstanceJob(event: try event(.autoScalingTermination, token: "tok"), message: message("m-1"))
+        #expect(job.deadline(rules: rules, lastHeartbeat: nil) == t0.addingTimeInterval(300))
+        #expect(job.deadline(rules: rules, lastHeartbeat: t0.addingTimeInterval(250)) == t0.addingTimeInterval(550))
+        job.record(try event(.spotInterruption, id: "s"), message: message("m-2"))
+        #expect(job.deadline(rules: rules, lastHeartbeat: t0.addingTimeInterval(250)) == t0.addingTimeInterval(120))
+        let rebalance = InstanceJob(event: try event(.rebalanceRecommendation), message: message("m-3"))
+        #expect(rebalance.deadline(rules: rules, lastHeartbeat: nil) == nil)
+    }
+
+    @Test("events carry log metadata with the project's keys")
+    func logMetadata() throws {
+        #expect(
+            try event(.autoScalingTermination, id: "e-9", token: "tok").logMetadata == [
+                "instance.id": "i-0b3a1c2d3e4f56789", "event.kind": "asg-termination", "event.id": "e-9",
+                "asg.name": "workers-a",
+            ])
+        #expect(try event(.spotInterruption).logMetadata["asg.name"] == nil)
+    }
+
     @Test("priorities order spot and ASG terminate before Health and state change, before rebalance")
     func priorities() {
         #expect(InterruptionKind.spotInterruption.priority == .urgent)

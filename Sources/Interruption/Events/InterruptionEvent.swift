@@ -90,6 +90,16 @@ public struct InterruptionEvent: Sendable, Hashable {
     }
 }
 
+extension InterruptionEvent {
+    /// Log metadata with the project's keys: `instance.id`, `event.kind`, `event.id`, and `asg.name` for lifecycle
+    /// actions.
+    public var logMetadata: [String: String] {
+        var metadata = ["instance.id": instanceID.rawValue, "event.kind": kind.rawValue, "event.id": eventID]
+        if let lifecycleAction { metadata["asg.name"] = lifecycleAction.autoScalingGroupName }
+        return metadata
+    }
+}
+
 /// The details of an AWS Health `scheduledChange` event for EC2.
 ///
 /// See [AWS Health events](https://docs.aws.amazon.com/health/latest/ug/aws-health-concepts-and-terms.html).

@@ -41,6 +41,24 @@ public struct InstanceJob: Sendable, Hashable {
     /// The earliest deadline among the events seen, or `nil` when none has one.
     public var deadline: Date? { firstEvents.values.compactMap(\.deadline).min() }
 
+    /// The earliest deadline once lifecycle heartbeats are counted: each terminate or launch action's deadline moves
+    /// to the last heartbeat plus the heartbeat timeout, within the hook's global timeout.
+    ///
+    /// - Parameters:
+    ///   - rules: The deadline rules the events were decoded with.
+    ///   - lastHeartbeat: When `RecordLifecycleActionHeartbeat` last succeeded for this job, or `nil`.
+    /// - Returns: The earliest deadline, or `nil` when no event has one.
+    public func deadline(rules: DeadlineRules, lastHeartbeat: Date?) -> Date? {
+        firstEvents.values.compactMap { event -> Date? in
+            switch event.kind {
+            case .autoScalingTermination, .autoScalingLaunch:
+                rules.lifecycleDeadline(start: event.time, lastHeartbeat: lastHeartbeat)
+            case .spotInterruption, .rebalanceRecommendation, .instanceStateChange, .scheduledChange:
+                event.deadline
+            }
+        }.min()
+    }
+
     /// Whether any event seen means the instance is going away (not only a rebalance recommendation or a launch).
     public var announcesTermination: Bool { kinds.contains { $0.announcesTermination } }
 

@@ -110,6 +110,33 @@ struct AuthMotoTests {
         }
     }
 
+    @Test("a client built from IRSA environment variables assumes the role through moto and signs with its token")
+    func irsaEndToEnd() async throws {
+        try await MotoServer.with { moto in
+            let url = try await moto.createQueue(MotoServer.unique("irsa"))
+            let roleName = MotoServer.unique("irsa-role")
+            let roleARN = try await moto.createRole(roleName)
+            let directory = try TemporaryDirectory()
+            let tokenFile = try directory.write("token", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW0ifQ.c2ln")
+            let client = AWSClient(
+                environment: [
+                    "AWS_ROLE_ARN": roleARN, "AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile, "AWS_ROLE_SESSION_NAME": "nth",
+                    "AWS_ENDPOINT": moto.endpoint, "AWS_REGION": "us-east-1", "HOME": directory.path,
+                    "AWS_EC2_METADATA_DISABLED": "true",
+                ],
+                httpClient: moto.httpClient)
+            let identity = try await STSClient(client: client).getCallerIdentity()
+            #expect(identity.arn.contains("assumed-role/\(roleName)/nth"))
+            let sqs = try SQSClient(client: client, queueURL: url)
+            _ = try await sqs.sendMessage(body: "via IRSA")
+            let messages = try await sqs.receiveMessages(.init(waitTimeSeconds: 2))
+            #expect(messages.map(\.body) == ["via IRSA"])
+            let provider = try #require(client.credentialsProvider as? RefreshingCredentials)
+            #expect(await provider.fetchCount == 1)
+            #expect(try await provider.credentials().source == "web-identity")
+        }
+    }
+
     @Test("unsigned calls other than web identity are refused once auth is on")
     func unsignedRefused() async throws {
         try await MotoServer.with { moto in

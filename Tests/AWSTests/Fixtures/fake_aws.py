@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""A purpose-built local server for what moto cannot play: IMDSv2, container credentials (ECS / EKS Pod Identity),
+STS web identity with token logging, clock skew, throttling storms, HTML error pages.
+
+Prints one JSON line {"port": N} when ready; serves on 127.0.0.1 until stdin closes. TCP_NODELAY on every socket,
+every response written in one piece.
+
+Instance metadata (IMDSv2):
+  PUT /latest/api/token                       needs X-aws-ec2-metadata-token-ttl-seconds in 1..21600, echoes it
+  GET /latest/meta-data/iam/security-credentials/          role name (401 without a valid token; 404 if no role)
+  GET /latest/meta-data/iam/security-credentials/<role>    {"Code": "Success", "AccessKeyId": "ASIAIMDS<n>", ...}
+Container credentials:
+  GET /v1/credentials                         needs Authorization == config["podToken"] (when set), Accept JSON
+AWS API (POST /):
+  scripted responses first (config["script"], popped one per request); otherwise
+  Action=AssumeRoleWithWebIdentity (query)    STS credentials "ASIAWEB<n>"
+  anything else                               checks X-Amz-Date against the server clock (config["clockOffset"]
+                                              seconds ahead of real time): more than 15 minutes apart is a 403
+                                              SignatureDoesNotMatch "Signature expired" (query) or a 400
+                                              InvalidSignatureException (JSON); else a success body
+Control:
+  POST /control/config   merge a JSON object into the config
+  POST /control/expire-imds-tokens
+  GET  /control/log      every request so far: [{method, path, headers, body, time}]
+Every response carries a Date header from the server clock.
+"""
+import asyncio
+import calendar
+import email.utils
+import json
+import os
+import socket
+import sys
+import time
+import urllib.parse
+
+CONFIG = {
+    "imdsRole": "nth-node-role",
+    "credentialsLifetime": 6 * 3600,
+    "podToken": None,
+    "clockOffset": 0,
+    "script": [],
+    "failCredentials": 0,
+}
+STATE = {"serial": 0, "tokens": set()}
+LOG = []
+
+
+def now():
+    return time.time() + CONFIG["clockOffset"]
+
+
+def iso(seconds):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+def amz(seconds):
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(seconds))
+
+
+def response(status, body=b"", headers=None, reason="OK"):
+    if isinstance(body, str):
+        body = body.encode()
+    lines = [f"HTTP/1.1 {status} {reason}", f"Content-Length: {len(body)}",
+             f"Date: {email.utils.formatdate(now(), usegmt=True)}"]
+    for name, value in (headers or {}).items():
+        lines.append(f"{name}: {value}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def credentials(prefix):
+    STATE["serial"] += 1
+    n = STATE["serial"]
+    return {
+        "Code": "Success", "Type": "AWS-HMAC", "LastUpdated": iso(now()),
+        "AccessKeyId": f"{prefix}{n}", "SecretAccessKey": f"secret-{n}", "Token": f"token-{n}",
+        "Expiration": iso(now() + CONFIG["credentialsLifetime"]), "AccountId": "123456789012",
+    }
+
+
+def json_response(status, value):
+    return response(status, json.dumps(value), {"Content-Type": "application/json"})
+
+
+def imds(method, path, headers):
+    if path == "/latest/api/token":
+        if method != "PUT":
+            return response(405, reason="Method Not Allowed")
+        ttl = headers.get("x-aws-ec2-metadata-token-ttl-seconds", "")
+        if not ttl.isdigit() or not 1 <= int(ttl) <= 21600:
+            return response(400, reason="Bad Request")
+        STATE["serial"] += 1
+        token = f"imds-token-{STATE['serial']}"
+        STATE["tokens"].add(token)
+        return response(200, token, {"X-aws-ec2-metadata-token-ttl-seconds": ttl, "Content-Type": "text/plain"})
+    if headers.get("x-aws-ec2-metadata-token") not in STATE["tokens"]:
+        return response(401, reason="Unauthorized")
+    base = "/latest/meta-data/iam/security-credentials/"
+    role = CONFIG["imdsRole"]
+    if path == base:
+        return response(200, role) if role else response(404, reason="Not Found")
+    if role and path == base + role:
+        if CONFIG["failCredentials"] > 0:
+            CONFIG["failCredentials"] -= 1
+            return response(503, reason="Service Unavailable")
+        return json_response(200, credentials("ASIAIMDS"))
+    return response(404, reason="Not Found")
+
+
+def container(headers):
+    expected = CONFIG["podToken"]
+    if expected is not None and headers.get("authorization") != expected:
+        return json_response(401, {"code": "AccessDeniedException", "message": "invalid authorization token"})
+    if CONFIG["failCredentials"] > 0:
+        CONFIG["failCredentials"] -= 1
+        return json_response(500, {"code": "ServerException", "message": "try again"})
+    document = credentials("ASIAPOD")
+    del document["Code"], document["Type"], document["LastUpdated"]
+    return json_response(200, document)
+
+
+def aws_api(headers, body):
+    if CONFIG["script"]:
+        step = CONFIG["script"].pop(0)
+        return response(step.get("status", 200), step.get("body", ""), step.get("headers", {}),
+                        step.get("reason", "Scripted"))
+    form = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
+    is_json = headers.get("content-type", "").startswith("application/x-amz-json")
+    if form.get("Action") == "AssumeRoleWithWebIdentity":
+        c = credentials("ASIAWEB")
+        xml = ("<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+               "<AssumeRoleWithWebIdentityResult><Credentials>"
+               f"<AccessKeyId>{c['AccessKeyId']}</AccessKeyId><SecretAccessKey>{c['SecretAccessKey']}</SecretAccessKey>"
+               f"<SessionToken>{c['Token']}</SessionToken><Expiration>{c['Expiration']}</Expiration></Credentials>"
+               "<AssumedRoleUser><AssumedRoleId>AROAFAKE:s</AssumedRoleId>"
+               f"<Arn>arn:aws:sts::123456789012:assumed-role/fake/{form.get('RoleSessionName', '')}</Arn>"
+               "</AssumedRoleUser></AssumeRoleWithWebIdentityResult>"
+               "<ResponseMetadata><RequestId>fake-sts</RequestId></ResponseMetadata>"
+               "</AssumeRoleWithWebIdentityResponse>")
+        return response(200, xml, {"Content-Type": "text/xml"})
+    signed = headers.get("x-amz-date", "")
+    try:
+        signed_at = calendar.timegm(time.strptime(signed, "%Y%m%dT%H%M%SZ"))
+    except ValueError:
+        signed_at = None
+    if signed_at is None or abs(signed_at - now()) > 15 * 60:
+        message = (f"Signature expired: {signed} is now earlier than {amz(now() - 900)} "
+                   f"({amz(now())} - 15 min.)")
+        if is_json:
+            return response(400, json.dumps({"__type": "com.amazon.coral.service#InvalidSignatureException",
+                                              "message": message}),
+                            {"Content-Type": "application/x-amz-json-1.0"}, "Bad Request")
+        xml = (f"<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>{message}"
+               "</Message></Error><RequestId>fake-skew</RequestId></ErrorResponse>")
+        return response(403, xml, {"Content-Type": "text/xml"}, "Forbidden")
+    if is_json:
+        return response(200, "{}", {"Content-Type": "application/x-amz-json-1.0"})
+    action = form.get("Action", "Unknown")
+    xml = (f"<{action}Response><{action}Result><Account>123456789012</Account>"
+           f"<Arn>arn:aws:iam::123456789012:user/fake</Arn><UserId>AIDAFAKE</UserId></{action}Result>"
+           f"<ResponseMetadata><RequestId>fake-ok</RequestId></ResponseMetadata></{action}Response>")
+    return response(200, xml, {"Content-Type": "text/xml"})
+
+
+def route(method, path, headers, body):
+    if path == "/control/config" and method == "POST":
+        CONFIG.update(json.loads(body or b"{}"))
+        return json_response(200, {"ok": True})
+    if path == "/control/expire-imds-tokens":
+        STATE["tokens"].clear()
+        return json_response(200, {"ok": True})
+    if path == "/control/log":
+        return json_response(200, LOG)
+    LOG.append({"method": method, "path": path, "headers": headers, "body": body.decode("utf-8", "replace"),
+                "time": time.time()})
+    if path.startswith("/latest/"):
+        return imds(method, path, headers)
+    if path == "/v1/credentials":
+        return container(headers)
+    if path == "/" and method == "POST":
+        return aws_api(headers, body)
+    return response(404, "not found", reason="Not Found")
+
+
+async def read_request(reader):
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    method, target, _ = lines[0].split(" ", 2)
+    headers = {}
+    for line in lines[1:]:
+        if line:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0") or 0)
+    body = await reader.readexactly(length) if length else b""
+    return method, urllib.parse.urlsplit(target).path, headers, body
+
+
+async def handle(reader, writer):
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        while True:
+            try:
+                method, path, headers, body = await read_request(reader)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                return
+            writer.write(route(method, path, headers, body))
+            await writer.drain()
+    finally:
+        try:
+            writer.close()
+        except Exception:
+            pass
+
+
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    print(json.dumps({"port": server.sockets[0].getsockname()[1]}), flush=True)
+    loop = asyncio.get_running_loop()
+    stdin_closed = loop.create_future()
+
+    def on_stdin():
+        if not sys.stdin.buffer.read1(1024) and not stdin_closed.done():
+            stdin_closed.set_result(None)
+
+    loop.add_reader(sys.stdin.fileno(), on_stdin)
+    await stdin_closed
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,105 @@
+import Foundation
+import HTTPClient
+import SigV4
+import Synchronization
+import Testing
+
+@testable import AWS
+
+/// `Fixtures/fake_aws.py` for one test: IMDSv2, container credentials, STS web identity, clock skew and scripted
+/// responses (throttling, 5xx, HTML pages), with a request log.
+struct FakeAWS {
+    let port: Int
+    let httpClient: HTTPClient
+
+    var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    /// One request the server saw.
+    struct LoggedRequest: Decodable {
+        var method: String
+        var path: String
+        var headers: [String: String]
+        var body: String
+        var time: Double
+    }
+
+    /// A scripted response.
+    struct Step: Encodable {
+        var status: Int
+        var body: String = ""
+        var headers: [String: String] = [:]
+    }
+
+    func configure(_ settings: [String: Any]) async throws {
+        let response = try await httpClient.execute(
+            HTTPRequest(
+                method: .post, url: endpoint + "/control/config", headers: ["Content-Type": "application/json"],
+                body: try JSONSerialization.data(withJSONObject: settings), timeout: .seconds(10)))
+        try #require(response.status == 200)
+    }
+
+    func script(_ steps: [Step]) async throws {
+        let data = try JSONEncoder().encode(steps)
+        let array = try #require(try JSONSerialization.jsonObject(with: data) as? [Any])
+        try await configure(["script": array])
+    }
+
+    func expireIMDSTokens() async throws {
+        _ = try await httpClient.execute(
+            HTTPRequest(method: .post, url: endpoint + "/control/expire-imds-tokens", timeout: .seconds(10)))
+    }
+
+    func log() async throws -> [LoggedRequest] {
+        let response = try await httpClient.execute(HTTPRequest(url: endpoint + "/control/log", timeout: .seconds(10)))
+        return try JSONDecoder().decode([LoggedRequest].self, from: response.body)
+    }
+
+    /// A client for the fake's AWS API endpoint with fixed credentials and an injected clock.
+    func client(
+        clock: any AWSClock = SystemAWSClock(), retryPolicy: AWSRetryPolicy = .standard, jitter: Double = 0.5,
+        credentials: (any CredentialsProvider)? = nil
+    ) -> AWSClient {
+        AWSClient(
+            configuration: AWSConfiguration(
+                region: "us-east-1", endpoints: EndpointResolver(override: endpoint), retryPolicy: retryPolicy,
+                requestTimeout: .seconds(10)),
+            credentialsProvider: credentials
+                ?? StaticCredentialsProvider(.init(accessKeyID: "AKIDFAKE", secretAccessKey: "fake-secret")),
+            httpClient: httpClient, clock: clock, random: { jitter })
+    }
+
+    /// Starts the fake server, runs `body`, stops the server.
+    static func with<T>(_ body: (FakeAWS) async throws -> T) async throws -> T {
+        let child = try ChildProcess(script: "fake_aws.py")
+        defer { child.stop() }
+        let ready = try await child.readyLine(timeout: .seconds(30))
+        let port = try #require((try JSONSerialization.jsonObject(with: ready) as? [String: Any])?["port"] as? Int)
+        let httpClient = try HTTPClient()
+        defer { httpClient.shutdown() }
+        return try await body(FakeAWS(port: port, httpClient: httpClient))
+    }
+}
+
+/// A clock for tests: `now` moves only when the test (or a sleep) moves it; sleeps return at once and are recorded.
+final class TestClock: AWSClock {
+    private let state: Mutex<(now: Date, sleeps: [Duration])>
+
+    init(now: Date = Date(timeIntervalSince1970: 1_795_000_000)) {
+        state = Mutex((now: now, sleeps: []))
+    }
+
+    var now: Date { state.withLock { $0.now } }
+    var sleeps: [Duration] { state.withLock { $0.sleeps } }
+
+    func advance(by seconds: TimeInterval) {
+        state.withLock { $0.now = $0.now.addingTimeInterval(seconds) }
+    }
+
+    func sleep(for duration: Duration) async throws {
+        try Task.checkCancellation()
+        state.withLock {
+            $0.sleeps.append(duration)
+            $0.now = $0.now.addingTimeInterval(duration.seconds)
+        }
+    }
+}

@@ -12,7 +12,7 @@ Instance metadata (IMDSv2):
 Container credentials:
   GET /v1/credentials                         needs Authorization == config["podToken"] (when set), Accept JSON
 AWS API (POST /):
-  scripted responses first (config["script"], popped one per request); otherwise
+  scripted responses first (config["script"]: [{status, body, headers, delayMs}], one popped per request); else
   Action=AssumeRoleWithWebIdentity (query)    STS credentials "ASIAWEB<n>"
   anything else                               checks X-Amz-Date against the server clock (config["clockOffset"]
                                               seconds ahead of real time): more than 15 minutes apart is a 403
@@ -61,9 +61,10 @@ def amz(seconds):
 def response(status, body=b"", headers=None, reason="OK"):
     if isinstance(body, str):
         body = body.encode()
-    lines = [f"HTTP/1.1 {status} {reason}", f"Content-Length: {len(body)}",
-             f"Date: {email.utils.formatdate(now(), usegmt=True)}"]
-    for name, value in (headers or {}).items():
+    headers = dict(headers or {})
+    headers.setdefault("Date", email.utils.formatdate(now(), usegmt=True))
+    lines = [f"HTTP/1.1 {status} {reason}", f"Content-Length: {len(body)}"]
+    for name, value in headers.items():
         lines.append(f"{name}: {value}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
@@ -122,8 +123,9 @@ def container(headers):
 def aws_api(headers, body):
     if CONFIG["script"]:
         step = CONFIG["script"].pop(0)
-        return response(step.get("status", 200), step.get("body", ""), step.get("headers", {}),
-                        step.get("reason", "Scripted"))
+        reply = response(step.get("status", 200), step.get("body", ""), step.get("headers", {}),
+                         step.get("reason", "Scripted"))
+        return (step["delayMs"] / 1000, reply) if step.get("delayMs") else reply
     form = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
     is_json = headers.get("content-type", "").startswith("application/x-amz-json")
     if form.get("Action") == "AssumeRoleWithWebIdentity":
@@ -206,7 +208,11 @@ async def handle(reader, writer):
                 method, path, headers, body = await read_request(reader)
             except (asyncio.IncompleteReadError, ConnectionError):
                 return
-            writer.write(route(method, path, headers, body))
+            reply = route(method, path, headers, body)
+            if isinstance(reply, tuple):
+                delay, reply = reply
+                await asyncio.sleep(delay)
+            writer.write(reply)
             await writer.drain()
     finally:
         try:

@@ -28,6 +28,29 @@ struct FakeAWS {
         var status: Int
         var body: String = ""
         var headers: [String: String] = [:]
+        var delayMs: Int?
+
+        static func status(_ status: Int, _ body: String = "", _ headers: [String: String] = [:]) -> Step {
+            Step(status: status, body: body, headers: headers)
+        }
+
+        /// A query-protocol error.
+        static func queryError(_ status: Int, _ code: String, _ message: String = "scripted") -> Step {
+            Step(
+                status: status,
+                body: "<ErrorResponse><Error><Type>Sender</Type><Code>\(code)</Code><Message>\(message)</Message>"
+                    + "</Error><RequestId>scripted</RequestId></ErrorResponse>",
+                headers: ["Content-Type": "text/xml"])
+        }
+
+        /// A proxy's HTML error page.
+        static func html(_ status: Int) -> Step {
+            Step(
+                status: status,
+                body:
+                    "<html><head><title>\(status) Error</title></head><body><h1>\(status)</h1><hr>nginx</body></html>",
+                headers: ["Content-Type": "text/html"])
+        }
     }
 
     func configure(_ settings: [String: Any]) async throws {
@@ -40,6 +63,7 @@ struct FakeAWS {
 
     func script(_ steps: [Step]) async throws {
         let data = try JSONEncoder().encode(steps)
+        // JSONEncoder drops nil delays; the server reads the rest.
         let array = try #require(try JSONSerialization.jsonObject(with: data) as? [Any])
         try await configure(["script": array])
     }

@@ -161,12 +161,16 @@ final class CurlDriver: @unchecked Sendable {
         }
         switch transfer.delivery {
         case .buffered(let continuation):
-            continuation.resume(returning: HTTPResponse(
-                status: transfer.responseCode, headers: transfer.headers, body: transfer.body))
+            continuation.resume(
+                returning: HTTPResponse(
+                    status: transfer.responseCode, headers: transfer.headers, body: transfer.body,
+                    httpVersion: transfer.httpVersion))
         case .streaming(let head, let body, _):
             if !transfer.headResumed {
                 transfer.headResumed = true
-                head.resume(returning: (transfer.responseCode, transfer.headers))
+                head.resume(
+                    returning: ResponseHead(
+                        status: transfer.responseCode, headers: transfer.headers, httpVersion: transfer.httpVersion))
             }
             body.finish()
         case nil:

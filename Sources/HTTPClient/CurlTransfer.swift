@@ -13,7 +13,7 @@ final class CurlTransfer: @unchecked Sendable {
         case buffered(CheckedContinuation<HTTPResponse, any Error>)
         /// Resume `head` once the final headers are in, then yield body chunks to `body`.
         case streaming(
-            head: CheckedContinuation<(Int, HTTPHeaders), any Error>,
+            head: CheckedContinuation<ResponseHead, any Error>,
             body: AsyncThrowingStream<Data, any Error>.Continuation,
             flow: StreamFlowControl)
     }
@@ -200,6 +200,18 @@ final class CurlTransfer: @unchecked Sendable {
         return code
     }
 
+    /// The HTTP version of the response, read from libcurl.
+    var httpVersion: String {
+        var version = 0
+        _ = nth_curl_easy_getinfo_long(easy, CURLINFO_HTTP_VERSION, &version)
+        switch version {
+        case Int(CURL_HTTP_VERSION_1_0): return "1.0"
+        case Int(CURL_HTTP_VERSION_2_0): return "2"
+        case Int(CURL_HTTP_VERSION_3): return "3"
+        default: return "1.1"
+        }
+    }
+
     /// Whether a TCP (or TLS) connection had been established when the transfer failed.
     var hadConnected: Bool {
         var connectMicros: curl_off_t = 0
@@ -218,7 +230,7 @@ final class CurlTransfer: @unchecked Sendable {
             let status = responseCode
             if status >= 200, !headResumed, case .streaming(let head, _, _) = delivery {
                 headResumed = true
-                head.resume(returning: (status, headers))
+                head.resume(returning: ResponseHead(status: status, headers: headers, httpVersion: httpVersion))
             }
             return
         }
@@ -246,6 +258,13 @@ final class CurlTransfer: @unchecked Sendable {
             return 0
         }
     }
+}
+
+/// The status line and headers of a streaming response, handed over before its body.
+struct ResponseHead: Sendable {
+    var status: Int
+    var headers: HTTPHeaders
+    var httpVersion: String
 }
 
 private let curlWriteCallback: nth_curl_data_callback = { buffer, size, count, userdata in

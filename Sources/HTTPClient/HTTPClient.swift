@@ -88,7 +88,7 @@ public final class HTTPClient: Sendable {
         bodyContinuation.onTermination = { termination in
             if case .cancelled = termination { driver.cancel(id) }
         }
-        let (status, headers) = try await withTaskCancellationHandler {
+        let head = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 transfer.delivery = .streaming(head: continuation, body: bodyContinuation, flow: flow)
                 driver.submit(transfer)
@@ -98,6 +98,8 @@ public final class HTTPClient: Sendable {
         } onCancel: {
             driver.cancel(id)
         }
-        return HTTPStreamingResponse(status: status, headers: headers, body: HTTPBodyStream(chunks: chunks, flow: flow))
+        return HTTPStreamingResponse(
+            status: head.status, headers: head.headers, body: HTTPBodyStream(chunks: chunks, flow: flow),
+            httpVersion: head.httpVersion)
     }
 }

@@ -117,12 +117,15 @@ public struct HTTPResponse: Sendable {
     public var headers: HTTPHeaders
     /// The response body.
     public var body: Data
+    /// The HTTP version the response came over: `"1.1"`, `"2"`, …
+    public var httpVersion: String
 
     /// Creates a response.
-    public init(status: Int, headers: HTTPHeaders, body: Data) {
+    public init(status: Int, headers: HTTPHeaders, body: Data, httpVersion: String = "1.1") {
         self.status = status
         self.headers = headers
         self.body = body
+        self.httpVersion = httpVersion
     }
 }
 
@@ -134,4 +137,6 @@ public struct HTTPStreamingResponse: Sendable {
     public var headers: HTTPHeaders
     /// The body as a sequence of byte chunks. Stopping the iteration (or cancelling its task) aborts the transfer.
     public var body: HTTPBodyStream
+    /// The HTTP version the response came over: `"1.1"`, `"2"`, …
+    public var httpVersion: String
 }

@@ -1,6 +1,6 @@
 // Typed wrappers over libcurl's variadic entry points, which Swift cannot call directly
 // (curl_easy_setopt, curl_easy_getinfo, curl_multi_setopt). Each wrapper fixes the argument type that
-// libcurl documents for the option, the way FoundationNetworking's CFURLSessionInterface does.
+// libcurl documents for the option, the way swift-corelibs-foundation's libcurl interface does.
 #ifndef NTH_CCURL_SHIM_H
 #define NTH_CCURL_SHIM_H
 

@@ -112,6 +112,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The running system: pollers, node index, job coordinator, drainer, lifecycle hooks, leader election.
+        .target(
+            name: "Controller",
+            dependencies: ["Interruption", "Kubernetes", "AWS", "HTTPClient"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ControllerTests",
+            dependencies: ["Controller", "FakeKubernetes", "Kubernetes", "Interruption", "AWS"],
+            swiftSettings: strictSettings
+        ),
+
         // Benchmarks (run by scripts/bench-*, never by the tests).
         .executableTarget(
             name: "http-bench",

@@ -20,6 +20,9 @@ public struct IMDSCredentialsSource: CredentialsSource {
     public let endpoint: String
     /// Whether the source is switched off.
     public let disabled: Bool
+    /// The time allowed for each metadata request (`AWS_METADATA_SERVICE_TIMEOUT`, 1 s by default), so that a
+    /// machine without IMDS falls through the chain quickly.
+    public let timeout: Duration
     /// The token lifetime asked for, in seconds.
     public static let tokenTTL = 21_600
     private let fetcher: MetadataFetcher
@@ -40,8 +43,9 @@ public struct IMDSCredentialsSource: CredentialsSource {
         self.disabled = environment["AWS_EC2_METADATA_DISABLED"]?.lowercased() == "true"
         let timeout = environment["AWS_METADATA_SERVICE_TIMEOUT"].flatMap(Double.init).map { max($0, 0.1) } ?? 1
         let attempts = environment["AWS_METADATA_SERVICE_NUM_ATTEMPTS"].flatMap(Int.init).map { max($0, 1) } ?? 1
+        self.timeout = .milliseconds(Int64(timeout * 1000))
         self.fetcher = MetadataFetcher(
-            httpClient: httpClient, clock: clock, source: "imds", timeout: .milliseconds(Int64(timeout * 1000)),
+            httpClient: httpClient, clock: clock, source: "imds", timeout: self.timeout,
             attempts: attempts, delay: .seconds(1))
     }
 

@@ -42,7 +42,12 @@ public struct HTTPBodyStream: AsyncSequence, Sendable {
         let flow: StreamFlowControl
 
         public mutating func next() async throws -> Data? {
-            guard let chunk = try await inner.next() else { return nil }
+            guard let chunk = try await inner.next() else {
+                // AsyncThrowingStream ends quietly when the consuming task is cancelled; a cancelled watch must
+                // not look like a stream the server ended, so say so.
+                try Task.checkCancellation()
+                return nil
+            }
             flow.consumed(chunk.count)
             return chunk
         }

@@ -1,0 +1,223 @@
+public import Interruption
+
+/// The queue side's knobs, and the action policy they go with.
+///
+/// Read them from NTH's environment variables with ``init(environment:)``; variables NTH lacks are prefixed `NTH_`.
+/// Dry run, the heartbeat schedule and delete-if-node-not-found live in ``policy`` (they are NTH's) and are exposed
+/// here as well.
+public struct ControllerConfiguration: Sendable, Hashable {
+    /// What a launch lifecycle action gets when its node is not Ready in time.
+    public enum LaunchTimeoutAction: String, Sendable, Hashable, CaseIterable {
+        /// Complete the action with `CONTINUE` anyway.
+        case `continue`
+        /// Complete the action with `ABANDON` (Auto Scaling terminates the instance).
+        case abandon
+        /// Leave the message for a later receive (NTH's behaviour), up to the queue's redrive policy.
+        case retry
+    }
+
+    /// `QUEUE_URL`: the interruption queue.
+    public var queueURL: String?
+    /// `NTH_RECEIVERS`: long-poll receivers running in parallel (default 2).
+    public var receivers = 2
+    /// `NTH_MAX_MESSAGES_IN_FLIGHT`: messages held by live jobs before the receivers pause (default 100).
+    public var maxMessagesInFlight = 100
+    /// `NTH_RECEIVE_WAIT_SECONDS`: the long poll's wait, 0–20 (default 20).
+    public var receiveWaitSeconds = 20
+    /// `SQS_MSG_VISIBILITY_TIMEOUT_SEC`: the visibility timeout asked for on receive and on each extension
+    /// (default 20, as NTH).
+    public var visibilityTimeoutSeconds = 20
+    /// `NTH_VISIBILITY_EXTENSION_SECONDS`: how often live messages are extended (default half the timeout).
+    public var visibilityExtensionSeconds = 10
+    /// `NTH_MAX_RECEIVE_COUNT`: from this `ApproximateReceiveCount` on, a failing message is no longer released
+    /// for a prompt retry but left to the queue's redrive policy (default 5; set it to the policy's
+    /// `maxReceiveCount`).
+    public var maxReceiveCount = 5
+    /// `WORKERS`: drains that may list pods and issue evictions at once (default 10); waiting is free.
+    public var workers = 10
+    /// `NTH_COMPLETE_LIFECYCLE_ACTION_IF_NODE_NOT_FOUND`: complete an Auto Scaling terminate hook even when the
+    /// instance has no node (it never joined, or already left; default true).
+    public var completeLifecycleActionIfNodeNotFound = true
+    /// `NTH_LAUNCH_READY_TIMEOUT_SECONDS`: how long a launch hook waits for its node to be Ready (default 600).
+    public var launchReadyTimeoutSeconds = 600
+    /// `NTH_LAUNCH_TIMEOUT_ACTION`: what a launch hook gets when the node is not Ready in time (default retry).
+    public var launchTimeoutAction = LaunchTimeoutAction.retry
+    /// `NTH_LIFECYCLE_COMPLETION_ATTEMPTS`: tries of `CompleteLifecycleAction`, with back-off (default 5).
+    public var lifecycleCompletionAttempts = 5
+    /// `NTH_DELETE_ATTEMPTS`: tries of each message's deletion (default 5).
+    public var deleteAttempts = 5
+    /// `NTH_INSTANCE_CACHE_SECONDS`: how long an EC2 answer is reused (default 600).
+    public var instanceCacheSeconds = 600
+    /// `USE_APISERVER_CACHE`: list pods with `resourceVersion=0` instead of "not older than the cordon".
+    public var podListing = DrainRequest.PodListing.notOlderThanCordon
+    /// `NTH_DELETE_REMAINING_AT_DEADLINE`: delete the pods still on the node at the deadline (default false).
+    public var deleteRemainingAtDeadline = false
+    /// The deadline rules the decoder uses.
+    public var deadlineRules = DeadlineRules()
+    /// The action policy (NTH's cordon, taint, drain, tag, heartbeat and dry-run options).
+    public var policy = ActionPolicy()
+
+    /// Creates a configuration with the defaults.
+    public init() {}
+
+    /// `DRY_RUN`: plan and log, perform nothing (no Kubernetes writes, no queue writes, no Auto Scaling calls).
+    public var dryRun: Bool {
+        get { policy.dryRun }
+        set { policy.dryRun = newValue }
+    }
+
+    /// `HEARTBEAT_INTERVAL` / `HEARTBEAT_UNTIL`, or `nil` for no heartbeats.
+    public var heartbeat: HeartbeatSchedule? {
+        get { policy.heartbeat }
+        set { policy.heartbeat = newValue }
+    }
+
+    /// `DELETE_SQS_MSG_IF_NODE_NOT_FOUND`: acknowledge a job whose instance has no node.
+    public var deleteMessageIfNodeNotFound: Bool {
+        get { policy.deleteMessageIfNodeNotFound }
+        set { policy.deleteMessageIfNodeNotFound = newValue }
+    }
+
+    /// Reads the configuration (and the ``policy``) from the environment; an empty value counts as unset.
+    ///
+    /// Variables: `QUEUE_URL`, `WORKERS` (1–10000), `SQS_MSG_VISIBILITY_TIMEOUT_SEC` (1–43200),
+    /// `USE_APISERVER_CACHE`, and ours: `NTH_RECEIVERS` (1–64), `NTH_MAX_MESSAGES_IN_FLIGHT` (1–100000),
+    /// `NTH_RECEIVE_WAIT_SECONDS` (0–20), `NTH_VISIBILITY_EXTENSION_SECONDS` (1 to less than the timeout),
+    /// `NTH_MAX_RECEIVE_COUNT` (1–1000), `NTH_COMPLETE_LIFECYCLE_ACTION_IF_NODE_NOT_FOUND`,
+    /// `NTH_LAUNCH_READY_TIMEOUT_SECONDS` (1–172800), `NTH_LAUNCH_TIMEOUT_ACTION` (`continue`, `abandon`, `retry`),
+    /// `NTH_LIFECYCLE_COMPLETION_ATTEMPTS` (1–100), `NTH_DELETE_ATTEMPTS` (1–100), `NTH_INSTANCE_CACHE_SECONDS`
+    /// (0–86400), `NTH_DELETE_REMAINING_AT_DEADLINE`; plus everything ``ActionPolicy/init(environment:)`` reads.
+    ///
+    /// - Parameter environment: The environment, for example `ProcessInfo.processInfo.environment`.
+    /// - Throws: ``ControllerConfigurationError`` listing every invalid variable (the policy's included).
+    public init(environment: [String: String]) throws(ControllerConfigurationError) {
+        self.init()
+        var problems: [ControllerConfigurationError.Problem] = []
+        do {
+            policy = try ActionPolicy(environment: environment)
+        } catch {
+            problems += error.problems.map {
+                .init(variable: $0.variable, value: $0.value, expected: $0.expected)
+            }
+        }
+        var reader = ConfigurationReader(environment: environment)
+        queueURL = reader.value("QUEUE_URL")
+        receivers = reader.integer("NTH_RECEIVERS", in: 1...64) ?? receivers
+        maxMessagesInFlight = reader.integer("NTH_MAX_MESSAGES_IN_FLIGHT", in: 1...100_000) ?? maxMessagesInFlight
+        receiveWaitSeconds = reader.integer("NTH_RECEIVE_WAIT_SECONDS", in: 0...20) ?? receiveWaitSeconds
+        visibilityTimeoutSeconds =
+            reader.integer("SQS_MSG_VISIBILITY_TIMEOUT_SEC", in: 1...43_200) ?? visibilityTimeoutSeconds
+        visibilityExtensionSeconds = max(1, visibilityTimeoutSeconds / 2)
+        if let extensionSeconds = reader.integer("NTH_VISIBILITY_EXTENSION_SECONDS", in: 1...43_200) {
+            if extensionSeconds < visibilityTimeoutSeconds || visibilityTimeoutSeconds == 1 {
+                visibilityExtensionSeconds = extensionSeconds
+            } else {
+                reader.fail(
+                    "NTH_VISIBILITY_EXTENSION_SECONDS", String(extensionSeconds),
+                    "less than SQS_MSG_VISIBILITY_TIMEOUT_SEC (\(visibilityTimeoutSeconds))")
+            }
+        }
+        maxReceiveCount = reader.integer("NTH_MAX_RECEIVE_COUNT", in: 1...1000) ?? maxReceiveCount
+        workers = reader.integer("WORKERS", in: 1...10_000) ?? workers
+        completeLifecycleActionIfNodeNotFound =
+            reader.bool("NTH_COMPLETE_LIFECYCLE_ACTION_IF_NODE_NOT_FOUND") ?? completeLifecycleActionIfNodeNotFound
+        launchReadyTimeoutSeconds =
+            reader.integer("NTH_LAUNCH_READY_TIMEOUT_SECONDS", in: 1...172_800) ?? launchReadyTimeoutSeconds
+        if let action = reader.value("NTH_LAUNCH_TIMEOUT_ACTION") {
+            if let parsed = LaunchTimeoutAction(rawValue: action) {
+                launchTimeoutAction = parsed
+            } else {
+                reader.fail("NTH_LAUNCH_TIMEOUT_ACTION", action, "continue, abandon or retry")
+            }
+        }
+        lifecycleCompletionAttempts =
+            reader.integer("NTH_LIFECYCLE_COMPLETION_ATTEMPTS", in: 1...100) ?? lifecycleCompletionAttempts
+        deleteAttempts = reader.integer("NTH_DELETE_ATTEMPTS", in: 1...100) ?? deleteAttempts
+        instanceCacheSeconds = reader.integer("NTH_INSTANCE_CACHE_SECONDS", in: 0...86_400) ?? instanceCacheSeconds
+        if reader.bool("USE_APISERVER_CACHE") == true { podListing = .anyCached }
+        deleteRemainingAtDeadline = reader.bool("NTH_DELETE_REMAINING_AT_DEADLINE") ?? deleteRemainingAtDeadline
+        problems += reader.problems
+        guard problems.isEmpty else { throw ControllerConfigurationError(problems: problems) }
+    }
+}
+
+/// Invalid controller configuration: every variable that is wrong, at once.
+public struct ControllerConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// One invalid variable.
+    public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        /// The variable's name.
+        public var variable: String
+        /// Its value, or `nil` when the problem is its absence.
+        public var value: String?
+        /// What was expected.
+        public var expected: String
+
+        /// Creates a problem.
+        ///
+        /// - Parameters:
+        ///   - variable: The variable's name.
+        ///   - value: Its value.
+        ///   - expected: What was expected.
+        public init(variable: String, value: String?, expected: String) {
+            self.variable = variable
+            self.value = value
+            self.expected = expected
+        }
+
+        /// `NAME="value": expected …`.
+        public var description: String {
+            value.map { "\(variable)=\"\($0)\": expected \(expected)" } ?? "\(variable): \(expected)"
+        }
+    }
+
+    /// The problems, in the order found.
+    public var problems: [Problem]
+
+    /// Creates an error.
+    ///
+    /// - Parameter problems: The problems.
+    public init(problems: [Problem]) {
+        self.problems = problems
+    }
+
+    /// Every problem, separated by semicolons, with what to do.
+    public var description: String {
+        "invalid configuration: " + problems.map(\.description).joined(separator: "; ")
+            + " — fix these environment variables (docs/architecture.md lists them)"
+    }
+}
+
+/// Reads typed values from an environment, collecting every problem.
+private struct ConfigurationReader {
+    let environment: [String: String]
+    var problems: [ControllerConfigurationError.Problem] = []
+
+    func value(_ name: String) -> String? {
+        guard let value = environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    mutating func fail(_ name: String, _ value: String?, _ expected: String) {
+        problems.append(.init(variable: name, value: value, expected: expected))
+    }
+
+    mutating func bool(_ name: String) -> Bool? {
+        guard let text = value(name) else { return nil }
+        switch text {
+        case "1", "t", "T", "true", "TRUE", "True": return true
+        case "0", "f", "F", "false", "FALSE", "False": return false
+        default:
+            fail(name, text, "true or false")
+            return nil
+        }
+    }
+
+    mutating func integer(_ name: String, in range: ClosedRange<Int>) -> Int? {
+        guard let text = value(name) else { return nil }
+        guard let number = Int(text), range.contains(number) else {
+            fail(name, text, "an integer from \(range.lowerBound) to \(range.upperBound)")
+            return nil
+        }
+        return number
+    }
+}

@@ -1,0 +1,87 @@
+internal import Synchronization
+
+/// Counters of what the coordinator did, for tests, logs and (later) metrics. Every message received is accounted
+/// for: it became events, or was rejected and deleted, or rejected and left for the redrive policy.
+public struct ControllerStatistics: Sendable, Hashable {
+    /// `ReceiveMessage` calls that returned.
+    public var receives = 0
+    /// `ReceiveMessage` calls that failed.
+    public var receiveFailures = 0
+    /// Messages received (redeliveries included).
+    public var messagesReceived = 0
+    /// Messages that decoded to at least one event.
+    public var messagesWithEvents = 0
+    /// Receives of a message a live job already held (a redelivery, or the same event twice).
+    public var duplicateReceives = 0
+    /// Rejected messages by rejection code (`not-json`, `test-notification`, …).
+    public var rejected: [String: Int] = [:]
+    /// Rejected messages deleted at once.
+    public var rejectedDeleted = 0
+    /// Rejected messages left for a retry or the dead-letter queue.
+    public var rejectedLeft = 0
+    /// Jobs started (one per instance at a time).
+    public var jobsStarted = 0
+    /// Jobs whose every obligation was met.
+    public var jobsSucceeded = 0
+    /// Jobs that failed (messages released or left to the redrive policy).
+    public var jobsFailed = 0
+    /// Jobs parked until their messages come back (node not found, blocked drain, launch not Ready).
+    public var jobsParked = 0
+    /// Jobs for instances without a node.
+    public var nodesNotFound = 0
+    /// Jobs for unmanaged instances (acknowledged, left alone).
+    public var unmanaged = 0
+    /// Cordon calls that succeeded.
+    public var cordons = 0
+    /// Drains that ended (any verdict).
+    public var drains = 0
+    /// Drains that reached their deadline.
+    public var drainDeadlinesReached = 0
+    /// Messages deleted.
+    public var messagesDeleted = 0
+    /// Messages given up on after every delete attempt.
+    public var deleteFailures = 0
+    /// Messages released (visibility 0).
+    public var messagesReleased = 0
+    /// Messages left to their visibility timeout (or the redrive policy).
+    public var messagesLeft = 0
+    /// Visibility extensions that succeeded (per message).
+    public var visibilityExtensions = 0
+    /// Visibility extensions that failed (per message).
+    public var visibilityExtensionFailures = 0
+    /// Heartbeats sent (per action).
+    public var heartbeats = 0
+    /// Lifecycle actions completed (or found no longer active).
+    public var lifecycleCompletions = 0
+    /// `CompleteLifecycleAction` attempts that failed.
+    public var lifecycleCompletionFailures = 0
+    /// EC2 lookups (calls to the instance directory).
+    public var instanceLookups = 0
+    /// Plans logged but not performed (dry run).
+    public var dryRunPlans = 0
+
+    /// Creates zeroed counters.
+    public init() {}
+}
+
+/// Thread-safe counters, added to from any task (and from synchronous drain progress callbacks).
+final class StatisticsRecorder: Sendable {
+    private let counters = Mutex(ControllerStatistics())
+
+    /// Adds `amount` to one counter.
+    func add(_ counter: WritableKeyPath<ControllerStatistics, Int>, _ amount: Int) {
+        guard amount != 0 else { return }
+        counters.withLock { $0[keyPath: counter] += amount }
+    }
+
+    /// Counts a rejection by code.
+    func reject(code: String, deleted: Bool) {
+        counters.withLock {
+            $0.rejected[code, default: 0] += 1
+            if deleted { $0.rejectedDeleted += 1 } else { $0.rejectedLeft += 1 }
+        }
+    }
+
+    /// The counters now.
+    var snapshot: ControllerStatistics { counters.withLock { $0 } }
+}

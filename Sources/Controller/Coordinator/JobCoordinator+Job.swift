@@ -1,0 +1,176 @@
+internal import Foundation
+internal import Interruption
+internal import Synchronization
+
+extension JobCoordinator {
+    /// How a round of a job's steps ended.
+    enum RoundEnd: Sendable {
+        /// Every step done: acknowledge (if nothing new arrived meanwhile).
+        case acknowledge
+        /// Leave the messages for a later receive.
+        case retryLater
+    }
+
+    /// Runs one job to its end, with its lifecycle heartbeats alongside; the heartbeats stop on every path out.
+    func handle(_ id: InstanceID) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.sendHeartbeats(id) }
+            await self.runJob(id)
+            group.cancelAll()
+        }
+    }
+
+    /// The steps of the job, round after round until no new obligation arrived during the last one.
+    private func runJob(_ id: InstanceID) async {
+        var delayed = false
+        while let (job, progress) = await board.snapshot(id) {
+            let resolution = progress.resolution ?? .notFound
+            let meta = ["instance.id": id.rawValue, "event.kind": job.kinds.map(\.rawValue).sorted().joined(separator: ",")]
+            do {
+                switch try await perform(plannedSteps(for: job, resolution: resolution), job: job, delayed: &delayed) {
+                case .acknowledge:
+                    switch await board.tryFinish(id, handled: job) {
+                    case .changed:
+                        continue
+                    case .finished(let disposal):
+                        recorder.add(\.jobsSucceeded, 1)
+                        logger.log(.info, "job done; acknowledging", meta.merging(["messages": "\(disposal.delete.count)"]) { l, _ in l })
+                        await dispose(disposal)
+                        if case .found(let node) = resolution { try? await cluster.clearJobState(node: node) }
+                        return
+                    }
+                case .retryLater:
+                    recorder.add(\.jobsParked, 1)
+                    logger.log(.info, "job waits; its messages come back after their visibility timeout", meta)
+                    await dispose(await board.park(id))
+                    return
+                }
+            } catch {
+                if Task.isCancelled { return }  // Shutdown: the messages are released by run().
+                recorder.add(\.jobsFailed, 1)
+                logger.log(.error, "job failed; releasing its messages for a retry", meta.merging(["error": "\(error)"]) { l, _ in l })
+                await dispose(await board.fail(id))
+                return
+            }
+        }
+    }
+
+    /// The steps for a job: the policy's plan, with the queue side's choices for instances without a node.
+    ///
+    /// - A launch hook waits for its node to join and be Ready (no redelivery polling).
+    /// - A terminate hook of an instance without a node is completed anyway (when configured), whatever
+    ///   `DELETE_SQS_MSG_IF_NODE_NOT_FOUND` says about the messages.
+    func plannedSteps(for job: InstanceJob, resolution: NodeResolution) -> [NodeAction] {
+        let policy = configuration.policy
+        guard resolution == .notFound else { return policy.plan(for: job, node: resolution).steps }
+        if job.kinds == [.autoScalingLaunch] {
+            return [.waitForNodeReady] + job.pendingLifecycleActions.map { .completeLifecycleAction($0.action) }
+                + [.acknowledge]
+        }
+        let steps = policy.plan(for: job, node: .notFound).steps
+        guard steps == [.retryLater], configuration.completeLifecycleActionIfNodeNotFound else { return steps }
+        return job.pendingLifecycleActions.filter { $0.action.transition == .terminating }
+            .map { .completeLifecycleAction($0.action) } + [.retryLater]
+    }
+
+    /// Performs one round of steps.
+    private func perform(_ steps: [NodeAction], job: InstanceJob, delayed: inout Bool) async throws -> RoundEnd {
+        let id = job.instanceID
+        var completion = LifecycleCompletion.continue
+        for step in steps {
+            guard let (_, progress) = await board.snapshot(id) else { return .acknowledge }
+            switch step {
+            case .labelExcludeFromLoadBalancers, .cordon:
+                try await cordon(id)
+            case .taint(let taint) where taint == .outOfService:
+                if case .found(let node)? = progress.resolution { try await cluster.applyOutOfServiceTaint(node: node) }
+            case .taint:
+                try await cordon(id)
+            case .drain:
+                guard !progress.drained, case .found(let node)? = progress.resolution else { continue }
+                if try await drain(job, node: node, after: progress.cordon?.resourceVersion) == .blocked {
+                    return .retryLater
+                }
+            case .waitForNodeReady:
+                let readiness = try await cluster.waitUntilReady(
+                    instanceID: id, timeout: .seconds(configuration.launchReadyTimeoutSeconds))
+                if case .timedOut(let node) = readiness {
+                    logger.log(
+                        .warning, "launched node not Ready in time",
+                        ["instance.id": id.rawValue, "node.name": node ?? "", "action": configuration.launchTimeoutAction.rawValue])
+                    switch configuration.launchTimeoutAction {
+                    case .continue: completion = .continue
+                    case .abandon: completion = .abandon
+                    case .retry: return .retryLater
+                    }
+                }
+            case .completeLifecycleAction(let action):
+                guard !progress.completedTokens.contains(action.token) else { continue }
+                if !delayed, let delay = configuration.policy.completeLifecycleActionDelay, delay > 0 {
+                    try await clock.sleep(seconds: delay)
+                }
+                delayed = true
+                try await complete(action, result: completion, job: id)
+            case .acknowledge:
+                return .acknowledge
+            case .retryLater:
+                return .retryLater
+            }
+        }
+        return .acknowledge
+    }
+
+    /// Drains a node under a worker slot, handing the slot back as soon as the drain only waits.
+    private func drain(_ job: InstanceJob, node: String, after resourceVersion: String?) async throws
+        -> DrainOutcome.Result
+    {
+        let deadline = drainDeadline(for: job)
+        let slot = try await slots.acquire(priority: job.priority, deadline: deadline)
+        defer { slot.release() }
+        let activity = DrainActivityBox()
+        let request = DrainRequest(
+            nodeName: node, afterResourceVersion: resourceVersion, deadline: deadline,
+            filter: configuration.policy.drainFilter, priority: job.priority, listing: configuration.podListing,
+            deleteRemainingAtDeadline: configuration.deleteRemainingAtDeadline)
+        let outcome = try await cluster.drain(request) { progress in
+            if activity.observe(progress) { slot.release() }
+        }
+        recorder.add(\.drains, 1)
+        let meta = [
+            "instance.id": job.instanceID.rawValue, "node.name": node, "result": outcome.result.rawValue,
+            "evicted": "\(outcome.evicted.count)", "refusals": "\(outcome.refusals)",
+        ]
+        switch outcome.result {
+        case .drained:
+            await board.setDrained(job.instanceID)
+            logger.log(.info, "node drained", meta)
+        case .deadlineReached:
+            // The instance goes away regardless: go on to complete its hooks and acknowledge.
+            recorder.add(\.drainDeadlinesReached, 1)
+            await board.setDrained(job.instanceID)
+            logger.log(.warning, "drain deadline reached with pods left", meta.merging(["remaining": "\(outcome.remaining.count)"]) { l, _ in l })
+        case .blocked:
+            logger.log(
+                .warning, "drain blocked by pods the options do not allow to evict",
+                meta.merging(["blocking": outcome.blocking.map(\.description).joined(separator: "; ")]) { l, _ in l })
+        }
+        return outcome.result
+    }
+
+    /// The drain's deadline: the job's, with Auto Scaling hooks extended by heartbeats as far as they will go.
+    func drainDeadline(for job: InstanceJob) -> Date {
+        let heartbeatsUntil = configuration.heartbeat.map { job.firstReceivedAt.addingTimeInterval($0.until) }
+        return job.deadline(rules: configuration.deadlineRules, lastHeartbeat: heartbeatsUntil)
+            ?? job.firstReceivedAt.addingTimeInterval(configuration.policy.nodeTerminationGracePeriod)
+    }
+}
+
+/// ``DrainActivity`` behind a lock, for the drain's synchronous progress callback.
+final class DrainActivityBox: Sendable {
+    private let activity = Mutex(DrainActivity())
+
+    /// Feeds one step; returns whether the drain now only waits.
+    func observe(_ progress: DrainProgress) -> Bool {
+        activity.withLock { $0.observe(progress) }
+    }
+}

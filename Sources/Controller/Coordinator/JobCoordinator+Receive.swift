@@ -1,0 +1,135 @@
+internal import Foundation
+internal import Interruption
+internal import Kubernetes
+
+extension JobCoordinator {
+    /// Handles one receive batch: decode, record, resolve the batch's instances at once, cordon every affected node
+    /// at once, start a handler for each new job. Rejected messages are deleted (or left) and counted.
+    func process(_ received: [ReceivedMessage], startJob: @Sendable (InstanceID) -> Void) async {
+        guard !received.isEmpty else { return }
+        let now = clock.now
+        recorder.add(\.messagesReceived, received.count)
+        var affected: [InstanceID: Bool] = [:]  // instance → whether its job is new
+        var rejectedToDelete: [QueueMessage] = []
+        for item in received {
+            let message = QueueMessage(
+                messageID: item.messageID, receiptHandle: item.receiptHandle, receivedAt: now,
+                receiveCount: item.receiveCount)
+            switch decoder.decode(body: item.body, receivedAt: now) {
+            case .rejected(let rejection):
+                let delete = rejection.disposition == .delete
+                recorder.reject(code: rejection.code, deleted: delete && !configuration.dryRun)
+                logger.log(
+                    delete ? .info : .warning, "message yields no event",
+                    [
+                        "sqs.message.id": item.messageID, "reason": rejection.code, "detail": rejection.description,
+                        "receive_count": "\(item.receiveCount)",
+                    ])
+                if delete, !configuration.dryRun { rejectedToDelete.append(message) }
+            case .events(let events, let skipped):
+                recorder.add(\.messagesWithEvents, 1)
+                for rejection in skipped {
+                    logger.log(
+                        .warning, "part of a message was skipped",
+                        ["sqs.message.id": item.messageID, "reason": rejection.code, "detail": rejection.description])
+                }
+                let updates = await board.record(events, message: message)
+                if updates.allSatisfy(\.isDuplicate) { recorder.add(\.duplicateReceives, 1) }
+                for update in updates where !update.isDuplicate {
+                    affected[update.instanceID] = (affected[update.instanceID] ?? false) || update.isNewJob
+                }
+                for event in events {
+                    logger.log(
+                        .info, "interruption event received",
+                        event.logMetadata.merging(["sqs.message.id": item.messageID]) { lhs, _ in lhs })
+                }
+            }
+        }
+        await acknowledger.enqueue(rejectedToDelete)
+        guard !affected.isEmpty else { return }
+        recorder.add(\.jobsStarted, affected.values.filter { $0 }.count)
+        let ids = Set(affected.keys)
+        do {
+            let (resolutions, lookedUp) = try await resolver.resolve(ids)
+            if lookedUp { recorder.add(\.instanceLookups, 1) }
+            for (id, resolution) in resolutions { await board.setResolution(resolution, for: id) }
+        } catch {
+            logger.log(.error, "describing instances failed; the batch's new jobs retry", ["error": "\(error)"])
+            for (id, isNew) in affected where isNew {
+                recorder.add(\.jobsFailed, 1)
+                await dispose(await board.fail(id))
+            }
+            return
+        }
+        if configuration.dryRun {
+            for id in ids.sorted() { await logDryRun(id) }
+            return
+        }
+        // The fast path: every affected node cordoned now, concurrently, never behind a drain; finished even when
+        // a shutdown starts meanwhile.
+        await shielded {
+            await withDiscardingTaskGroup { group in
+                for id in ids { group.addTask { try? await self.cordon(id) } }
+            }
+        }
+        for id in ids.sorted() where affected[id] == true {
+            if await board.claimHandler(id) { startJob(id) }
+        }
+    }
+
+    /// Cordons (and taints and labels) the job's node if the last cordon did not cover every kind of the job.
+    ///
+    /// A node that turns out to be gone makes the resolution `notFound`.
+    /// - Throws: The cluster's error (other than a missing node).
+    func cordon(_ id: InstanceID) async throws {
+        guard let (job, progress) = await board.snapshot(id), case .found(let node)? = progress.resolution,
+            !job.kinds.isSubset(of: progress.cordonedKinds)
+        else { return }
+        let steps = configuration.policy.plan(for: job, node: .found(nodeName: node)).effectiveSteps.filter {
+            switch $0 {
+            case .cordon, .labelExcludeFromLoadBalancers: true
+            case .taint(let taint): taint != .outOfService
+            default: false
+            }
+        }
+        guard steps.contains(.cordon) else { return }
+        do {
+            let receipt = try await cluster.cordon(
+                node: node, steps: steps,
+                state: NodeJobState(job: job, deadline: configuration.policy.drainDeadline(for: job)))
+            await board.setCordon(receipt, kinds: job.kinds, for: id)
+            recorder.add(\.cordons, 1)
+            logger.log(
+                .info, "node cordoned",
+                [
+                    "instance.id": id.rawValue, "node.name": node,
+                    "event.kind": job.kinds.map(\.rawValue).sorted().joined(separator: ","),
+                ])
+        } catch where Self.isNotFound(error) {
+            await board.setResolution(.notFound, for: id)
+            logger.log(.warning, "node vanished before its cordon", ["instance.id": id.rawValue, "node.name": node])
+        } catch {
+            logger.log(
+                .warning, "cordon failed", ["instance.id": id.rawValue, "node.name": node, "error": "\(error)"])
+            throw error
+        }
+    }
+
+    /// Whether an error says the node does not exist.
+    static func isNotFound(_ error: any Error) -> Bool {
+        if let error = error as? ClusterError { return error.code == .nodeNotFound }
+        if let error = error as? KubernetesError { return error.code == .notFound }
+        return false
+    }
+
+    /// Logs what would be done for a job, and forgets it (nothing is written anywhere).
+    private func logDryRun(_ id: InstanceID) async {
+        guard let (job, progress) = await board.snapshot(id) else { return }
+        let steps = plannedSteps(for: job, resolution: progress.resolution ?? .notFound)
+        recorder.add(\.dryRunPlans, 1)
+        logger.log(
+            .info, "dry run: would perform these steps",
+            ["instance.id": id.rawValue, "steps": steps.map { "\($0)" }.joined(separator: "; ")])
+        await board.drop(id)
+    }
+}

@@ -1,0 +1,225 @@
+internal import Foundation
+public import Interruption
+internal import Kubernetes
+
+/// The queue side of the controller: receives interruption messages, keeps one job per instance, cordons at once,
+/// drains by priority, keeps lifecycle hooks alive and completes them, and acknowledges a message only when every
+/// obligation of every job holding it is met.
+///
+/// ```
+/// let coordinator = JobCoordinator(
+///     configuration: try ControllerConfiguration(environment: env), queue: SQSInterruptionQueue(client: sqs),
+///     directory: EC2InstanceDirectory(client: ec2), cluster: cluster,
+///     lifecycle: AutoScalingLifecycleActions(client: autoScaling))
+/// try await coordinator.run()   // until cancelled: then a graceful shutdown
+/// ```
+///
+/// ``run()`` owns every task it starts (receivers, visibility extension, acknowledgements, one handler per job).
+/// Cancelling it is the graceful shutdown: receiving stops, cordons in flight finish, finished jobs' deletes are
+/// sent, and every message still held is released (visibility 0) for the next controller. See docs/architecture.md.
+public final class JobCoordinator: Sendable {
+    let configuration: ControllerConfiguration
+    let queue: any InterruptionQueue
+    let cluster: any ClusterOperations
+    let lifecycle: any LifecycleActions
+    let clock: any ControllerClock
+    let logger: ControllerLogger
+    let resolver: NodeResolver
+    let decoder: MessageDecoder
+    let board: JobBoard
+    let slots: DrainSlots
+    let acknowledger: Acknowledger
+    let recorder = StatisticsRecorder()
+
+    /// Creates a coordinator.
+    ///
+    /// - Parameters:
+    ///   - configuration: The knobs and the action policy.
+    ///   - queue: The interruption queue.
+    ///   - directory: EC2, for instances without a node in the cache and for the managed-tag check.
+    ///   - cluster: The cluster side (node cache, cordon, drain, readiness).
+    ///   - lifecycle: Auto Scaling lifecycle actions.
+    ///   - clock: Time and sleeps.
+    ///   - logger: Where log lines go.
+    public init(
+        configuration: ControllerConfiguration, queue: any InterruptionQueue, directory: any InstanceDirectory,
+        cluster: any ClusterOperations, lifecycle: any LifecycleActions,
+        clock: any ControllerClock = SystemControllerClock(), logger: ControllerLogger = .disabled
+    ) {
+        self.configuration = configuration
+        self.queue = queue
+        self.cluster = cluster
+        self.lifecycle = lifecycle
+        self.clock = clock
+        self.logger = logger
+        self.resolver = NodeResolver(cluster: cluster, directory: directory, policy: configuration.policy)
+        self.decoder = MessageDecoder(deadlineRules: configuration.deadlineRules)
+        self.board = JobBoard(
+            maxInFlight: configuration.maxMessagesInFlight, maxReceiveCount: configuration.maxReceiveCount)
+        self.slots = DrainSlots(capacity: configuration.workers)
+        self.acknowledger = Acknowledger(
+            queue: queue, clock: clock, logger: logger, statistics: recorder,
+            attempts: configuration.deleteAttempts)
+    }
+
+    /// What the coordinator did so far.
+    public var statistics: ControllerStatistics { recorder.snapshot }
+
+    /// The most drains that held a worker slot at once.
+    public var busiestDrainSlots: Int { slots.busiest }
+
+    /// The instances with a live job.
+    public func liveJobs() async -> [InstanceID] { await board.jobIDs.sorted() }
+
+    /// Runs until cancelled, then shuts down gracefully.
+    ///
+    /// Waits for the cluster's node cache first, so that "no node" means no node.
+    /// - Throws: `CancellationError` when cancelled before the node cache synced.
+    public func run() async throws {
+        try await cluster.waitUntilSynced()
+        logger.log(
+            .info, "receiving interruption messages",
+            [
+                "receivers": "\(configuration.receivers)", "workers": "\(configuration.workers)",
+                "dry_run": "\(configuration.dryRun)",
+            ])
+        let (jobs, jobStarts) = AsyncStream.makeStream(of: InstanceID.self)
+        await withDiscardingTaskGroup { group in
+            for index in 0..<configuration.receivers {
+                group.addTask { await self.receiveLoop(index, startJob: { jobStarts.yield($0) }) }
+            }
+            if !configuration.dryRun {
+                group.addTask { await self.extendVisibilityLoop() }
+                group.addTask { await self.acknowledger.run() }
+            }
+            // Ends when run() is cancelled; the children are cancelled with it.
+            for await id in jobs {
+                group.addTask { await self.handle(id) }
+            }
+        }
+        jobStarts.finish()
+        await shielded { await self.shutDown() }
+    }
+
+    // MARK: Receiving
+
+    /// One long-poll receiver: reserve room, receive, process, repeat; back off only after failures.
+    private func receiveLoop(_ index: Int, startJob: @escaping @Sendable (InstanceID) -> Void) async {
+        var failures = 0
+        while !Task.isCancelled {
+            let room: Int
+            do {
+                room = try await board.reserve(upTo: QueueBatch.maxEntries)
+            } catch {
+                return
+            }
+            let received: [ReceivedMessage]
+            do {
+                received = try await queue.receive(
+                    maxMessages: room, waitTimeSeconds: configuration.receiveWaitSeconds,
+                    visibilityTimeoutSeconds: configuration.visibilityTimeoutSeconds)
+                failures = 0
+                recorder.add(\.receives, 1)
+            } catch {
+                await board.unreserve(room)
+                if Task.isCancelled { return }
+                failures += 1
+                recorder.add(\.receiveFailures, 1)
+                let delay = min(30, pow(2, Double(min(failures, 6) - 1)))
+                logger.log(
+                    .warning, "receiving messages failed; backing off",
+                    ["error": "\(error)", "receiver": "\(index)", "delay_seconds": "\(delay)"])
+                do { try await clock.sleep(seconds: delay) } catch { return }
+                continue
+            }
+            await process(received, startJob: startJob)
+            await board.unreserve(room)
+        }
+    }
+
+    /// Keeps every live message hidden: one `ChangeMessageVisibilityBatch` per 10 messages each interval.
+    private func extendVisibilityLoop() async {
+        while true {
+            do {
+                try await clock.sleep(seconds: TimeInterval(configuration.visibilityExtensionSeconds))
+            } catch {
+                return
+            }
+            let live = await board.liveMessages()
+            for chunk in live.chunked(into: QueueBatch.maxEntries) {
+                do {
+                    let failures = try await queue.extendVisibility(
+                        chunk, timeoutSeconds: configuration.visibilityTimeoutSeconds)
+                    recorder.add(\.visibilityExtensions, chunk.count - failures.count)
+                    recorder.add(\.visibilityExtensionFailures, failures.count)
+                    for failure in failures {
+                        logger.log(
+                            .warning, "extending a message's visibility failed",
+                            ["sqs.message.id": failure.messageID, "error": failure.code])
+                    }
+                } catch {
+                    if Task.isCancelled { return }
+                    recorder.add(\.visibilityExtensionFailures, chunk.count)
+                    logger.log(.warning, "ChangeMessageVisibilityBatch failed", ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    // MARK: Ending
+
+    /// Deletes, releases or leaves the messages of an ended job.
+    func dispose(_ disposal: JobBoard.Disposal) async {
+        guard !configuration.dryRun else { return }
+        await acknowledger.enqueue(disposal.delete)
+        await release(disposal.release)
+        recorder.add(\.messagesLeft, disposal.leave.count)
+        for message in disposal.leave where (message.receiveCount ?? 1) >= configuration.maxReceiveCount {
+            logger.log(
+                .warning, "message failed too often; leaving it to the queue's redrive policy",
+                ["sqs.message.id": message.messageID, "receive_count": "\(message.receiveCount ?? 1)"])
+        }
+    }
+
+    /// Makes messages visible again now, in batches of 10.
+    private func release(_ messages: [QueueMessage]) async {
+        for chunk in messages.chunked(into: QueueBatch.maxEntries) {
+            do {
+                let failures = try await shielded { try await self.queue.release(chunk) }
+                recorder.add(\.messagesReleased, chunk.count - failures.count)
+                for failure in failures {
+                    logger.log(
+                        .warning, "releasing a message failed",
+                        ["sqs.message.id": failure.messageID, "error": failure.code])
+                }
+            } catch {
+                logger.log(.warning, "releasing messages failed", ["error": "\(error)", "messages": "\(chunk.count)"])
+            }
+        }
+    }
+
+    /// The graceful end: send the deletes of finished jobs, release every message still held.
+    private func shutDown() async {
+        guard !configuration.dryRun else {
+            _ = await board.drainAll()
+            return
+        }
+        await acknowledger.flush()
+        let held = await board.drainAll()
+        await release(held)
+        logger.log(.info, "stopped; released the messages of unfinished jobs", ["messages": "\(held.count)"])
+    }
+}
+
+/// Runs `operation` to completion even when the caller is cancelled (cordons in flight, releases on shutdown).
+///
+/// An unstructured task, awaited at once: it inherits no cancellation, and the caller waits for it, so it never
+/// outlives the caller. Its own work is bounded by the clients' request timeouts.
+func shielded<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await Task { try await operation() }.value
+}
+
+/// Runs `operation` to completion even when the caller is cancelled; see the throwing variant.
+func shielded<T: Sendable>(_ operation: @escaping @Sendable () async -> T) async -> T {
+    await Task { await operation() }.value
+}

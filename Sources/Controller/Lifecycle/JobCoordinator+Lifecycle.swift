@@ -1,0 +1,79 @@
+internal import Foundation
+internal import Interruption
+
+extension JobCoordinator {
+    /// Sends `RecordLifecycleActionHeartbeat` for the job's pending terminate actions on `HEARTBEAT_INTERVAL`,
+    /// counted from the job's first receive (not from when a drain starts), until `HEARTBEAT_UNTIL`.
+    ///
+    /// Runs beside the job's handler, which cancels it on every way out. An action that is no longer active stops
+    /// getting heartbeats; other failures are logged and the next beat tried.
+    func sendHeartbeats(_ id: InstanceID) async {
+        guard let schedule = configuration.heartbeat, !configuration.dryRun else { return }
+        while !Task.isCancelled {
+            guard let (job, progress) = await board.snapshot(id),
+                let next = schedule.nextHeartbeat(start: job.firstReceivedAt, lastHeartbeat: progress.lastHeartbeat)
+            else { return }
+            do { try await clock.sleep(until: next) } catch { return }
+            guard !Task.isCancelled, let (current, now) = await board.snapshot(id) else { return }
+            for pending in current.pendingLifecycleActions
+            where pending.action.transition == .terminating && !now.completedTokens.contains(pending.action.token)
+                && !now.heartbeatStoppedTokens.contains(pending.action.token)
+            {
+                do {
+                    switch try await lifecycle.recordHeartbeat(pending.action) {
+                    case .accepted:
+                        recorder.add(\.heartbeats, 1)
+                    case .noActiveAction:
+                        await board.stopHeartbeats(token: pending.action.token, for: id)
+                    }
+                } catch is LifecycleActionError {
+                    await board.stopHeartbeats(token: pending.action.token, for: id)
+                } catch {
+                    if Task.isCancelled { return }
+                    logger.log(
+                        .warning, "lifecycle heartbeat failed",
+                        [
+                            "instance.id": id.rawValue, "asg.name": pending.action.autoScalingGroupName,
+                            "error": "\(error)",
+                        ])
+                }
+            }
+            await board.setLastHeartbeat(next, for: id)
+        }
+    }
+
+    /// Completes a lifecycle action, retrying with back-off (1, 2, 4 … 30 s); "no active lifecycle action" is done.
+    ///
+    /// - Throws: The last error after every attempt, a ``LifecycleActionError`` at once, or `CancellationError`.
+    func complete(_ action: LifecycleAction, result: LifecycleCompletion, job id: InstanceID) async throws {
+        let meta = [
+            "instance.id": id.rawValue, "asg.name": action.autoScalingGroupName, "hook": action.hookName,
+            "result": result.rawValue,
+        ]
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let answer = try await lifecycle.complete(action, result: result)
+                recorder.add(\.lifecycleCompletions, 1)
+                await board.setCompleted(token: action.token, for: id)
+                logger.log(
+                    .info, answer == .accepted ? "lifecycle action completed" : "lifecycle action was no longer active",
+                    meta)
+                return
+            } catch let error as LifecycleActionError {
+                recorder.add(\.lifecycleCompletionFailures, 1)
+                throw error
+            } catch {
+                if Task.isCancelled { throw CancellationError() }
+                recorder.add(\.lifecycleCompletionFailures, 1)
+                guard attempt < configuration.lifecycleCompletionAttempts else { throw error }
+                let delay = min(30, pow(2, Double(attempt - 1)))
+                logger.log(
+                    .warning, "completing a lifecycle action failed; retrying",
+                    meta.merging(["error": "\(error)", "delay_seconds": "\(delay)"]) { lhs, _ in lhs })
+                try await clock.sleep(seconds: delay)
+            }
+        }
+    }
+}

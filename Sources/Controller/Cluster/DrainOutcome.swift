@@ -106,6 +106,8 @@ public enum DrainProgress: Sendable, Hashable {
     case evicted(PodReference, gracePeriodSeconds: Int?)
     /// A PodDisruptionBudget (or throttling) refused an eviction; it is retried after `retryAfter`.
     case evictionRefused(PodReference, message: String, retryAfter: Duration)
+    /// An eviction failed for good (for example 403 Forbidden); the pod stays and is reported at the deadline.
+    case evictionFailed(PodReference, message: String)
     /// A pod the drain waits for is gone.
     case deleted(PodReference)
     /// The deadline passed with these pods on the node.

@@ -1,0 +1,129 @@
+import Foundation
+import Interruption
+import Kubernetes
+
+extension NodeDrain {
+    /// How many times a failed list is retried (a cache still behind the cordon answers 504 after 3 s).
+    static let listAttempts = 5
+
+    /// Lists the node's pods as ``DrainRequest/listing`` says, retrying transient failures.
+    /// - Returns: the pods and the list's resourceVersion (where the watch starts).
+    func listPods(notOlderThan floor: String? = nil) async throws -> ([Pod], String?) {
+        var options = ListOptions(fieldSelector: selector)
+        switch (request.listing, floor ?? request.afterResourceVersion) {
+        case (.consistent, _):
+            break
+        case (.notOlderThanCordon, let version?) where !version.isEmpty:
+            options.resourceVersion = version
+            options.resourceVersionMatch = .notOlderThan
+        case (.anyCached, _), (.notOlderThanCordon, _):
+            options.resourceVersion = "0"
+        }
+        var attempt = 0
+        while true {
+            do {
+                let list = try await cluster.client.listAll(Pod.self, namespace: nil, options: options)
+                return (list.items, list.metadata.resourceVersion)
+            } catch let error as KubernetesError where Self.isTransient(error) && attempt < Self.listAttempts {
+                attempt += 1
+                configuration.log(
+                    "could not list the node's pods; retrying", ["node.name": request.nodeName, "error": "\(error)"])
+                try await configuration.sleep(
+                    configuration.evictionBackoff.delay(attempt: attempt, retryAfter: nil, random: configuration.random()))
+            }
+        }
+    }
+
+    /// Follows the node's pods from `version` until cancelled: re-opens the watch from the last resourceVersion
+    /// when it ends, relists from the cache after a 410, backs off after other failures.
+    func watch(from version: String?, into signals: AsyncStream<Signal>.Continuation) async {
+        var version = version
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                if version == nil {
+                    let (pods, listed) = try await listPods()
+                    signals.yield(.relisted(pods))
+                    version = listed
+                }
+                let options = ListOptions(
+                    fieldSelector: selector, resourceVersion: version,
+                    timeoutSeconds: configuration.drainWatchTimeoutSeconds)
+                let stream = try await cluster.client.watch(Pod.self, namespace: nil, options: options)
+                for try await event in stream {
+                    if let next = event.resourceVersion, !next.isEmpty { version = next }
+                    signals.yield(.watch(event))
+                    failures = 0
+                }
+            } catch let error as KubernetesError where error.isExpired {
+                // Too old: relist from the cache, not older than what was last seen.
+                do {
+                    let (pods, listed) = try await listPods(notOlderThan: version)
+                    signals.yield(.relisted(pods))
+                    version = listed
+                } catch {
+                    if Task.isCancelled { return }
+                    version = nil
+                }
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                configuration.log("the drain's pod watch failed", ["node.name": request.nodeName, "error": "\(error)"])
+                let wait = configuration.evictionBackoff.delay(
+                    attempt: failures, retryAfter: nil, random: configuration.random())
+                do { try await configuration.sleep(wait) } catch { return }
+            }
+        }
+    }
+
+    /// Evicts one pod until the apiserver accepts, the pod is gone, the drain no longer wants it, or the task is
+    /// cancelled. A budget slot is held for each request only, never during a back-off.
+    func evict(_ pod: PodDescription, wanted: WantedPods, into signals: AsyncStream<Signal>.Continuation)
+        async
+    {
+        let reference = pod.reference
+        var attempt = 0
+        while !Task.isCancelled, wanted.contains(reference) {
+            let grace = configuration.deadlineRules.evictionGracePeriod(
+                podGracePeriod: pod.terminationGracePeriodSeconds, configured: request.filter.podTerminationGracePeriod,
+                deadline: request.deadline, now: configuration.now())
+            do {
+                try await cluster.budget.withSlot(priority: request.priority) { [cluster] in
+                    try await cluster.evictionClient.evict(
+                        podName: reference.name, namespace: reference.namespace,
+                        options: DeleteOptions(gracePeriodSeconds: Int64(grace)))
+                }
+                progress(.evicted(reference, gracePeriodSeconds: grace))
+                signals.yield(.accepted(reference))
+                return
+            } catch let error as KubernetesError where error.isNotFound {
+                signals.yield(.gone(reference))
+                return
+            } catch let error as KubernetesError where Self.isTransient(error) {
+                attempt += 1
+                let retryAfter = error.status?.details?.retryAfterSeconds.map { Duration.seconds($0) }
+                let wait = configuration.evictionBackoff.delay(
+                    attempt: attempt, retryAfter: retryAfter, random: configuration.random())
+                let message = error.firstCauseMessage ?? error.message
+                progress(.evictionRefused(reference, message: message, retryAfter: wait))
+                signals.yield(.refused(reference))
+                do { try await configuration.sleep(wait) } catch { return }
+            } catch let error as KubernetesError {
+                configuration.log("an eviction failed", ["pod": "\(reference)", "error": "\(error)"])
+                progress(.evictionFailed(reference, message: error.description))
+                return
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// 429 (a budget, or throttling), 5xx (including "more than one PodDisruptionBudget"), 504 and transport
+    /// failures are worth retrying; 4xx others are not.
+    static func isTransient(_ error: KubernetesError) -> Bool {
+        switch error.code {
+        case .tooManyRequests, .serverError, .transport: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Controller
+import Foundation
+import Interruption
+import Synchronization
+import Testing
+
+@Suite("Cluster: back-off, budget order and job-state annotations (no I/O)")
+struct ClusterValueTests {
+    @Test("back-off doubles to its cap with equal jitter and never undercuts Retry-After")
+    func backoff() {
+        let backoff = EvictionBackoff(initial: .seconds(1), maximum: .seconds(8))
+        #expect(backoff.delay(attempt: 1, retryAfter: nil, random: 0) == .milliseconds(500))
+        #expect(backoff.delay(attempt: 1, retryAfter: nil, random: 1) == .seconds(1))
+        #expect(backoff.delay(attempt: 3, retryAfter: nil, random: 1) == .seconds(4))
+        #expect(backoff.delay(attempt: 10, retryAfter: nil, random: 1) == .seconds(8))
+        #expect(backoff.delay(attempt: 1, retryAfter: .seconds(5), random: 0) == .seconds(5))
+        #expect(backoff.delay(attempt: 1, retryAfter: .seconds(60), random: 0) == .seconds(8))
+        #expect(backoff.delay(attempt: 1000, retryAfter: nil, random: 0.5) <= .seconds(8))
+    }
+
+    @Test("the budget hands freed slots to the highest priority first, then in arrival order")
+    func budgetOrder() async throws {
+        let budget = EvictionBudget(limit: 1)
+        try await budget.acquire(priority: .urgent)
+        let order = OrderLog()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (name, priority) in [("advisory", DrainPriority.advisory), ("urgent-1", .urgent), ("urgent-2", .urgent)] {
+                group.addTask {
+                    try await budget.acquire(priority: priority)
+                    order.append(name)
+                    await budget.release()
+                }
+                // Let each waiter queue before the next.
+                while await budget.statistics.waiting < (name == "advisory" ? 1 : name == "urgent-1" ? 2 : 3) {
+                    await Task.yield()
+                }
+            }
+            await budget.release()
+            try await group.waitForAll()
+        }
+        #expect(order.names == ["urgent-1", "urgent-2", "advisory"])
+        #expect(await budget.statistics.peakInFlight == 1)
+    }
+
+    @Test("a cancelled waiter leaves the queue and throws")
+    func budgetCancellation() async throws {
+        let budget = EvictionBudget(limit: 1)
+        try await budget.acquire(priority: .urgent)
+        let waiter = Task { try await budget.acquire(priority: .urgent) }
+        while await budget.statistics.waiting < 1 { await Task.yield() }
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(await budget.statistics.waiting == 0)
+        await budget.release()
+        #expect(await budget.statistics.inFlight == 0)
+    }
+
+    @Test("job state survives the round trip through annotations; foreign or broken annotations give none")
+    func annotations() throws {
+        let state = NodeJobState(
+            instanceID: try #require(InstanceID("i-0123456789abcdef0")), eventIDs: ["b", "a"],
+            kinds: [.spotInterruption, .rebalanceRecommendation], deadline: Date(timeIntervalSince1970: 1_700_000_120.5),
+            startedAt: Date(timeIntervalSince1970: 1_700_000_000))
+        #expect(NodeJobState(annotations: state.annotations) == state)
+        var noDeadline = state
+        noDeadline.deadline = nil
+        #expect(NodeJobState(annotations: noDeadline.annotations) == noDeadline)
+        #expect(NodeJobState(annotations: [:]) == nil)
+        var broken = state.annotations
+        broken[NodeJobState.instanceIDKey] = "not-an-id"
+        #expect(NodeJobState(annotations: broken) == nil)
+    }
+}
+
+/// A thread-safe list of names, in order.
+final class OrderLog: Sendable {
+    private let state = Mutex<[String]>([])
+    func append(_ name: String) { state.withLock { $0.append(name) } }
+    var names: [String] { state.withLock { $0 } }
+}

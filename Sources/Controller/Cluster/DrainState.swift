@@ -19,6 +19,8 @@ struct DrainState: Sendable {
     private(set) var blocking: [PodDecision] = []
     /// PodDisruptionBudget (or throttling) refusals.
     var refusals = 0
+    /// Each known pod's own `terminationGracePeriodSeconds`, for deletes at the deadline.
+    private(set) var gracePeriods: [PodReference: Int] = [:]
 
     init(filter: DrainFilter) {
         self.filter = filter
@@ -31,6 +33,7 @@ struct DrainState: Sendable {
     /// - Returns: the pods to evict now.
     mutating func start(_ plan: DrainPlan, pods: [PodDescription]) -> [PodDescription] {
         let byReference = Dictionary(pods.map { ($0.reference, $0) }, uniquingKeysWith: { first, _ in first })
+        for pod in pods { gracePeriods[pod.reference] = pod.terminationGracePeriodSeconds }
         return plan.decisions.compactMap { decision in
             accept(decision).flatMap { byReference[$0] }
         }
@@ -40,6 +43,7 @@ struct DrainState: Sendable {
     /// - Returns: the decision and whether to evict it, or `nil` when the pod is already known.
     mutating func observe(_ pod: PodDescription) -> (decision: PodDecision, evict: Bool)? {
         guard known[pod.reference] == nil else { return nil }
+        gracePeriods[pod.reference] = pod.terminationGracePeriodSeconds
         let decision = filter.decide(pod)
         return (decision, accept(decision) != nil)
     }
@@ -72,6 +76,7 @@ struct DrainState: Sendable {
     @discardableResult
     mutating func deleted(_ pod: PodReference) -> Bool {
         known[pod] = nil
+        gracePeriods[pod] = nil
         return outstanding.remove(pod) != nil
     }
 

@@ -96,7 +96,9 @@ extension KubernetesCluster {
     func patchBody(_ change: NodeChange, current: Node?) -> (JSONValue, [String]) {
         var metadata: [String: JSONValue] = [:]
         var spec: [String: JSONValue] = [:]
-        if !change.annotations.isEmpty { metadata["annotations"] = .object(change.annotations.mapValues { .string($0) }) }
+        if !change.annotations.isEmpty {
+            metadata["annotations"] = .object(change.annotations.mapValues { .string($0) })
+        }
         if !change.labels.isEmpty { metadata["labels"] = .object(change.labels.mapValues { .string($0) }) }
         if change.unschedulable { spec["unschedulable"] = true }
         let existing = current?.spec?.taints ?? []
@@ -109,7 +111,9 @@ extension KubernetesCluster {
             added.append(taint.key)
             let timeAdded = taint.effect == .noExecute ? configuration.now() : nil
             taints.append(
-                Self.json(Kubernetes.Taint(key: taint.key, value: taint.value, effect: taint.effect.rawValue, timeAdded: timeAdded)))
+                Self.json(
+                    Kubernetes.Taint(
+                        key: taint.key, value: taint.value, effect: taint.effect.rawValue, timeAdded: timeAdded)))
         }
         if !added.isEmpty {
             spec["taints"] = .array(taints)

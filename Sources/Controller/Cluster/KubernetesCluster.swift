@@ -96,7 +96,9 @@ public final class KubernetesCluster: ClusterOperations {
     public func nodes(for instanceIDs: [InstanceID]) -> [InstanceID: ClusterNode] {
         var result: [InstanceID: ClusterNode] = [:]
         for id in instanceIDs {
-            if let node = nodes.objects(indexedBy: id.rawValue).min(by: { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }) {
+            if let node = nodes.objects(indexedBy: id.rawValue).min(by: {
+                ($0.metadata.name ?? "") < ($1.metadata.name ?? "")
+            }) {
                 result[id] = Self.describe(node)
             }
         }

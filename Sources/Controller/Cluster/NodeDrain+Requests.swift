@@ -29,7 +29,8 @@ extension NodeDrain {
                 configuration.log(
                     "could not list the node's pods; retrying", ["node.name": request.nodeName, "error": "\(error)"])
                 try await configuration.sleep(
-                    configuration.evictionBackoff.delay(attempt: attempt, retryAfter: nil, random: configuration.random()))
+                    configuration.evictionBackoff.delay(
+                        attempt: attempt, retryAfter: nil, random: configuration.random()))
             }
         }
     }

@@ -40,7 +40,8 @@ struct NodeDrain: Sendable {
     var cutoff: Date? {
         guard let deadline = request.deadline else { return nil }
         guard request.deleteRemainingAtDeadline else { return deadline }
-        return deadline.addingTimeInterval(-Double(configuration.deleteLeadTime.components.seconds))
+        let (seconds, attoseconds) = configuration.deleteLeadTime.components
+        return deadline.addingTimeInterval(-(Double(seconds) + Double(attoseconds) / 1e18))
     }
 
     func run() async throws -> DrainOutcome {
@@ -48,7 +49,8 @@ struct NodeDrain: Sendable {
         progress(.listed(pods: pods.count, resourceVersion: listVersion))
         let descriptions = pods.map(PodDescription.init)
         let plan = request.filter.plan(
-            pods: descriptions, deadline: request.deadline, now: configuration.now(), rules: configuration.deadlineRules)
+            pods: descriptions, deadline: request.deadline, now: configuration.now(), rules: configuration.deadlineRules
+        )
         for decision in plan.decisions { progress(.decided(decision)) }
         var state = DrainState(filter: request.filter)
         guard plan.canProceed else {
@@ -151,7 +153,8 @@ struct NodeDrain: Sendable {
         }
         let deleted = await withTaskGroup(of: PodReference?.self) { group in
             for pod in remaining {
-                group.addTask { await delete(pod) ? pod : nil }
+                let grace = state.gracePeriods[pod]
+                group.addTask { await delete(pod, podGracePeriod: grace) ? pod : nil }
             }
             var deleted: [PodReference] = []
             for await pod in group { if let pod { deleted.append(pod) } }
@@ -162,9 +165,10 @@ struct NodeDrain: Sendable {
 
     /// Deletes a pod (bypassing budgets) with its grace period clamped to the deadline; `true` when it is gone or
     /// going.
-    private func delete(_ pod: PodReference) async -> Bool {
+    private func delete(_ pod: PodReference, podGracePeriod: Int?) async -> Bool {
         let grace = configuration.deadlineRules.evictionGracePeriod(
-            podGracePeriod: nil, configured: request.filter.podTerminationGracePeriod, deadline: request.deadline,
+            podGracePeriod: podGracePeriod, configured: request.filter.podTerminationGracePeriod,
+            deadline: request.deadline,
             now: configuration.now())
         do {
             try await cluster.budget.withSlot(priority: request.priority) { [cluster] in

@@ -124,10 +124,12 @@ enum Seed {
 }
 
 extension InstanceID {
-    /// A valid id for tests (`i-` and 17 hex digits).
+    /// A valid id for tests (`i-` and 17 hex digits); `n` must be non-negative.
     static func test(_ n: Int) -> InstanceID {
         let digits = String(n, radix: 16)
-        return InstanceID("i-" + String(repeating: "0", count: 17 - digits.count) + digits) ?? InstanceID("i-00000000")!
+        let raw = "i-" + String(repeating: "0", count: max(0, 17 - digits.count)) + digits
+        guard let id = InstanceID(raw) else { preconditionFailure("not an instance id: \(raw)") }
+        return id
     }
 }
 

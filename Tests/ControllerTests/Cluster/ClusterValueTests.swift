@@ -24,7 +24,9 @@ struct ClusterValueTests {
         try await budget.acquire(priority: .urgent)
         let order = OrderLog()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for (name, priority) in [("advisory", DrainPriority.advisory), ("urgent-1", .urgent), ("urgent-2", .urgent)] {
+            for (name, priority) in [
+                ("advisory", DrainPriority.advisory), ("urgent-1", .urgent), ("urgent-2", .urgent),
+            ] {
                 group.addTask {
                     try await budget.acquire(priority: priority)
                     order.append(name)
@@ -59,7 +61,8 @@ struct ClusterValueTests {
     func annotations() throws {
         let state = NodeJobState(
             instanceID: try #require(InstanceID("i-0123456789abcdef0")), eventIDs: ["b", "a"],
-            kinds: [.spotInterruption, .rebalanceRecommendation], deadline: Date(timeIntervalSince1970: 1_700_000_120.5),
+            kinds: [.spotInterruption, .rebalanceRecommendation],
+            deadline: Date(timeIntervalSince1970: 1_700_000_120.5),
             startedAt: Date(timeIntervalSince1970: 1_700_000_000))
         #expect(NodeJobState(annotations: state.annotations) == state)
         var noDeadline = state

@@ -41,7 +41,9 @@ struct CordonTests {
             harness.server.ledger.reset()
             let steps: [NodeAction] = [
                 .labelExcludeFromLoadBalancers,
-                .taint(Interruption.Taint(key: "aws-node-termination-handler/spot-itn", value: "evt-1", effect: .noSchedule)),
+                .taint(
+                    Interruption.Taint(
+                        key: "aws-node-termination-handler/spot-itn", value: "evt-1", effect: .noSchedule)),
                 .cordon, .drain, .taint(.outOfService), .acknowledge,
             ]
             let receipt = try await harness.cluster.cordon(node: "n1", steps: steps, state: Self.state())
@@ -95,7 +97,8 @@ struct CordonTests {
     @Test("a taint already present is kept; a concurrent taint change costs one conflict, one GET and one retry")
     func taintConflict() async throws {
         try await withClusterHarness(seed: Self.seed) { harness in
-            let taint = Interruption.Taint(key: "aws-node-termination-handler/spot-itn", value: "e", effect: .noSchedule)
+            let taint = Interruption.Taint(
+                key: "aws-node-termination-handler/spot-itn", value: "e", effect: .noSchedule)
             // Someone else taints n2 while the informer's copy lags behind: its resourceVersion is stale.
             await harness.store.setCacheLag(.seconds(2))
             _ = try await harness.client.patch(
@@ -113,7 +116,8 @@ struct CordonTests {
             let keys = Set((node.spec?.taints ?? []).map(\.key))
             #expect(keys.isSuperset(of: ["other", "aws-node-termination-handler/spot-itn"]))
             try await waitUntil { harness.cluster.node(named: "n2")?.isCordoned == true }
-            let again = try await harness.cluster.cordon(node: "n2", steps: [.taint(taint), .cordon], state: Self.state())
+            let again = try await harness.cluster.cordon(
+                node: "n2", steps: [.taint(taint), .cordon], state: Self.state())
             #expect(again.addedTaints.isEmpty)
             #expect(again.wasCordoned)
         }

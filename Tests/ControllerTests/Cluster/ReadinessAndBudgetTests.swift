@@ -47,7 +47,9 @@ struct ReadinessAndBudgetTests {
     func readyOrTimeout() async throws {
         let seed = [Seed.node("n1", InstanceID.test(1).rawValue), Self.notReady("n2", .test(2))]
         try await withClusterHarness(seed: seed) { harness in
-            #expect(try await harness.cluster.waitUntilReady(instanceID: .test(1), timeout: .seconds(5)) == .ready(nodeName: "n1"))
+            #expect(
+                try await harness.cluster.waitUntilReady(instanceID: .test(1), timeout: .seconds(5))
+                    == .ready(nodeName: "n1"))
             let started = ContinuousClock.now
             let late = try await harness.cluster.waitUntilReady(instanceID: .test(2), timeout: .milliseconds(200))
             #expect(late == .timedOut(nodeName: "n2"))

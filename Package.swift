@@ -161,7 +161,7 @@ let package = Package(
         .executableTarget(
             name: "node-termination-handler",
             dependencies: [
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
             ],
             swiftSettings: strictSettings
         ),

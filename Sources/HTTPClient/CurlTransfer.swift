@@ -121,7 +121,8 @@ final class CurlTransfer: @unchecked Sendable {
         let me = Unmanaged.passUnretained(self).toOpaque()
         try check(nth_curl_easy_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, curlWriteCallback), "write callback")
         try check(nth_curl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me), "write data")
-        try check(nth_curl_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, curlHeaderCallback), "header callback")
+        try check(
+            nth_curl_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, curlHeaderCallback), "header callback")
         try check(nth_curl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me), "header data")
     }
 
@@ -144,7 +145,8 @@ final class CurlTransfer: @unchecked Sendable {
                     guard let base = raw.baseAddress else {
                         return nth_curl_easy_setopt_string(easy, CURLOPT_COPYPOSTFIELDS, "")
                     }
-                    return nth_curl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: base))
+                    return nth_curl_easy_setopt_pointer(
+                        easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: base))
                 }
                 try check(result, "the request body")
             }

@@ -19,8 +19,9 @@ struct FakeCluster: Sendable {
         var fields = HTTPHeaders([("Accept", "application/json")] + headers)
         if body != nil { fields.add(name: "Content-Type", value: contentType) }
         let response = try await client.execute(
-            HTTPRequest(method: method, url: url + path, headers: fields, body: body?.serialized(),
-                        timeout: .seconds(10)))
+            HTTPRequest(
+                method: method, url: url + path, headers: fields, body: body?.serialized(),
+                timeout: .seconds(10)))
         let json = response.body.isEmpty ? JSON.null : ((try? JSON(parsing: response.body)) ?? .null)
         return (response.status, json, response.headers)
     }

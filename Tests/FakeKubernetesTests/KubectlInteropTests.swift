@@ -20,16 +20,22 @@ struct KubectlInteropTests {
         try await store.seed(all: [
             ObjectFactory.node(name: "node-1", instanceID: "i-0123456789abcdef0"),
             ObjectFactory.node(name: "node-2", instanceID: "i-0123456789abcdef1", zone: "us-east-1b"),
-            ObjectFactory.daemonSet(name: "aws-node", namespace: "kube-system", uid: "ds-uid", labels: ["k8s-app": "aws-node"]),
-            ObjectFactory.pod(name: "aws-node-x2x8k", namespace: "kube-system", nodeName: "node-1",
-                              labels: ["k8s-app": "aws-node"], owner: .daemonSet(name: "aws-node", uid: "ds-uid")),
-            ObjectFactory.pod(name: "kube-apiserver-node-1", namespace: "kube-system", nodeName: "node-1", mirror: true),
-            ObjectFactory.replicaSet(name: "web-7d4b9c", namespace: "default", uid: "rs-uid", replicas: 1,
-                                     labels: ["app": "web"]),
-            ObjectFactory.podDisruptionBudget(name: "web-pdb", namespace: "default", selector: ["app": "web"],
-                                              minAvailable: 1),
-            ObjectFactory.pod(name: "web-7d4b9c-abcde", namespace: "default", nodeName: "node-1", labels: ["app": "web"],
-                              owner: .replicaSet(name: "web-7d4b9c", uid: "rs-uid"), emptyDir: true),
+            ObjectFactory.daemonSet(
+                name: "aws-node", namespace: "kube-system", uid: "ds-uid", labels: ["k8s-app": "aws-node"]),
+            ObjectFactory.pod(
+                name: "aws-node-x2x8k", namespace: "kube-system", nodeName: "node-1",
+                labels: ["k8s-app": "aws-node"], owner: .daemonSet(name: "aws-node", uid: "ds-uid")),
+            ObjectFactory.pod(
+                name: "kube-apiserver-node-1", namespace: "kube-system", nodeName: "node-1", mirror: true),
+            ObjectFactory.replicaSet(
+                name: "web-7d4b9c", namespace: "default", uid: "rs-uid", replicas: 1,
+                labels: ["app": "web"]),
+            ObjectFactory.podDisruptionBudget(
+                name: "web-pdb", namespace: "default", selector: ["app": "web"],
+                minAvailable: 1),
+            ObjectFactory.pod(
+                name: "web-7d4b9c-abcde", namespace: "default", nodeName: "node-1", labels: ["app": "web"],
+                owner: .replicaSet(name: "web-7d4b9c", uid: "rs-uid"), emptyDir: true),
             ObjectFactory.pod(name: "bare", namespace: "default", nodeName: "node-1"),
             ObjectFactory.pod(name: "api-0", namespace: "default", nodeName: "node-2"),
         ])
@@ -50,16 +56,20 @@ struct KubectlInteropTests {
             let nodes = try await kubectl.run(["get", "nodes"])
             #expect(nodes.status == 0, "\(nodes.stderr)")
             let lines = nodes.stdout.split(separator: "\n")
-            #expect(lines.first?.split(separator: " ", omittingEmptySubsequences: true)
+            #expect(
+                lines.first?.split(separator: " ", omittingEmptySubsequences: true)
                     == ["NAME", "STATUS", "ROLES", "AGE", "VERSION"])
             #expect(lines.dropFirst().map { $0.split(separator: " ").first } == ["node-1", "node-2"])
             #expect(nodes.stdout.contains("Ready"))
 
-            let pods = try await kubectl.run(["get", "pods", "-A", "--field-selector", "spec.nodeName=node-1", "-o", "name"])
-            #expect(pods.status == 0, "\(pods.stderr)")
-            #expect(pods.stdout.split(separator: "\n").sorted() == [
-                "pod/aws-node-x2x8k", "pod/bare", "pod/kube-apiserver-node-1", "pod/web-7d4b9c-abcde",
+            let pods = try await kubectl.run([
+                "get", "pods", "-A", "--field-selector", "spec.nodeName=node-1", "-o", "name",
             ])
+            #expect(pods.status == 0, "\(pods.stderr)")
+            #expect(
+                pods.stdout.split(separator: "\n").sorted() == [
+                    "pod/aws-node-x2x8k", "pod/bare", "pod/kube-apiserver-node-1", "pod/web-7d4b9c-abcde",
+                ])
             let ledger = cluster.server.ledger.snapshot().entries
             #expect(ledger.contains { $0.line == "GET /api/v1/nodes?limit=500&timeout=10s" && $0.status == 200 })
             let podList = try #require(ledger.first { $0.method == "GET" && $0.path == "/api/v1/pods" })
@@ -91,7 +101,9 @@ struct KubectlInteropTests {
         }
     }
 
-    @Test("kubectl drain evicts the bare and emptyDir pods, retries a budget's 429 until a replica is added, keeps DaemonSet and mirror pods")
+    @Test(
+        "kubectl drain evicts the bare and emptyDir pods, retries a budget's 429 until a replica is added, keeps DaemonSet and mirror pods"
+    )
     func drain() async throws {
         try await withFakeCluster(store: Self.fastKubelet) { cluster in
             let store = cluster.store
@@ -110,8 +122,9 @@ struct KubectlInteropTests {
             #expect(blocked)
             // Add a replica elsewhere: the budget now allows one disruption and kubectl's next retry succeeds.
             try await store.seed(
-                ObjectFactory.pod(name: "web-7d4b9c-fghij", namespace: "default", nodeName: "node-2",
-                                  labels: ["app": "web"], owner: .replicaSet(name: "web-7d4b9c", uid: "rs-uid")))
+                ObjectFactory.pod(
+                    name: "web-7d4b9c-fghij", namespace: "default", nodeName: "node-2",
+                    labels: ["app": "web"], owner: .replicaSet(name: "web-7d4b9c", uid: "rs-uid")))
             let result = try await drained
             #expect(result.status == 0, "stdout: \(result.stdout)\nstderr: \(result.stderr)")
             #expect(result.stdout.contains("node/node-1 drained"))
@@ -125,10 +138,13 @@ struct KubectlInteropTests {
             let expected: [(String, (LedgerEntry) -> Bool)] = [
                 ("GET node", { $0.request == "GET /api/v1/nodes/node-1" }),
                 ("PATCH node", { $0.request == "PATCH /api/v1/nodes/node-1" && $0.status == 200 }),
-                ("list pods", {
-                    $0.method == "GET" && $0.path == "/api/v1/pods" && $0.query.contains("spec.nodeName%3Dnode-1")
-                        && $0.query.contains("limit=500") && $0.requestClass == .consistentRead
-                }),
+                (
+                    "list pods",
+                    {
+                        $0.method == "GET" && $0.path == "/api/v1/pods" && $0.query.contains("spec.nodeName%3Dnode-1")
+                            && $0.query.contains("limit=500") && $0.requestClass == .consistentRead
+                    }
+                ),
                 ("GET daemonset", { $0.request == "GET /apis/apps/v1/namespaces/kube-system/daemonsets/aws-node" }),
                 ("eviction support", { $0.request == "GET /api/v1" && $0.requestClass == .discovery }),
                 ("429", { $0.path.hasSuffix("/web-7d4b9c-abcde/eviction") && $0.status == 429 }),

@@ -7,7 +7,8 @@ import Testing
 struct ReadSemanticsTests {
     static func seedTwoNodes(_ cluster: FakeCluster) async throws {
         for index in 1...2 {
-            try await cluster.store.seed(ObjectFactory.node(name: "node-\(index)", instanceID: "i-0000000000000000\(index)"))
+            try await cluster.store.seed(
+                ObjectFactory.node(name: "node-\(index)", instanceID: "i-0000000000000000\(index)"))
         }
         for index in 0..<6 {
             try await cluster.store.seed(
@@ -29,7 +30,8 @@ struct ReadSemanticsTests {
             let cached = try await cluster.get("/api/v1/pods?resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1")
             #expect(cached.json.itemNames.count == 2)
             let notOlder = try await cluster.get(
-                "/api/v1/pods?resourceVersion=\(rv)&resourceVersionMatch=NotOlderThan&fieldSelector=spec.nodeName%3Dnode-2")
+                "/api/v1/pods?resourceVersion=\(rv)&resourceVersionMatch=NotOlderThan&fieldSelector=spec.nodeName%3Dnode-2"
+            )
             // Lists come in key order: namespace, then name.
             #expect(notOlder.json.itemNames == ["pod-2", "pod-4", "pod-1", "pod-5"])
             let ledger = cluster.server.ledger.snapshot()
@@ -58,7 +60,8 @@ struct ReadSemanticsTests {
                 if let rv = listRV { #expect(page.json["metadata"]["resourceVersion"].stringValue == rv) }
                 listRV = page.json["metadata"]["resourceVersion"].stringValue
                 guard let token = page.json["metadata"]["continue"].stringValue else { break }
-                path = "/api/v1/pods?limit=4&continue=\(token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? token)"
+                path =
+                    "/api/v1/pods?limit=4&continue=\(token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? token)"
             }
             #expect(pages == 2)
             #expect(Set(names).count == 6)
@@ -73,7 +76,8 @@ struct ReadSemanticsTests {
             #expect(web.json.itemNames == ["pod-0", "pod-2"])
             let setBased = try await cluster.get("/api/v1/pods?labelSelector=app%20in%20(db),app!%3Dweb")
             #expect(setBased.json.itemNames == ["pod-4", "pod-3", "pod-5"])
-            let byName = try await cluster.get("/api/v1/pods?fieldSelector=metadata.name%3Dpod-1,status.phase%3DRunning")
+            let byName = try await cluster.get(
+                "/api/v1/pods?fieldSelector=metadata.name%3Dpod-1,status.phase%3DRunning")
             #expect(byName.json.itemNames == ["pod-1"])
             let byNamespace = try await cluster.get("/api/v1/pods?fieldSelector=metadata.namespace%3Dshop")
             #expect(byNamespace.json.itemNames == ["pod-1", "pod-3", "pod-5"])

@@ -19,7 +19,8 @@ struct WatchAndEvictionTests {
                 "/api/v1/pods?watch=true&allowWatchBookmarks=true&resourceVersion=\(rv)"
                     + "&fieldSelector=spec.nodeName%3Dnode-1", lines: 4)
             #expect(try await eventually { await cluster.store.watchCount == 1 })
-            try await cluster.store.seed(ObjectFactory.pod(name: "other-node", namespace: "default", nodeName: "node-2"))
+            try await cluster.store.seed(
+                ObjectFactory.pod(name: "other-node", namespace: "default", nodeName: "node-2"))
             try await cluster.store.seed(ObjectFactory.pod(name: "b", namespace: "default", nodeName: "node-1"))
             _ = try await cluster.request(.delete, "/api/v1/namespaces/default/pods/a?gracePeriodSeconds=0")
             let received = try await lines
@@ -53,46 +54,60 @@ struct WatchAndEvictionTests {
         configuration.timeScale = 0.01
         try await withFakeCluster(store: configuration) { cluster in
             let store = cluster.store
-            try await store.seed(ObjectFactory.replicaSet(name: "web-1", namespace: "shop", uid: "rs-uid", replicas: 2,
-                                                          labels: ["app": "web"]))
-            try await store.seed(ObjectFactory.podDisruptionBudget(
-                name: "web-pdb", namespace: "shop", selector: ["app": "web"], minAvailable: 2))
+            try await store.seed(
+                ObjectFactory.replicaSet(
+                    name: "web-1", namespace: "shop", uid: "rs-uid", replicas: 2,
+                    labels: ["app": "web"]))
+            try await store.seed(
+                ObjectFactory.podDisruptionBudget(
+                    name: "web-pdb", namespace: "shop", selector: ["app": "web"], minAvailable: 2))
             for name in ["web-1-a", "web-1-b"] {
-                try await store.seed(ObjectFactory.pod(name: name, namespace: "shop", nodeName: "node-1",
-                                                       labels: ["app": "web"], owner: .replicaSet(name: "web-1", uid: "rs-uid")))
+                try await store.seed(
+                    ObjectFactory.pod(
+                        name: name, namespace: "shop", nodeName: "node-1",
+                        labels: ["app": "web"], owner: .replicaSet(name: "web-1", uid: "rs-uid")))
             }
-            let eviction: JSON = ["kind": "Eviction", "apiVersion": "policy/v1",
-                                  "metadata": ["name": "web-1-a", "namespace": "shop"], "deleteOptions": [:]]
+            let eviction: JSON = [
+                "kind": "Eviction", "apiVersion": "policy/v1",
+                "metadata": ["name": "web-1-a", "namespace": "shop"], "deleteOptions": [:],
+            ]
             let path = "/api/v1/namespaces/shop/pods/web-1-a/eviction"
             let blocked = try await cluster.request(.post, path, body: eviction)
             #expect(blocked.status == 429)
             #expect(blocked.json["message"] == "Cannot evict pod as it would violate the pod's disruption budget.")
             #expect(blocked.json["details"]["causes"].arrayValue?.first?["reason"] == "DisruptionBudget")
-            #expect(blocked.json["details"]["causes"].arrayValue?.first?["message"]
+            #expect(
+                blocked.json["details"]["causes"].arrayValue?.first?["message"]
                     == "The disruption budget web-pdb needs 2 healthy pods and has 2 currently")
             #expect(blocked.headers["Retry-After"] == nil)
             let budget = try await cluster.get("/apis/policy/v1/namespaces/shop/poddisruptionbudgets/web-pdb")
             #expect(budget.json["status"]["disruptionsAllowed"] == 0)
             #expect(budget.json["status"]["currentHealthy"] == 2)
 
-            try await store.seed(ObjectFactory.pod(name: "web-1-c", namespace: "shop", nodeName: "node-2",
-                                                   labels: ["app": "web"], owner: .replicaSet(name: "web-1", uid: "rs-uid")))
+            try await store.seed(
+                ObjectFactory.pod(
+                    name: "web-1-c", namespace: "shop", nodeName: "node-2",
+                    labels: ["app": "web"], owner: .replicaSet(name: "web-1", uid: "rs-uid")))
             let allowed = try await cluster.request(.post, path, body: eviction)
             #expect(allowed.status == 201)
             #expect(allowed.json["status"] == "Success")
-            #expect(try await eventually { try await cluster.get("/api/v1/namespaces/shop/pods/web-1-a").status == 404 })
+            #expect(
+                try await eventually { try await cluster.get("/api/v1/namespaces/shop/pods/web-1-a").status == 404 })
             #expect(cluster.server.ledger.snapshot().count(.eviction) == 2)
 
             let missing = try await cluster.request(
                 .post, "/api/v1/namespaces/shop/pods/gone/eviction", body: ["metadata": ["name": "gone"]])
             #expect(missing.status == 404)
-            try await store.seed(ObjectFactory.podDisruptionBudget(
-                name: "second", namespace: "shop", selector: ["app": "web"], maxUnavailable: "50%"))
+            try await store.seed(
+                ObjectFactory.podDisruptionBudget(
+                    name: "second", namespace: "shop", selector: ["app": "web"], maxUnavailable: "50%"))
             let twoBudgets = try await cluster.request(
                 .post, "/api/v1/namespaces/shop/pods/web-1-b/eviction", body: ["metadata": ["name": "web-1-b"]])
             #expect(twoBudgets.status == 500)
-            #expect(twoBudgets.json["message"]
-                    == "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.")
+            #expect(
+                twoBudgets.json["message"]
+                    == "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support."
+            )
         }
     }
 

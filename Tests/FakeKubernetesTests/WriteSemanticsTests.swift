@@ -20,8 +20,10 @@ struct WriteSemanticsTests {
             #expect(uncordon.json["spec"]["taints"] == .null)
             let taints = try await cluster.request(
                 .patch, "/api/v1/nodes/node-1",
-                body: ["spec": ["taints": [["key": "aws-node-termination-handler/spot-itn", "effect": "NoSchedule"]]],
-                       "metadata": ["labels": ["drained": "yes"], "annotations": ["a": "b"]]],
+                body: [
+                    "spec": ["taints": [["key": "aws-node-termination-handler/spot-itn", "effect": "NoSchedule"]]],
+                    "metadata": ["labels": ["drained": "yes"], "annotations": ["a": "b"]],
+                ],
                 contentType: "application/merge-patch+json")
             #expect(taints.json["spec"]["taints"].arrayValue?.count == 1)
             #expect(taints.json["metadata"]["labels"]["drained"] == "yes")
@@ -32,15 +34,19 @@ struct WriteSemanticsTests {
             #expect(replaced.json["spec"]["taints"].arrayValue?.map { $0["key"] } == ["other"])
             let jsonPatch = try await cluster.request(
                 .patch, "/api/v1/nodes/node-1",
-                body: [["op": "test", "path": "/metadata/resourceVersion", "value": "1"],
-                       ["op": "add", "path": "/spec/taints/-", "value": ["key": "x", "effect": "NoExecute"]]],
+                body: [
+                    ["op": "test", "path": "/metadata/resourceVersion", "value": "1"],
+                    ["op": "add", "path": "/spec/taints/-", "value": ["key": "x", "effect": "NoExecute"]],
+                ],
                 contentType: "application/json-patch+json")
             #expect(jsonPatch.status == 422)
             let rv = replaced.json["metadata"]["resourceVersion"]
             let tested = try await cluster.request(
                 .patch, "/api/v1/nodes/node-1",
-                body: [["op": "test", "path": "/metadata/resourceVersion", "value": rv],
-                       ["op": "add", "path": "/spec/taints/-", "value": ["key": "x", "effect": "NoExecute"]]],
+                body: [
+                    ["op": "test", "path": "/metadata/resourceVersion", "value": rv],
+                    ["op": "add", "path": "/spec/taints/-", "value": ["key": "x", "effect": "NoExecute"]],
+                ],
                 contentType: "application/json-patch+json")
             #expect(tested.status == 200)
             #expect(tested.json["spec"]["taints"].arrayValue?.count == 2)
@@ -54,8 +60,10 @@ struct WriteSemanticsTests {
     func optimisticConcurrency() async throws {
         try await withFakeCluster { cluster in
             let path = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases"
-            let lease: JSON = ["apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                               "metadata": ["name": "nth"], "spec": ["holderIdentity": "a", "leaseDurationSeconds": 15]]
+            let lease: JSON = [
+                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                "metadata": ["name": "nth"], "spec": ["holderIdentity": "a", "leaseDurationSeconds": 15],
+            ]
             let created = try await cluster.request(.post, path, body: lease)
             #expect(created.status == 201)
             #expect(try await cluster.request(.post, path, body: lease).status == 409)
@@ -93,7 +101,8 @@ struct WriteSemanticsTests {
             #expect(try await cluster.get(path).status == 200)
             #expect(try await eventually { try await cluster.get(path).status == 404 })
             try await cluster.store.seed(ObjectFactory.pod(name: "now", namespace: "default", nodeName: "node-1"))
-            let immediate = try await cluster.request(.delete, "/api/v1/namespaces/default/pods/now?gracePeriodSeconds=0")
+            let immediate = try await cluster.request(
+                .delete, "/api/v1/namespaces/default/pods/now?gracePeriodSeconds=0")
             #expect(immediate.status == 200)
             #expect(try await cluster.get("/api/v1/namespaces/default/pods/now").status == 404)
         }

@@ -43,7 +43,8 @@ struct HTTPClientTLSTests {
             let client = try HTTPClient()
             let error = try await #require(throws: HTTPClientError.self) {
                 _ = try await client.execute(
-                    HTTPRequest(url: try server.secureBaseURL + "/hello", tls: TLSConfiguration(certificateAuthority: ca)))
+                    HTTPRequest(
+                        url: try server.secureBaseURL + "/hello", tls: TLSConfiguration(certificateAuthority: ca)))
             }
             #expect(error.code == .tlsFailure)
         }

@@ -80,18 +80,22 @@ public enum ObjectFactory {
                 "kubernetes.io/config.mirror": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
                 "kubernetes.io/config.source": "file", "kubernetes.io/config.hash": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
             ]
-            pod["metadata"]["ownerReferences"] = [[
-                "apiVersion": "v1", "kind": "Node", "name": .string(nodeName), "uid": .string(stableUID(nodeName)),
-                "controller": true,
-            ]]
+            pod["metadata"]["ownerReferences"] = [
+                [
+                    "apiVersion": "v1", "kind": "Node", "name": .string(nodeName), "uid": .string(stableUID(nodeName)),
+                    "controller": true,
+                ]
+            ]
             pod["spec"]["priorityClassName"] = "system-node-critical"
         }
         return pod
     }
 
     private static func reference(kind: String, name: String, uid: String) -> JSON {
-        ["apiVersion": "apps/v1", "kind": .string(kind), "name": .string(name), "uid": .string(uid),
-         "controller": true, "blockOwnerDeletion": true]
+        [
+            "apiVersion": "apps/v1", "kind": .string(kind), "name": .string(name), "uid": .string(uid),
+            "controller": true, "blockOwnerDeletion": true,
+        ]
     }
 
     /// A DaemonSet; give it `uid` so that its pods' owner references point at it.

@@ -22,8 +22,10 @@ enum Discovery {
 
     static func apiGroupList() -> JSON {
         let groups: [JSON] = ResourceType.groupVersions.filter { !$0.group.isEmpty }.map { entry in
-            let groupVersion: JSON = ["groupVersion": .string("\(entry.group)/\(entry.version)"),
-                                      "version": .string(entry.version)]
+            let groupVersion: JSON = [
+                "groupVersion": .string("\(entry.group)/\(entry.version)"),
+                "version": .string(entry.version),
+            ]
             return ["name": .string(entry.group), "versions": [groupVersion], "preferredVersion": groupVersion]
         }
         return ["kind": "APIGroupList", "apiVersion": "v1", "groups": .array(groups)]

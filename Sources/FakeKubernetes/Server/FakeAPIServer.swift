@@ -1,6 +1,6 @@
-import Foundation
 import FlyingFox
 import FlyingSocks
+import Foundation
 import Synchronization
 
 /// A fake kube-apiserver on loopback, over plain HTTP, with TCP_NODELAY on every connection.

@@ -17,14 +17,18 @@ enum TableRenderer {
         default: columns = [("Name", "name"), ("Age", "")]
         }
         let definitions: [JSON] = columns.map { column in
-            ["name": .string(column.0), "type": "string", "format": .string(column.1), "description": "",
-             "priority": 0]
+            [
+                "name": .string(column.0), "type": "string", "format": .string(column.1), "description": "",
+                "priority": 0,
+            ]
         }
         let rows: [JSON] = items.map { item in
             ["cells": .array(cells(kind: kind, item)), "object": partialMetadata(item)]
         }
-        return ["kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": metadata,
-                "columnDefinitions": .array(definitions), "rows": .array(rows)]
+        return [
+            "kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": metadata,
+            "columnDefinitions": .array(definitions), "rows": .array(rows),
+        ]
     }
 
     private static func partialMetadata(_ item: JSON) -> JSON {
@@ -44,8 +48,10 @@ enum TableRenderer {
                 return key.hasPrefix(prefix) ? String(key.dropFirst(prefix.count)) : nil
             }.sorted()
             let version = item["status"]["nodeInfo"]["kubeletVersion"].stringValue ?? ""
-            return [name, .string(status), .string(roles.isEmpty ? "<none>" : roles.joined(separator: ",")), age,
-                    .string(version)]
+            return [
+                name, .string(status), .string(roles.isEmpty ? "<none>" : roles.joined(separator: ",")), age,
+                .string(version),
+            ]
         case "Pod":
             let containers = item["spec"]["containers"].arrayValue?.count ?? 0
             let statuses = item["status"]["containerStatuses"].arrayValue ?? []

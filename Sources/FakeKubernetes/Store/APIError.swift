@@ -84,8 +84,10 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     }
 
     static func methodNotAllowed(_ method: String) -> APIError {
-        APIError(code: 405, reason: "MethodNotAllowed", message: "the server does not allow this method on the "
-            + "requested resource")
+        APIError(
+            code: 405, reason: "MethodNotAllowed",
+            message: "the server does not allow this method on the "
+                + "requested resource")
     }
 
     static func unsupportedMediaType(_ contentType: String) -> APIError {

@@ -17,8 +17,10 @@ extension ClusterStore {
             throw APIError.notFound(.pods, name: name)
         }
         let options = DeleteOptions(json: eviction["deleteOptions"])
-        let success: JSON = ["kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success",
-                             "code": 201]
+        let success: JSON = [
+            "kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success",
+            "code": 201,
+        ]
         let phase = pod["status"]["phase"].stringValue ?? ""
         if phase == "Succeeded" || phase == "Failed" || phase == "Pending" || pod.isTerminating {
             _ = try delete(.pods, namespace: namespace, name: name, options: options)
@@ -50,11 +52,14 @@ extension ClusterStore {
                 code: 429, reason: "TooManyRequests",
                 message: "Cannot evict pod as it would violate the pod's disruption budget.",
                 details: [
-                    "causes": [[
-                        "reason": "DisruptionBudget",
-                        "message": .string("The disruption budget \(budget.name) needs \(desired) healthy pods and "
-                            + "has \(healthy) currently"),
-                    ]]
+                    "causes": [
+                        [
+                            "reason": "DisruptionBudget",
+                            "message": .string(
+                                "The disruption budget \(budget.name) needs \(desired) healthy pods and "
+                                    + "has \(healthy) currently"),
+                        ]
+                    ]
                 ])
         }
         _ = try delete(.pods, namespace: namespace, name: name, options: options)
@@ -116,22 +121,27 @@ extension ClusterStore {
             "observedGeneration": budget["metadata"]["generation"].isNull ? 1 : budget["metadata"]["generation"],
             "disruptionsAllowed": .int(allowed), "currentHealthy": .int(healthy), "desiredHealthy": .int(desired),
             "expectedPods": .int(expected),
-            "conditions": [[
-                "type": "DisruptionAllowed", "status": allowed > 0 ? "True" : "False",
-                "reason": allowed > 0 ? "SufficientPods" : "InsufficientPods", "message": "",
-                "observedGeneration": budget["metadata"]["generation"].isNull ? 1 : budget["metadata"]["generation"],
-                "lastTransitionTime": .string(budget["status"]["conditions"].arrayValue?.first?["lastTransitionTime"].stringValue
-                    ?? Timestamps.now()),
-            ]],
+            "conditions": [
+                [
+                    "type": "DisruptionAllowed", "status": allowed > 0 ? "True" : "False",
+                    "reason": allowed > 0 ? "SufficientPods" : "InsufficientPods", "message": "",
+                    "observedGeneration": budget["metadata"]["generation"].isNull
+                        ? 1 : budget["metadata"]["generation"],
+                    "lastTransitionTime": .string(
+                        budget["status"]["conditions"].arrayValue?.first?["lastTransitionTime"].stringValue
+                            ?? Timestamps.now()),
+                ]
+            ],
         ]
         return budget
     }
 
     /// Recomputes the status of every budget.
     func refreshAllDisruptionBudgets() {
-        let namespaces = Set(table(.podDisruptionBudgets, inCache: false).list(namespace: nil, nodeName: nil).map {
-            $0.0.namespace
-        })
+        let namespaces = Set(
+            table(.podDisruptionBudgets, inCache: false).list(namespace: nil, nodeName: nil).map {
+                $0.0.namespace
+            })
         for namespace in namespaces.sorted() { refreshDisruptionBudgets(namespace: namespace, around: []) }
     }
 

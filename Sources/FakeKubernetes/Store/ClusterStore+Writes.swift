@@ -18,8 +18,9 @@ extension ClusterStore {
         if resource.namespaced {
             let bodyNamespace = object.namespace
             if !bodyNamespace.isEmpty, !namespace.isEmpty, bodyNamespace != namespace {
-                throw APIError.badRequest("the namespace of the provided object does not match the namespace sent on "
-                    + "the request")
+                throw APIError.badRequest(
+                    "the namespace of the provided object does not match the namespace sent on "
+                        + "the request")
             }
             let effective = namespace.isEmpty ? (bodyNamespace.isEmpty ? "default" : bodyNamespace) : namespace
             object["metadata"]["namespace"] = .string(effective)
@@ -54,8 +55,9 @@ extension ClusterStore {
             throw APIError.notFound(resource, name: name)
         }
         if !input.name.isEmpty, input.name != name {
-            throw APIError.badRequest("the name of the object (\(input.name)) does not match the name on the URL "
-                + "(\(name))")
+            throw APIError.badRequest(
+                "the name of the object (\(input.name)) does not match the name on the URL "
+                    + "(\(name))")
         }
         if let rv = input.resourceVersion, !rv.isEmpty {
             guard rv == current.resourceVersion else { throw APIError.conflict(resource, name: name) }

@@ -182,7 +182,11 @@ public actor ClusterStore {
             let tableKey = change.resource.storageKey
             if cache[tableKey] == nil { cache[tableKey] = ObjectTable(indexesNodeName: change.resource == .pods) }
             let key = ObjectKey(namespace: change.object.namespace, name: change.object.name)
-            if change.kind == .deleted { cache[tableKey]?.remove(key) } else { cache[tableKey]?.put(change.object, at: key) }
+            if change.kind == .deleted {
+                cache[tableKey]?.remove(key)
+            } else {
+                cache[tableKey]?.put(change.object, at: key)
+            }
             cacheRevision = change.revision
             appendHistory(change)
             deliver(change)

@@ -90,6 +90,8 @@ extension NodeDrain {
                 deadline: request.deadline, now: configuration.now())
             do {
                 try await cluster.budget.withSlot(priority: request.priority) { [cluster] in
+                    wanted.beginRequest(reference)
+                    defer { wanted.endRequest(reference) }
                     try await cluster.evictionClient.evict(
                         podName: reference.name, namespace: reference.namespace,
                         options: DeleteOptions(gracePeriodSeconds: Int64(grace)))
@@ -112,6 +114,7 @@ extension NodeDrain {
             } catch let error as KubernetesError {
                 configuration.log("an eviction failed", ["pod": "\(reference)", "error": "\(error)"])
                 progress(.evictionFailed(reference, message: error.description))
+                signals.yield(.failed(reference))
                 return
             } catch {
                 return

@@ -29,6 +29,7 @@ struct NodeDrain: Sendable {
         case relisted([Pod])
         case accepted(PodReference)
         case refused(PodReference)
+        case failed(PodReference)
         case gone(PodReference)
         case cutoff
     }
@@ -96,13 +97,15 @@ struct NodeDrain: Sendable {
                     state.evictionAccepted(pod)
                 case .refused:
                     state.refusals += 1
+                case .failed:
+                    break
                 case .gone(let pod):
                     podGone(pod, state: &state, wanted: wanted)
                 case .cutoff:
                     group.cancelAll()
                     return await deadlineReached(state, listVersion: listVersion)
                 }
-                if state.isComplete {
+                if state.isComplete, !wanted.hasRequestsInFlight {
                     group.cancelAll()
                     return outcome(state, .drained, listVersion: listVersion)
                 }
@@ -187,15 +190,25 @@ struct NodeDrain: Sendable {
 }
 
 /// The pods a drain still wants evicted, shared with its eviction tasks so that a pod deleted meanwhile is not
-/// evicted again.
+/// evicted again; and the pods whose eviction request is on the wire, so that a drain whose last pod is deleted
+/// while its eviction's answer is still coming waits for that answer (and reports the eviction).
 final class WantedPods: Sendable {
-    private let pods: Mutex<Set<PodReference>>
+    private let state: Mutex<(wanted: Set<PodReference>, requesting: Set<PodReference>)>
 
-    init(_ pods: [PodReference]) { self.pods = Mutex(Set(pods)) }
+    init(_ pods: [PodReference]) { self.state = Mutex((Set(pods), [])) }
 
-    func insert(_ pod: PodReference) { pods.withLock { _ = $0.insert(pod) } }
+    func insert(_ pod: PodReference) { state.withLock { _ = $0.wanted.insert(pod) } }
 
-    func remove(_ pod: PodReference) { pods.withLock { _ = $0.remove(pod) } }
+    func remove(_ pod: PodReference) { state.withLock { _ = $0.wanted.remove(pod) } }
 
-    func contains(_ pod: PodReference) -> Bool { pods.withLock { $0.contains(pod) } }
+    func contains(_ pod: PodReference) -> Bool { state.withLock { $0.wanted.contains(pod) } }
+
+    /// Marks a request as sent; the task yields its result signal only after ``endRequest(_:)``.
+    func beginRequest(_ pod: PodReference) { state.withLock { _ = $0.requesting.insert(pod) } }
+
+    /// Marks a request as answered.
+    func endRequest(_ pod: PodReference) { state.withLock { _ = $0.requesting.remove(pod) } }
+
+    /// Whether any eviction request awaits its answer.
+    var hasRequestsInFlight: Bool { state.withLock { !$0.requesting.isEmpty } }
 }

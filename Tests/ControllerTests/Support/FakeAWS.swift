@@ -1,0 +1,84 @@
+import Controller
+import Foundation
+import Interruption
+import Synchronization
+
+/// An in-memory EC2: records each lookup, can fail.
+final class FakeDirectory: InstanceDirectory {
+    private struct State {
+        var records: [InstanceID: InstanceRecord] = [:]
+        var lookups: [Set<InstanceID>] = []
+        var failing = false
+    }
+
+    private let state = Mutex(State())
+
+    func add(_ record: InstanceRecord) { state.withLock { $0.records[record.instanceID] = record } }
+    func setFailing(_ failing: Bool) { state.withLock { $0.failing = failing } }
+    var lookups: [Set<InstanceID>] { state.withLock { $0.lookups } }
+
+    func describe(_ instanceIDs: Set<InstanceID>) async throws -> [InstanceID: InstanceRecord] {
+        try state.withLock { state in
+            state.lookups.append(instanceIDs)
+            if state.failing { throw FakeError("DescribeInstances failed (injected)") }
+            return state.records.filter { instanceIDs.contains($0.key) }
+        }
+    }
+}
+
+/// An in-memory Auto Scaling: records heartbeats and completions with the clock's time.
+final class FakeLifecycle: LifecycleActions {
+    struct Call: Equatable {
+        var action: String
+        var token: String
+        var result: String?
+        var at: Date
+    }
+
+    private struct State {
+        var calls: [Call] = []
+        var completionFailures = 0
+        var inactiveTokens: Set<String> = []
+    }
+
+    private let state = Mutex(State())
+    let clock: ManualClock
+
+    init(clock: ManualClock) {
+        self.clock = clock
+    }
+
+    var calls: [Call] { state.withLock { $0.calls } }
+    var heartbeats: [Call] { calls.filter { $0.action == "RecordLifecycleActionHeartbeat" } }
+    var completions: [Call] { calls.filter { $0.action == "CompleteLifecycleAction" } }
+
+    /// The next `count` completions fail with a transient error.
+    func failCompletions(_ count: Int) { state.withLock { $0.completionFailures = count } }
+
+    /// Calls for this token answer "no active lifecycle action".
+    func markInactive(_ token: String) { state.withLock { _ = $0.inactiveTokens.insert(token) } }
+
+    func recordHeartbeat(_ action: LifecycleAction) async throws -> LifecycleCallResult {
+        let now = clock.now
+        return state.withLock { state in
+            if state.inactiveTokens.contains(action.token) { return .noActiveAction }
+            state.calls.append(Call(action: "RecordLifecycleActionHeartbeat", token: action.token, at: now))
+            return .accepted
+        }
+    }
+
+    func complete(_ action: LifecycleAction, result: LifecycleCompletion) async throws -> LifecycleCallResult {
+        let now = clock.now
+        return try state.withLock { state in
+            if state.completionFailures > 0 {
+                state.completionFailures -= 1
+                throw FakeError("CompleteLifecycleAction failed (injected)")
+            }
+            if state.inactiveTokens.contains(action.token) { return .noActiveAction }
+            state.calls.append(
+                Call(action: "CompleteLifecycleAction", token: action.token, result: result.rawValue, at: now))
+            state.inactiveTokens.insert(action.token)
+            return .accepted
+        }
+    }
+}

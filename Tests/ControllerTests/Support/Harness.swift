@@ -1,0 +1,86 @@
+import Controller
+import Foundation
+import Interruption
+import Synchronization
+import Testing
+
+/// A coordinator wired to in-memory fakes on a manual clock, running for the length of one test.
+struct Harness {
+    let clock: ManualClock
+    let queue: FakeQueue
+    let directory: FakeDirectory
+    let cluster: FakeCluster
+    let lifecycle: FakeLifecycle
+    let coordinator: JobCoordinator
+    let logs: LogLines
+
+    /// Builds the fakes, lets `setUp` seed them, runs the coordinator, runs `body`, then cancels the coordinator
+    /// (a graceful shutdown) and waits for it to return (at most 10 s).
+    static func run(
+        _ configure: (inout ControllerConfiguration) -> Void = { _ in },
+        setUp: (Harness) throws -> Void = { _ in },
+        _ body: (Harness) async throws -> Void
+    ) async throws {
+        var configuration = ControllerConfiguration()
+        configuration.policy.checkTagBeforeDraining = false
+        configure(&configuration)
+        let clock = ManualClock()
+        let logs = LogLines()
+        let queue = FakeQueue(clock: clock)
+        let directory = FakeDirectory()
+        let cluster = FakeCluster(clock: clock)
+        let lifecycle = FakeLifecycle(clock: clock)
+        let coordinator = JobCoordinator(
+            configuration: configuration, queue: queue, directory: directory, cluster: cluster, lifecycle: lifecycle,
+            clock: clock, logger: ControllerLogger { level, message, metadata in logs.append(level, message, metadata) })
+        let harness = Harness(
+            clock: clock, queue: queue, directory: directory, cluster: cluster, lifecycle: lifecycle,
+            coordinator: coordinator, logs: logs)
+        try setUp(harness)
+        let finished = Mutex(false)
+        let task = Task {
+            try? await coordinator.run()
+            finished.withLock { $0 = true }
+        }
+        var failure: (any Error)?
+        do {
+            try await body(harness)
+        } catch {
+            failure = error
+        }
+        task.cancel()
+        try await eventually("the coordinator to stop") { finished.withLock { $0 } }
+        if let failure { throw failure }
+    }
+
+    @discardableResult
+    func addNode(_ n: Int, ready: Bool = true) -> String {
+        let name = "ip-10-0-0-\(n).ec2.internal"
+        cluster.addNode(name, instanceID: InstanceID(instance(n)), ready: ready)
+        return name
+    }
+
+    /// Waits until every message sent is deleted.
+    func waitUntilQueueEmpty(_ what: String = "the queue to be empty") async throws {
+        try await eventually(what) { queue.remaining == 0 }
+    }
+}
+
+/// Log lines kept for assertions (and to show that nothing secret is logged).
+final class LogLines: Sendable {
+    struct Line: Sendable {
+        var level: ControllerLogger.Level
+        var message: String
+        var metadata: [String: String]
+    }
+
+    private let lines = Mutex<[Line]>([])
+
+    func append(_ level: ControllerLogger.Level, _ message: String, _ metadata: [String: String]) {
+        lines.withLock { $0.append(Line(level: level, message: message, metadata: metadata)) }
+    }
+
+    var all: [Line] { lines.withLock { $0 } }
+
+    func contains(_ message: String) -> Bool { all.contains { $0.message.contains(message) } }
+}

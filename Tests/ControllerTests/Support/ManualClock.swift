@@ -1,0 +1,97 @@
+import Controller
+import Foundation
+import Synchronization
+
+/// A clock that moves only when the test says so; sleepers resume when time passes their deadline.
+final class ManualClock: ControllerClock {
+    private struct Sleeper {
+        var deadline: Date
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var now: Date
+        var sleepers: [UInt64: Sleeper] = [:]
+        var nextID: UInt64 = 0
+        var cancelledEarly: Set<UInt64> = []
+        var observers: [@Sendable () -> Void] = []
+    }
+
+    private let state: Mutex<State>
+
+    init(start: Date = Date(timeIntervalSince1970: 1_796_000_000)) {
+        state = Mutex(State(now: start))
+    }
+
+    var now: Date { state.withLock { $0.now } }
+
+    /// How many tasks sleep on this clock now.
+    var sleeperCount: Int { state.withLock { $0.sleepers.count } }
+
+    /// Calls `observer` after every advance (fakes that depend on time, like the queue's visibility).
+    func onAdvance(_ observer: @escaping @Sendable () -> Void) {
+        state.withLock { $0.observers.append(observer) }
+    }
+
+    func sleep(until deadline: Date) async throws {
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let outcome = state.withLock { state -> Bool? in
+                    if state.cancelledEarly.remove(id) != nil { return nil }
+                    if deadline <= state.now { return true }
+                    state.sleepers[id] = Sleeper(deadline: deadline, continuation: continuation)
+                    return false
+                }
+                switch outcome {
+                case true?: continuation.resume()
+                case false?: break
+                case nil: continuation.resume(throwing: CancellationError())
+                }
+            }
+        } onCancel: {
+            let sleeper = state.withLock { state -> Sleeper? in
+                guard let sleeper = state.sleepers.removeValue(forKey: id) else {
+                    state.cancelledEarly.insert(id)
+                    return nil
+                }
+                return sleeper
+            }
+            sleeper?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Moves time forward and wakes the sleepers whose deadline passed.
+    func advance(by seconds: TimeInterval) {
+        let (due, observers) = state.withLock { state -> ([Sleeper], [@Sendable () -> Void]) in
+            state.now = state.now.addingTimeInterval(seconds)
+            let now = state.now
+            let due = state.sleepers.filter { $0.value.deadline <= now }
+            for id in due.keys { state.sleepers[id] = nil }
+            return (Array(due.values), state.observers)
+        }
+        for sleeper in due { sleeper.continuation.resume() }
+        for observer in observers { observer() }
+    }
+}
+
+/// Waits (polling every few milliseconds of real time, at most `timeout`) until `condition` holds.
+func eventually(
+    _ what: @autoclosure () -> String = "condition", timeout: Duration = .seconds(10),
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else { throw TestTimeout("timed out waiting for \(what())") }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+}
+
+/// A bounded wait that ran out.
+struct TestTimeout: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

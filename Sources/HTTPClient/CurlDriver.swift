@@ -63,10 +63,13 @@ final class CurlDriver: @unchecked Sendable {
         send(.resume(id))
     }
 
-    /// Fails every transfer with ``HTTPClientError/Code/clientShutdown`` and ends the thread.
+    /// Fails every transfer with ``HTTPClientError/Code/clientShutdown`` and ends the thread. Idempotent.
     func stop() {
-        inbox.withLock { $0.stopping = true }
-        curl_multi_wakeup(multi)
+        let first = inbox.withLock { inbox in
+            defer { inbox.stopping = true }
+            return !inbox.stopping
+        }
+        if first { curl_multi_wakeup(multi) }
     }
 
     private func send(_ command: Command) {
@@ -248,6 +251,11 @@ final class CurlDriver: @unchecked Sendable {
         }
         transfers.removeAll()
         transferByHandle.removeAll()
+        // The multi handle itself is freed in deinit: other threads may still call curl_multi_wakeup on it.
+    }
+
+    deinit {
+        // Runs once the driver thread has exited (its closure holds the driver) and no client refers to it.
         curl_multi_cleanup(multi)
     }
 }

@@ -170,6 +170,18 @@ struct HTTPClientRequestTests {
         }
     }
 
+    @Test("clients can be created, used, shut down and released many times over")
+    func clientLifecycle() async throws {
+        try await withTestServer { server in
+            for index in 0..<50 {
+                let client = try HTTPClient()
+                let response = try await client.execute(HTTPRequest(url: server.baseURL + "/hello"))
+                #expect(response.status == 200)
+                if index.isMultiple(of: 2) { client.shutdown() }  // then released: stop runs twice
+            }
+        }
+    }
+
     @Test("requests after shutdown fail with clientShutdown")
     func shutdownFailsRequests() async throws {
         try await withTestServer { server in

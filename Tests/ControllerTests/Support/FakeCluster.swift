@@ -20,6 +20,7 @@ final class FakeCluster: ClusterOperations {
         var clearedJobStates: [String] = []
         var events: [NodeEvent] = []
         var holding: Set<String> = []
+        var holdingBusy: Set<String> = []
         var held: [String: CheckedContinuation<Held, any Error>] = [:]
         var releasedEarly: [String: Held] = [:]
         var drainResults: [String: DrainOutcome.Result] = [:]
@@ -55,8 +56,14 @@ final class FakeCluster: ClusterOperations {
         wakeReadyWaiters()
     }
 
-    /// Drains of `node` wait until ``finishDrain(_:with:)``.
-    func holdDrains(of node: String) { state.withLock { _ = $0.holding.insert(node) } }
+    /// Drains of `node` wait until ``finishDrain(_:with:)``: after issuing their evictions (only waiting), or before
+    /// (busy, holding their worker slot).
+    func holdDrains(of node: String, beforeEvicting: Bool = false) {
+        state.withLock {
+            $0.holding.insert(node)
+            if beforeEvicting { $0.holdingBusy.insert(node) }
+        }
+    }
 
     /// Drains of `node` end with this verdict.
     func setDrainResult(_ result: DrainOutcome.Result, for node: String) {
@@ -127,13 +134,18 @@ final class FakeCluster: ClusterOperations {
     {
         let node = request.nodeName
         let pod = PodReference(namespace: "default", name: "web-\(node)")
-        let (hold, result) = state.withLock { state in
+        let (hold, busy, result) = state.withLock { state in
             state.drainsStarted.append(node)
-            return (state.holding.contains(node), state.drainResults[node] ?? .drained)
+            return (
+                state.holding.contains(node), state.holdingBusy.remove(node) != nil,
+                state.drainResults[node] ?? .drained
+            )
         }
-        progress(.listed(pods: 1, resourceVersion: "1"))
-        progress(.decided(PodDecision(pod: pod, action: .evict, reason: .managed)))
-        progress(.evicted(pod, gracePeriodSeconds: 30))
+        if !busy {
+            progress(.listed(pods: 1, resourceVersion: "1"))
+            progress(.decided(PodDecision(pod: pod, action: .evict, reason: .managed)))
+            progress(.evicted(pod, gracePeriodSeconds: 30))
+        }
         var verdict = result
         if hold {
             let held = try await withTaskCancellationHandler {

@@ -1,0 +1,70 @@
+import Controller
+import Interruption
+import Testing
+
+@Suite("ControllerConfiguration from NTH's environment variables")
+struct ConfigurationTests {
+    @Test("defaults")
+    func defaults() throws {
+        let configuration = try ControllerConfiguration(environment: [:])
+        #expect(configuration.receivers == 2)
+        #expect(configuration.workers == 10)
+        #expect(configuration.visibilityTimeoutSeconds == 20)
+        #expect(configuration.visibilityExtensionSeconds == 10)
+        #expect(configuration.maxReceiveCount == 5)
+        #expect(configuration.maxMessagesInFlight == 100)
+        #expect(configuration.queueURL == nil)
+        #expect(!configuration.dryRun)
+        #expect(configuration.heartbeat == nil)
+        #expect(!configuration.deleteMessageIfNodeNotFound)
+        #expect(configuration.completeLifecycleActionIfNodeNotFound)
+        #expect(configuration.podListing == .notOlderThanCordon)
+    }
+
+    @Test("NTH's names and ours are read")
+    func reads() throws {
+        let configuration = try ControllerConfiguration(environment: [
+            "QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/nth", "WORKERS": "50",
+            "SQS_MSG_VISIBILITY_TIMEOUT_SEC": "60", "HEARTBEAT_INTERVAL": "30", "HEARTBEAT_UNTIL": "3600",
+            "DELETE_SQS_MSG_IF_NODE_NOT_FOUND": "true", "DRY_RUN": "1", "USE_APISERVER_CACHE": "true",
+            "NTH_RECEIVERS": "4", "NTH_MAX_MESSAGES_IN_FLIGHT": "500", "NTH_MAX_RECEIVE_COUNT": "8",
+            "NTH_VISIBILITY_EXTENSION_SECONDS": "15", "NTH_COMPLETE_LIFECYCLE_ACTION_IF_NODE_NOT_FOUND": "false",
+            "NTH_LAUNCH_TIMEOUT_ACTION": "abandon", "NTH_LAUNCH_READY_TIMEOUT_SECONDS": "120",
+            "NTH_RECEIVE_WAIT_SECONDS": "5", "NTH_DELETE_REMAINING_AT_DEADLINE": "true",
+        ])
+        #expect(configuration.queueURL == "https://sqs.eu-west-1.amazonaws.com/123456789012/nth")
+        #expect(configuration.workers == 50)
+        #expect(configuration.visibilityTimeoutSeconds == 60)
+        #expect(configuration.visibilityExtensionSeconds == 15)
+        #expect(configuration.heartbeat == HeartbeatSchedule(interval: 30, until: 3600))
+        #expect(configuration.deleteMessageIfNodeNotFound)
+        #expect(configuration.dryRun)
+        #expect(configuration.podListing == .anyCached)
+        #expect(configuration.receivers == 4)
+        #expect(configuration.maxMessagesInFlight == 500)
+        #expect(configuration.maxReceiveCount == 8)
+        #expect(!configuration.completeLifecycleActionIfNodeNotFound)
+        #expect(configuration.launchTimeoutAction == .abandon)
+        #expect(configuration.launchReadyTimeoutSeconds == 120)
+        #expect(configuration.receiveWaitSeconds == 5)
+        #expect(configuration.deleteRemainingAtDeadline)
+    }
+
+    @Test("every invalid variable is reported at once, the policy's included")
+    func invalid() {
+        let error = #expect(throws: ControllerConfigurationError.self) {
+            try ControllerConfiguration(environment: [
+                "WORKERS": "0", "NTH_RECEIVERS": "many", "NTH_LAUNCH_TIMEOUT_ACTION": "explode",
+                "TAINT_EFFECT": "Sometimes", "SQS_MSG_VISIBILITY_TIMEOUT_SEC": "20",
+                "NTH_VISIBILITY_EXTENSION_SECONDS": "20",
+            ])
+        }
+        let variables = Set(error?.problems.map(\.variable) ?? [])
+        #expect(
+            variables == [
+                "WORKERS", "NTH_RECEIVERS", "NTH_LAUNCH_TIMEOUT_ACTION", "TAINT_EFFECT",
+                "NTH_VISIBILITY_EXTENSION_SECONDS",
+            ])
+        #expect(error?.description.contains("WORKERS=\"0\"") == true)
+    }
+}

@@ -1,0 +1,79 @@
+import Controller
+import Foundation
+import Interruption
+import Testing
+
+@Suite("Dry run and graceful shutdown")
+struct DryRunAndShutdownTests {
+    @Test("dry run has no side effects anywhere: no cluster writes, no queue writes, no Auto Scaling calls")
+    func dryRun() async throws {
+        try await Harness.run({
+            $0.dryRun = true
+            $0.heartbeat = HeartbeatSchedule(interval: 30, until: 600)
+        }, setUp: { harness in
+            harness.addNode(1)
+            harness.addNode(2)
+            harness.queue.send(Fixtures.spot(instance(1)))
+            harness.queue.send(Fixtures.asgTerminate(instance(2)))
+            harness.queue.send("poison")
+            harness.queue.send(try Fixtures.body("asg-test-notification-direct.json"))
+        }) { harness in
+            try await eventually("the plans") { harness.coordinator.statistics.dryRunPlans == 2 }
+            try await eventually("the rejections") { harness.coordinator.statistics.rejected.values.reduce(0, +) == 2 }
+            for _ in 0..<4 { harness.clock.advance(by: 30) }
+            try await eventually("the redeliveries") { harness.coordinator.statistics.dryRunPlans >= 4 }
+            #expect(harness.cluster.writes == 0)
+            #expect(harness.cluster.drainsStarted.isEmpty)
+            #expect(harness.lifecycle.calls.isEmpty)
+            #expect(harness.queue.calls.deleteBatches.isEmpty)
+            #expect(harness.queue.calls.extendBatches.isEmpty)
+            #expect(harness.queue.calls.releaseBatches.isEmpty)
+            #expect(harness.queue.remaining == 4)
+            #expect(harness.coordinator.statistics.rejectedDeleted == 0)
+            #expect(harness.logs.contains("dry run: would perform these steps"))
+        }
+    }
+
+    @Test("shutdown: receiving stops, finished jobs' deletes go out, unfinished jobs' messages are released")
+    func shutdown() async throws {
+        var queue: FakeQueue?
+        var cluster: FakeCluster?
+        var ids: [String] = []
+        try await Harness.run(setUp: { harness in
+            harness.addNode(1)
+            harness.addNode(2)
+        }) { harness in
+            queue = harness.queue
+            cluster = harness.cluster
+            harness.cluster.holdDrains(of: "ip-10-0-0-2.ec2.internal")
+            ids.append(harness.queue.send(Fixtures.spot(instance(1))))
+            ids.append(harness.queue.send(Fixtures.spot(instance(2))))
+            try await eventually { harness.queue.isDeleted(ids[0]) }
+            try await eventually { harness.cluster.isHolding("ip-10-0-0-2.ec2.internal") }
+        }
+        let stopped = try #require(queue)
+        #expect(stopped.isDeleted(ids[0]))
+        #expect(!stopped.isDeleted(ids[1]))
+        #expect(stopped.isVisible(ids[1]))
+        #expect(stopped.calls.releaseBatches == [[ids[1]]])
+        #expect(cluster?.cordonedNodes.sorted() == ["ip-10-0-0-1.ec2.internal", "ip-10-0-0-2.ec2.internal"])
+        // Nothing secret in the logs: no receipt handle or body.
+    }
+
+    @Test("logs carry ids, never receipt handles, lifecycle tokens or bodies")
+    func noSecretsInLogs() async throws {
+        let token = UUID().uuidString.lowercased()
+        try await Harness.run(setUp: { harness in
+            harness.addNode(1)
+            harness.queue.send(Fixtures.asgTerminate(instance(1), token: token))
+            harness.queue.send("secret-looking poison body")
+        }) { harness in
+            try await harness.waitUntilQueueEmpty()
+            let text = harness.logs.all.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n")
+            #expect(!text.contains(token))
+            #expect(!text.contains("-h1"))  // the fake's receipt handles
+            #expect(!text.contains("secret-looking"))
+            #expect(text.contains(instance(1)))
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Controller
+import Foundation
+import Interruption
+import Testing
+
+@Suite("Queue side: visibility extension, back-pressure, batched acknowledgements, releases")
+struct QueueTests {
+    @Test("a drain longer than the visibility timeout keeps its message hidden; it is never redelivered")
+    func longDrainKeepsExtending() async throws {
+        try await Harness.run({
+            $0.visibilityTimeoutSeconds = 20
+            $0.visibilityExtensionSeconds = 10
+        }, setUp: { $0.addNode(1) }) { harness in
+            let node = "ip-10-0-0-1.ec2.internal"
+            harness.cluster.holdDrains(of: node)
+            let id = harness.queue.send(Fixtures.spot(instance(1)))
+            try await eventually("the drain to start") { harness.cluster.isHolding(node) }
+            for step in 1...12 {  // 120 s: six visibility timeouts
+                try await eventually("the extender to sleep") { harness.clock.sleeperCount >= 1 }
+                harness.clock.advance(by: 10)
+                try await eventually("extension \(step)") { harness.queue.calls.extendBatches.count == step }
+                #expect(!harness.queue.isVisible(id))
+            }
+            #expect(harness.queue.receiveCount(id) == 1)
+            #expect(harness.queue.calls.receives == 1)
+            #expect(harness.queue.calls.extendBatches.allSatisfy { $0 == [id] })
+            #expect(harness.queue.calls.staleHandles == 0)
+            harness.cluster.finishDrain(node)
+            try await harness.waitUntilQueueEmpty()
+            #expect(harness.cluster.drainsStarted == [node])
+            #expect(harness.coordinator.statistics.visibilityExtensions == 12)
+        }
+    }
+
+    @Test("without extension the same drain would be redelivered (the test can fail)")
+    func withoutExtensionRedelivered() async throws {
+        try await Harness.run({
+            $0.visibilityTimeoutSeconds = 20
+            $0.visibilityExtensionSeconds = 1000
+        }, setUp: { $0.addNode(1) }) { harness in
+            let node = "ip-10-0-0-1.ec2.internal"
+            harness.cluster.holdDrains(of: node)
+            let id = harness.queue.send(Fixtures.spot(instance(1)))
+            try await eventually("the drain to start") { harness.cluster.isHolding(node) }
+            harness.clock.advance(by: 21)
+            try await eventually("the redelivery") { harness.queue.receiveCount(id) == 2 }
+            try await eventually { harness.coordinator.statistics.duplicateReceives == 1 }
+            harness.cluster.finishDrain(node)
+            try await harness.waitUntilQueueEmpty()
+            // Deleted with the newest receipt handle: no stale-handle failure.
+            #expect(harness.queue.calls.staleHandles == 0)
+            #expect(harness.cluster.drainsStarted == [node])
+        }
+    }
+
+    @Test("back-pressure: no more messages are received than the in-flight bound")
+    func backPressure() async throws {
+        try await Harness.run({ $0.maxMessagesInFlight = 2 }, setUp: { harness in
+            for n in 1...3 {
+                let node = harness.addNode(n)
+                harness.cluster.holdDrains(of: node)
+                harness.queue.send(Fixtures.spot(instance(n)))
+            }
+        }) { harness in
+            try await eventually("two drains") { harness.cluster.drainsStarted.count == 2 }
+            #expect(harness.queue.calls.receiveSizes.reduce(0, +) == 2)
+            let waiting = "m-0003"
+            #expect(harness.queue.receiveCount(waiting) == 0)
+            harness.cluster.finishDrain(harness.cluster.drainsStarted[0])
+            try await eventually("the third message") { harness.queue.receiveCount(waiting) == 1 }
+            for node in harness.cluster.drainsStarted { harness.cluster.finishDrain(node) }
+            try await eventually("the third drain") { harness.cluster.drainsStarted.count == 3 }
+            harness.cluster.finishDrain(harness.cluster.drainsStarted[2])
+            try await harness.waitUntilQueueEmpty()
+        }
+    }
+
+    @Test("acknowledgements go out in batches of at most 10; failed entries are retried")
+    func batchedDeletes() async throws {
+        try await Harness.run({ $0.receivers = 3 }, setUp: { harness in
+            for n in 1...25 {
+                harness.addNode(n)
+                let id = harness.queue.send(Fixtures.spot(instance(n)))
+                if n == 7 { harness.queue.failDeletes(of: id, times: 2) }
+            }
+        }) { harness in
+            try await eventually("every message deleted") {
+                harness.clock.advance(by: 1)  // the acknowledger backs off a second after a failed entry
+                return harness.queue.remaining == 0
+            }
+            let batches = harness.queue.calls.deleteBatches
+            #expect(batches.allSatisfy { $0.count <= 10 })
+            let tries = batches.joined().filter { (id: String) in id == "m-0007" }.count
+            #expect(tries == 3)
+            #expect(harness.coordinator.statistics.messagesDeleted == 25)
+            #expect(harness.cluster.drainsStarted.count == 25)
+        }
+    }
+
+    @Test("receive failures back off and recover")
+    func receiveFailures() async throws {
+        try await Harness.run(setUp: { harness in
+            harness.addNode(1)
+            harness.queue.failReceives(4)
+            harness.queue.send(Fixtures.spot(instance(1)))
+        }) { harness in
+            try await eventually("recovery") {
+                harness.clock.advance(by: 1)
+                return harness.queue.remaining == 0
+            }
+            #expect(harness.coordinator.statistics.receiveFailures == 4)
+        }
+    }
+
+    @Test("a failed drain releases the message at once (visibility 0); the retry succeeds")
+    func failedDrainReleased() async throws {
+        try await Harness.run(setUp: { $0.addNode(1) }) { harness in
+            let node = "ip-10-0-0-1.ec2.internal"
+            harness.cluster.holdDrains(of: node)
+            let id = harness.queue.send(Fixtures.spot(instance(1)))
+            try await eventually { harness.cluster.isHolding(node) }
+            harness.cluster.finishDrain(node, with: .failure(FakeError("watch failed")))
+            try await harness.waitUntilQueueEmpty()
+            #expect(harness.queue.calls.releaseBatches == [[id]])
+            #expect(harness.queue.receiveCount(id) == 2)
+            #expect(harness.coordinator.statistics.jobsFailed == 1)
+            #expect(harness.coordinator.statistics.jobsSucceeded == 1)
+            #expect(harness.cluster.drainsStarted == [node, node])
+        }
+    }
+
+    @Test("a blocked drain is parked: the message is neither deleted nor released, and comes back later")
+    func blockedDrainParked() async throws {
+        try await Harness.run(setUp: { $0.addNode(1) }) { harness in
+            let node = "ip-10-0-0-1.ec2.internal"
+            harness.cluster.setDrainResult(.blocked, for: node)
+            let id = harness.queue.send(Fixtures.spot(instance(1)))
+            try await eventually { harness.coordinator.statistics.jobsParked == 1 }
+            #expect(!harness.queue.isDeleted(id))
+            #expect(!harness.queue.isVisible(id))
+            #expect(harness.queue.calls.releaseBatches.isEmpty)
+        }
+    }
+}

@@ -178,6 +178,33 @@ struct DrainTests {
         }
     }
 
+    @Test(
+        "a storm of 429s on evictions is ridden out by the drain's own back-off; the read/write client never retries them"
+    )
+    func throttledEvictions() async throws {
+        var seed = Self.base
+        for index in 0..<6 { seed.append(Seed.web("web-\(index)", on: "n1")) }
+        try await withClusterHarness(seed: seed) { harness in
+            let receipt = try await Self.cordon(harness, "n1")
+            // The fake's seeded draw refuses about 70 % of evictions, as plain-text 429s with Retry-After (what
+            // APF sends).
+            var faults = FaultPlan()
+            faults.errors["evict"] = FaultPlan.ErrorRate(rate: 0.7, status: 429, retryAfterSeconds: 1)
+            harness.server.faults = faults
+            harness.server.ledger.reset()
+            let outcome = try await harness.cluster.drain(
+                DrainRequest(
+                    nodeName: "n1", afterResourceVersion: receipt.resourceVersion,
+                    deadline: Date().addingTimeInterval(120)),
+                progress: { _ in })
+            #expect(outcome.result == .drained)
+            #expect(outcome.evicted.count == 6)
+            #expect(outcome.refusals >= 1)
+            let evictions = harness.server.ledger.snapshot().count(.eviction)
+            #expect(evictions == 6 + outcome.refusals, "each refusal is one request, retried by the drain alone")
+        }
+    }
+
     @Test("a blocking pod stops the drain before any eviction (kubectl semantics)")
     func blocked() async throws {
         let seed =

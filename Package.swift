@@ -161,7 +161,8 @@ let package = Package(
         .executableTarget(
             name: "node-termination-handler",
             dependencies: [
-                .product(name: "ArgumentParser", package: "swift-argument-parser")
+                "AWS", "Controller", "HTTPClient", "Kubernetes",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,0 +1,68 @@
+import AWS
+import ArgumentParser
+import Controller
+import Foundation
+import HTTPClient
+import Kubernetes
+
+/// `node-termination-handler run`: the controller in queue mode, until SIGTERM or SIGINT.
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the controller: receive interruption events from SQS, cordon and drain nodes.",
+        discussion: """
+            Every option falls back to its environment variable (aws-node-termination-handler's names), so a \
+            Deployment that ran NTH in queue mode runs this unchanged. SIGTERM stops receiving, lets cordons in \
+            flight finish, and hands every held message back to the queue.
+            """
+    )
+
+    @Option(help: "The SQS queue URL (env QUEUE_URL).")
+    var queueURL: String?
+
+    @Option(help: "A kubeconfig file (env KUBECONFIG); in-cluster configuration when unset inside a pod.")
+    var kubeconfig: String?
+
+    @Option(help: "The kubeconfig context to use (its current context when unset).")
+    var context: String?
+
+    @Flag(help: "Plan and log only: no Kubernetes, SQS or Auto Scaling writes (env DRY_RUN).")
+    var dryRun = false
+
+    @Option(help: "Log level: debug, info, warning or error (env NTH_LOG_LEVEL).")
+    var logLevel: String?
+
+    /// The environment with the command-line options written over their variables.
+    func effectiveEnvironment(_ base: [String: String]) -> [String: String] {
+        var environment = base
+        if let queueURL { environment["QUEUE_URL"] = queueURL }
+        if dryRun { environment["DRY_RUN"] = "true" }
+        if let logLevel { environment["NTH_LOG_LEVEL"] = logLevel }
+        return environment
+    }
+
+    /// Reads and checks the configuration; every problem is reported at once.
+    func controllerConfiguration(_ environment: [String: String]) throws -> ControllerConfiguration {
+        let configuration: ControllerConfiguration
+        do {
+            configuration = try ControllerConfiguration(environment: environment)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        guard let queueURL = configuration.queueURL, !queueURL.isEmpty else {
+            throw ValidationError("QUEUE_URL (or --queue-url) is required: the SQS queue EventBridge delivers to.")
+        }
+        return configuration
+    }
+
+    mutating func run() async throws {
+        let environment = effectiveEnvironment(ProcessInfo.processInfo.environment)
+        let configuration = try controllerConfiguration(environment)
+        let level = try JSONLogSink.Level(environment["NTH_LOG_LEVEL"])
+        let logger = JSONLogSink(minimum: level).logger
+        let kubernetes = try KubernetesConfiguration.load(
+            kubeconfigPath: kubeconfig, context: context, environment: environment)
+        try await ControllerProcess(
+            configuration: configuration, environment: environment, kubernetes: kubernetes, logger: logger
+        ).run()
+    }
+}

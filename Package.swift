@@ -124,6 +124,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        .testTarget(
+            name: "NodeTerminationHandlerTests",
+            dependencies: [
+                "node-termination-handler", "Controller", "Interruption",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // Benchmarks (run by scripts/bench-*, never by the tests).
         .executableTarget(
             name: "http-bench",

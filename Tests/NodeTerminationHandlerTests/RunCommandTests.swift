@@ -1,0 +1,64 @@
+import ArgumentParser
+import Controller
+import Foundation
+import Interruption
+import Testing
+
+@testable import node_termination_handler
+
+@Suite("node-termination-handler run: options and NTH environment variables")
+struct RunCommandTests {
+    @Test("flags are written over their environment variables")
+    func flagsOverrideEnvironment() throws {
+        let run = try Run.parse(["--queue-url", "https://sqs.eu-west-1.amazonaws.com/123456789012/nth", "--dry-run"])
+        let environment = run.effectiveEnvironment(["QUEUE_URL": "https://example.invalid/other", "WORKERS": "7"])
+        #expect(environment["QUEUE_URL"] == "https://sqs.eu-west-1.amazonaws.com/123456789012/nth")
+        #expect(environment["DRY_RUN"] == "true")
+        #expect(environment["WORKERS"] == "7")
+        let configuration = try run.controllerConfiguration(environment)
+        #expect(configuration.dryRun)
+        #expect(configuration.workers == 7)
+    }
+
+    @Test("an NTH queue-mode environment configures the controller unchanged")
+    func nthEnvironment() throws {
+        let run = try Run.parse([])
+        let configuration = try run.controllerConfiguration([
+            "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/nth-queue",
+            "WORKERS": "25", "CORDON_ONLY": "false", "TAINT_NODE": "true", "TAINT_EFFECT": "NoExecute",
+            "DELETE_SQS_MSG_IF_NODE_NOT_FOUND": "true", "HEARTBEAT_INTERVAL": "30", "HEARTBEAT_UNTIL": "3600",
+        ])
+        #expect(configuration.queueURL == "https://sqs.us-east-1.amazonaws.com/123456789012/nth-queue")
+        #expect(configuration.workers == 25)
+        #expect(configuration.policy.taintNode)
+        #expect(configuration.policy.taintEffect == .noExecute)
+        #expect(configuration.deleteMessageIfNodeNotFound)
+        #expect(configuration.heartbeat?.interval == 30)
+    }
+
+    @Test("a missing queue URL is a usage error that names the variable")
+    func missingQueueURL() throws {
+        let run = try Run.parse([])
+        let error = #expect(throws: (any Error).self) { try run.controllerConfiguration([:]) }
+        #expect("\(String(describing: error))".contains("QUEUE_URL"))
+    }
+
+    @Test("every invalid variable is reported at once")
+    func everyProblemReported() throws {
+        let run = try Run.parse([])
+        let error = #expect(throws: (any Error).self) {
+            try run.controllerConfiguration(["QUEUE_URL": "https://q", "WORKERS": "zero", "TAINT_EFFECT": "Bogus"])
+        }
+        let text = String(describing: error)
+        #expect(text.contains("WORKERS"))
+        #expect(text.contains("TAINT_EFFECT"))
+    }
+
+    @Test("log levels parse by name and reject anything else")
+    func logLevels() throws {
+        #expect(try ControllerLogger.Level(nil) == .info)
+        #expect(try ControllerLogger.Level("DEBUG") == .debug)
+        #expect(try ControllerLogger.Level("warn") == .warning)
+        #expect(throws: (any Error).self) { try ControllerLogger.Level("loud") }
+    }
+}

@@ -50,6 +50,9 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var instanceCacheSeconds = 600
     /// `USE_APISERVER_CACHE`: list pods with `resourceVersion=0` instead of "not older than the cordon".
     public var podListing = DrainRequest.PodListing.notOlderThanCordon
+    /// `NTH_MINIMUM_DRAIN_SECONDS`: the least time a drain gets from its start, even when the event's deadline has
+    /// passed (a state change, a late message; default 30).
+    public var minimumDrainSeconds = 30
     /// `NTH_DELETE_REMAINING_AT_DEADLINE`: delete the pods still on the node at the deadline (default false).
     public var deleteRemainingAtDeadline = false
     /// The deadline rules the decoder uses.
@@ -86,7 +89,7 @@ public struct ControllerConfiguration: Sendable, Hashable {
     /// `NTH_MAX_RECEIVE_COUNT` (1–1000), `NTH_COMPLETE_LIFECYCLE_ACTION_IF_NODE_NOT_FOUND`,
     /// `NTH_LAUNCH_READY_TIMEOUT_SECONDS` (1–172800), `NTH_LAUNCH_TIMEOUT_ACTION` (`continue`, `abandon`, `retry`),
     /// `NTH_LIFECYCLE_COMPLETION_ATTEMPTS` (1–100), `NTH_DELETE_ATTEMPTS` (1–100), `NTH_INSTANCE_CACHE_SECONDS`
-    /// (0–86400), `NTH_DELETE_REMAINING_AT_DEADLINE`; plus everything ``ActionPolicy/init(environment:)`` reads.
+    /// (0–86400), `NTH_DELETE_REMAINING_AT_DEADLINE`, `NTH_MINIMUM_DRAIN_SECONDS` (0–3600); plus everything ``ActionPolicy/init(environment:)`` reads.
     ///
     /// - Parameter environment: The environment, for example `ProcessInfo.processInfo.environment`.
     /// - Throws: ``ControllerConfigurationError`` listing every invalid variable (the policy's included).
@@ -136,6 +139,7 @@ public struct ControllerConfiguration: Sendable, Hashable {
         instanceCacheSeconds = reader.integer("NTH_INSTANCE_CACHE_SECONDS", in: 0...86_400) ?? instanceCacheSeconds
         if reader.bool("USE_APISERVER_CACHE") == true { podListing = .anyCached }
         deleteRemainingAtDeadline = reader.bool("NTH_DELETE_REMAINING_AT_DEADLINE") ?? deleteRemainingAtDeadline
+        minimumDrainSeconds = reader.integer("NTH_MINIMUM_DRAIN_SECONDS", in: 0...3600) ?? minimumDrainSeconds
         problems += reader.problems
         guard problems.isEmpty else { throw ControllerConfigurationError(problems: problems) }
     }

@@ -157,11 +157,17 @@ extension JobCoordinator {
         return outcome.result
     }
 
-    /// The drain's deadline: the job's, with Auto Scaling hooks extended by heartbeats as far as they will go.
+    /// The drain's deadline: the job's, with Auto Scaling hooks extended by heartbeats as far as they will go, but
+    /// never less than `NTH_MINIMUM_DRAIN_SECONDS` from now.
+    ///
+    /// A state change's deadline is its receive time and a late spot warning's may have passed: the drain still
+    /// evicts (with grace periods clamped short) instead of giving up before it starts.
     func drainDeadline(for job: InstanceJob) -> Date {
         let heartbeatsUntil = configuration.heartbeat.map { job.firstReceivedAt.addingTimeInterval($0.until) }
-        return job.deadline(rules: configuration.deadlineRules, lastHeartbeat: heartbeatsUntil)
+        let deadline =
+            job.deadline(rules: configuration.deadlineRules, lastHeartbeat: heartbeatsUntil)
             ?? job.firstReceivedAt.addingTimeInterval(configuration.policy.nodeTerminationGracePeriod)
+        return max(deadline, clock.now.addingTimeInterval(TimeInterval(configuration.minimumDrainSeconds)))
     }
 }
 

@@ -49,21 +49,23 @@ enum Fixtures {
     }
 
     /// A rebalance recommendation for `instance`.
-    static func rebalance(_ instance: String) -> String {
-        #"{"version":"0","id":"\#(UUID().uuidString)","detail-type":"EC2 Instance Rebalance Recommendation","source":"aws.ec2","account":"123456789012","time":"2026-11-29T10:00:00Z","region":"us-east-1","resources":[],"detail":{"instance-id":"\#(instance)"}}"#
+    static func rebalance(_ instance: String, time: String = "2026-11-29T10:00:00Z") -> String {
+        #"{"version":"0","id":"\#(UUID().uuidString)","detail-type":"EC2 Instance Rebalance Recommendation","source":"aws.ec2","account":"123456789012","time":"\#(time)","region":"us-east-1","resources":[],"detail":{"instance-id":"\#(instance)"}}"#
     }
 
     /// A state change to `state` for `instance`.
-    static func stateChange(_ instance: String, state: String = "stopping") -> String {
-        #"{"version":"0","id":"\#(UUID().uuidString)","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","account":"123456789012","time":"2026-11-29T10:00:00Z","region":"us-east-1","resources":[],"detail":{"instance-id":"\#(instance)","state":"\#(state)"}}"#
+    static func stateChange(_ instance: String, state: String = "stopping", time: String = "2026-11-29T10:00:00Z")
+        -> String
+    {
+        #"{"version":"0","id":"\#(UUID().uuidString)","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","account":"123456789012","time":"\#(time)","region":"us-east-1","resources":[],"detail":{"instance-id":"\#(instance)","state":"\#(state)"}}"#
     }
 
     /// An Auto Scaling terminate lifecycle action (EventBridge) for `instance`.
     static func asgTerminate(
         _ instance: String, group: String = "workers-a", hook: String = "drain",
-        token: String = UUID().uuidString.lowercased()
+        token: String = UUID().uuidString.lowercased(), time: String = "2026-11-29T10:00:00Z"
     ) -> String {
-        #"{"version":"0","id":"\#(UUID().uuidString)","detail-type":"EC2 Instance-terminate Lifecycle Action","source":"aws.autoscaling","account":"123456789012","time":"2026-11-29T10:00:00Z","region":"us-east-1","resources":[],"detail":{"LifecycleActionToken":"\#(token)","AutoScalingGroupName":"\#(group)","LifecycleHookName":"\#(hook)","EC2InstanceId":"\#(instance)","LifecycleTransition":"autoscaling:EC2_INSTANCE_TERMINATING"}}"#
+        #"{"version":"0","id":"\#(UUID().uuidString)","detail-type":"EC2 Instance-terminate Lifecycle Action","source":"aws.autoscaling","account":"123456789012","time":"\#(time)","region":"us-east-1","resources":[],"detail":{"LifecycleActionToken":"\#(token)","AutoScalingGroupName":"\#(group)","LifecycleHookName":"\#(hook)","EC2InstanceId":"\#(instance)","LifecycleTransition":"autoscaling:EC2_INSTANCE_TERMINATING"}}"#
     }
 
     /// An Auto Scaling launch lifecycle action (EventBridge) for `instance`.

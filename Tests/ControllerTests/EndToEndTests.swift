@@ -1,0 +1,206 @@
+import AWS
+import Controller
+import FakeKubernetes
+import Foundation
+import Interruption
+import Kubernetes
+import Synchronization
+import Testing
+
+/// The controller in-process against moto (SQS, EC2, Auto Scaling; signature checking on, lifecycle extension) and
+/// the fake apiserver, with the real `KubernetesCluster`.
+@Suite("End to end: moto + fake apiserver + KubernetesCluster", .serialized)
+struct EndToEndTests {
+    /// What one scenario set up.
+    struct World: Sendable {
+        let moto: Moto
+        let queue: SQSClient
+        let group: String
+        let groupInstances: [String]
+        let spotInstances: [(id: String, dns: String)]
+    }
+
+    /// Runs the coordinator until `done` holds (at most `timeout`), then shuts it down; returns its statistics.
+    static func runController(
+        world: World, cluster: KubernetesCluster, configure: (inout ControllerConfiguration) -> Void = { _ in },
+        logs: LogLines, timeout: Duration = .seconds(90), until done: @escaping @Sendable () async throws -> Bool
+    ) async throws -> (ControllerStatistics, Duration) {
+        var configuration = ControllerConfiguration()
+        configuration.receiveWaitSeconds = 2
+        configuration.visibilityTimeoutSeconds = 30
+        configuration.visibilityExtensionSeconds = 10
+        configure(&configuration)
+        let aws = world.moto.client()
+        let coordinator = JobCoordinator(
+            configuration: configuration, queue: SQSInterruptionQueue(client: world.queue),
+            directory: EC2InstanceDirectory(client: EC2Client(client: aws)), cluster: cluster,
+            lifecycle: AutoScalingLifecycleActions(client: AutoScalingClient(client: aws)),
+            logger: ControllerLogger { level, message, metadata in logs.append(level, message, metadata) })
+        let start = ContinuousClock.now
+        let elapsed = try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await coordinator.run() }
+            defer { group.cancelAll() }
+            do {
+                try await eventually("the scenario to finish", timeout: timeout) { try await done() }
+            } catch {
+                for line in logs.all.suffix(80) { print("  [\(line.level)] \(line.message) \(line.metadata)") }
+                print("  statistics: \(coordinator.statistics)")
+                throw error
+            }
+            return ContinuousClock.now - start
+        }
+        return (coordinator.statistics, elapsed)
+    }
+
+    static func makeWorld(spot: Int, groupSize: Int) async throws -> World {
+        let moto = try await Moto.shared()
+        let url = try await moto.createQueue(Moto.unique("nth"), visibilityTimeout: 30)
+        let queue = try SQSClient(client: moto.client(), queueURL: url)
+        let group = try await moto.createGroup(size: groupSize)
+        let spotInstances = try await moto.runInstances(
+            count: spot, tags: ["aws-node-termination-handler/managed": "true"])
+        return World(
+            moto: moto, queue: queue, group: group.name, groupInstances: group.instances, spotInstances: spotInstances)
+    }
+
+    /// Messages on the queue, visible or not.
+    static func queueDepth(_ queue: SQSClient) async throws -> Int {
+        let attributes = try await queue.getQueueAttributes([
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+        ])
+        return (Int(attributes["ApproximateNumberOfMessages"] ?? "") ?? 0)
+            + (Int(attributes["ApproximateNumberOfMessagesNotVisible"] ?? "") ?? 0)
+    }
+
+    static func seed(nodes: [(name: String, instanceID: String?)], podsPerNode: Int) -> [JSON] {
+        var objects: [JSON] = [ObjectFactory.namespace("apps")]
+        objects.append(ObjectFactory.daemonSet(name: "kube-proxy", namespace: "kube-system", uid: ObjectFactory.stableUID("kube-proxy"), labels: [:]))
+        objects.append(ObjectFactory.namespace("kube-system"))
+        for node in nodes {
+            var object = ObjectFactory.node(name: node.name, instanceID: node.instanceID ?? "i-00000000")
+            if node.instanceID == nil { object["spec"] = .emptyObject }
+            objects.append(object)
+            objects.append(
+                ObjectFactory.pod(
+                    name: "kube-proxy-\(node.name)", namespace: "kube-system", nodeName: node.name,
+                    owner: .daemonSet(name: "kube-proxy", uid: ObjectFactory.stableUID("kube-proxy"))))
+            for index in 0..<podsPerNode {
+                objects.append(
+                    ObjectFactory.pod(
+                        name: "web-\(node.name)-\(index)", namespace: "apps", nodeName: node.name,
+                        owner: .replicaSet(name: "web", uid: ObjectFactory.stableUID("web")),
+                        terminationGracePeriodSeconds: 5))
+            }
+        }
+        return objects
+    }
+
+    /// Pods on a node other than DaemonSet pods.
+    static func workloadPods(_ store: ClusterStore, node: String) async -> Int {
+        await store.objects(.pods, namespace: "apps").filter { $0["spec"]["nodeName"].stringValue == node }.count
+    }
+
+    @Test("every kind of message: nodes cordoned and drained, hooks completed, queue empty, no quorum reads of pods")
+    func fullFlow() async throws {
+        let world = try await Self.makeWorld(spot: 3, groupSize: 2)
+        let now = Date().formatted(.iso8601)
+        let spotA = world.spotInstances[0]  // providerID
+        let spotB = world.spotInstances[1]  // no providerID: EC2's private DNS name
+        let rebalanced = world.spotInstances[2]
+        let hooked = world.groupInstances[0]
+        let token = UUID().uuidString.lowercased()
+        let ghost = "i-0fedcba9876543210"  // not in the cluster, not in EC2
+        let nodes: [(name: String, instanceID: String?)] = [
+            ("node-a", spotA.id), (spotB.dns, nil), ("node-r", rebalanced.id), ("node-h", hooked),
+        ]
+        let logs = LogLines()
+        try await withClusterHarness(seed: Self.seed(nodes: nodes, podsPerNode: 3)) { harness in
+            harness.server.ledger.reset()
+            let bodies = [
+                Fixtures.spot(spotA.id, time: now), Fixtures.spot(spotB.id, time: now),
+                Fixtures.rebalance(rebalanced.id, time: now),
+                // Three events for one instance: one drain, three deletes, one completion.
+                Fixtures.asgTerminate(hooked, group: world.group, hook: "drain", token: token, time: now),
+                Fixtures.spot(hooked, time: now), Fixtures.stateChange(hooked, time: now),
+                Fixtures.spot(ghost, time: now), "poison: not json",
+                try Fixtures.body("asg-test-notification-eventbridge.json"),
+            ]
+            for body in bodies { _ = try await world.queue.sendMessage(body: body) }
+            let store = harness.store
+            let (statistics, elapsed) = try await Self.runController(
+                world: world, cluster: harness.cluster,
+                configure: { $0.deleteMessageIfNodeNotFound = true }, logs: logs
+            ) {
+                let depth = try await Self.queueDepth(world.queue)
+                var left = 0
+                for node in ["node-a", spotB.dns, "node-h"] { left += await Self.workloadPods(store, node: node) }
+                return depth == 0 && left == 0
+            }
+            // Nodes: cordoned (the rebalanced one too, but not drained).
+            for node in ["node-a", spotB.dns, "node-r", "node-h"] {
+                let object = try #require(await store.object(.nodes, name: node))
+                #expect(object["spec"]["unschedulable"].boolValue == true, "\(node) not cordoned")
+            }
+            #expect(await Self.workloadPods(store, node: "node-r") == 3)
+            #expect(await store.objects(.pods, namespace: "kube-system").count == 4)  // DaemonSet pods stay
+            // The hook: completed once, CONTINUE, by token.
+            let calls = try await world.moto.lifecycleCalls(group: world.group)
+            let completions = calls.filter { $0["Action"] == "CompleteLifecycleAction" }
+            #expect(completions.count == 1)
+            #expect(completions.first?["LifecycleActionToken"] == token)
+            #expect(completions.first?["LifecycleActionResult"] == "CONTINUE")
+            // The apiserver: pods listed from the watch cache only.
+            let podRequests = harness.server.ledger.snapshot().entries.filter { $0.path.contains("/pods") }
+            #expect(podRequests.filter { $0.requestClass == .consistentRead }.isEmpty)
+            #expect(podRequests.contains { $0.requestClass == .cacheRead })
+            // The queue side.
+            #expect(statistics.messagesDeleted == bodies.count)
+            #expect(statistics.rejected == ["not-json": 1, "test-notification": 1])
+            #expect(statistics.drains == 3)
+            #expect(statistics.jobsSucceeded == 5)
+            #expect(statistics.instanceLookups >= 1)
+            print(
+                "e2e full flow: \(bodies.count) messages, 3 drains (9 evictions), 1 hook: queue empty in \(elapsed); "
+                    + "apiserver requests \(harness.server.ledger.snapshot().total), by class \(harness.server.ledger.snapshot().byClass)")
+        }
+    }
+
+    @Test("apiserver 5xx bursts and 429 storms: jobs retry (messages released) until every node is drained")
+    func apiserverFaults() async throws {
+        let world = try await Self.makeWorld(spot: 4, groupSize: 1)
+        let now = Date().formatted(.iso8601)
+        let nodes = world.spotInstances.enumerated().map { (name: "node-\($0.offset)", instanceID: Optional($0.element.id)) }
+        let logs = LogLines()
+        try await withClusterHarness(seed: Self.seed(nodes: nodes, podsPerNode: 2)) { harness in
+            var faults = FaultPlan()
+            faults.errors = [
+                "patch": .init(rate: 0.8, status: 500),  // a 5xx burst on writes: cordons fail, jobs are retried
+                "evict": .init(rate: 0.4, status: 429, retryAfterSeconds: 1),  // a 429 storm
+                "list": .init(rate: 0.3, status: 503, retryAfterSeconds: 1),
+            ]
+            harness.server.faults = faults
+            harness.server.ledger.reset()
+            for instance in world.spotInstances { _ = try await world.queue.sendMessage(body: Fixtures.spot(instance.id, time: now)) }
+            let store = harness.store
+            let (statistics, elapsed) = try await Self.runController(
+                world: world, cluster: harness.cluster, configure: { $0.maxReceiveCount = 50 }, logs: logs
+            ) {
+                let depth = try await Self.queueDepth(world.queue)
+                var left = 0
+                for node in nodes { left += await Self.workloadPods(store, node: node.name) }
+                return depth == 0 && left == 0
+            }
+            let ledger = harness.server.ledger.snapshot()
+            let failed = ledger.entries.filter { $0.status >= 500 || $0.status == 429 }.count
+            #expect(failed > 0)
+            #expect(statistics.jobsSucceeded == 4)
+            #expect(statistics.messagesDeleted == 4)
+            #expect(statistics.jobsFailed > 0)  // cordons refused by the 5xx burst: released and retried
+            #expect(statistics.messagesReleased == statistics.jobsFailed)
+            #expect(ledger.entries.filter { $0.path.contains("/pods") && $0.requestClass == .consistentRead }.isEmpty)
+            print(
+                "e2e faults: 4 spot drains under 5xx/429 faults done in \(elapsed); failed jobs retried \(statistics.jobsFailed), "
+                    + "released \(statistics.messagesReleased), apiserver requests \(ledger.total) (\(failed) answered 5xx/429)")
+        }
+    }
+}

@@ -223,6 +223,7 @@ struct ClientVerbTests {
             }
             #expect(error.code == .tooManyRequests)
             #expect(error.message == "slow down")
+            #expect(error.retryAfter == .seconds(1), "the header reaches callers that retry on their own")
             #expect(try await server.requests().count == 4)
         }
     }

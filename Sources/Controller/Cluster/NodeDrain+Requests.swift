@@ -104,7 +104,8 @@ extension NodeDrain {
                 return
             } catch let error as KubernetesError where Self.isTransient(error) {
                 attempt += 1
-                let retryAfter = error.status?.details?.retryAfterSeconds.map { Duration.seconds($0) }
+                let retryAfter =
+                    error.retryAfter ?? error.status?.details?.retryAfterSeconds.map { Duration.seconds($0) }
                 let wait = configuration.evictionBackoff.delay(
                     attempt: attempt, retryAfter: retryAfter, random: configuration.random())
                 let message = error.firstCauseMessage ?? error.message

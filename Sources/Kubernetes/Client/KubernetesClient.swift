@@ -108,7 +108,10 @@ public struct KubernetesClient: Sendable {
                 try await configuration.sleep(delay)
                 continue
             }
-            throw Self.error(status: status, body: body, call: call)
+            var error = Self.error(status: status, body: body, call: call)
+            error.retryAfter = headers["Retry-After"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                .flatMap { $0 >= 0 ? Duration.seconds($0) : nil }
+            throw error
         }
     }
 

@@ -52,6 +52,10 @@ public struct KubernetesError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The whole Status, when the server sent one.
     public var status: Status?
+    /// The server's `Retry-After` header (integer seconds), when the response carried one. API Priority and
+    /// Fairness sends it on plain-text 429s that have no Status body, so callers that retry on their own
+    /// (evictions) read it here.
+    public var retryAfter: Duration?
 
     /// Creates an error.
     public init(

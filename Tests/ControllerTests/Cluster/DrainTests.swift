@@ -205,6 +205,35 @@ struct DrainTests {
         }
     }
 
+    @Test("a plain-text 429's Retry-After header is the floor of the eviction back-off")
+    func retryAfterHeaderHonoured() async throws {
+        var seed = Self.base
+        for index in 0..<4 { seed.append(Seed.web("web-\(index)", on: "n1")) }
+        var configuration = testClusterConfiguration()
+        configuration.evictionBackoff = EvictionBackoff(initial: .milliseconds(40), maximum: .seconds(10))
+        // Back-offs (at most 10 s here) pass at once; the deadline timer (about 120 s) really waits.
+        configuration.sleep = { wait in try await Task.sleep(for: wait <= .seconds(10) ? .milliseconds(1) : wait) }
+        try await withClusterHarness(seed: seed, configuration: configuration) { harness in
+            let receipt = try await Self.cordon(harness, "n1")
+            var faults = FaultPlan()
+            faults.errors["evict"] = FaultPlan.ErrorRate(rate: 0.7, status: 429, retryAfterSeconds: 2)
+            harness.server.faults = faults
+            let log = ProgressLog()
+            let outcome = try await harness.cluster.drain(
+                DrainRequest(
+                    nodeName: "n1", afterResourceVersion: receipt.resourceVersion,
+                    deadline: Date().addingTimeInterval(120)),
+                progress: log.record)
+            #expect(outcome.result == .drained)
+            let waits = log.steps.compactMap { step -> Duration? in
+                if case .evictionRefused(_, _, let wait) = step { return wait }
+                return nil
+            }
+            #expect(!waits.isEmpty)
+            #expect(waits.allSatisfy { $0 >= .seconds(2) }, "waits \(waits) ignore the server's Retry-After: 2")
+        }
+    }
+
     @Test("a blocking pod stops the drain before any eviction (kubectl semantics)")
     func blocked() async throws {
         let seed =

@@ -48,10 +48,12 @@ struct CoordinatorTests {
         }
     }
 
-    @Test("a poison message is deleted at once and counted; nothing else happens", arguments: [
-        ("not json at all", "not-json"), ("[1,2,3]", "unknown-shape"), (#"{"hello":"world"}"#, "unknown-shape"),
-        (Fixtures.spot("i-nothex"), "malformed-instance-id"),
-    ])
+    @Test(
+        "a poison message is deleted at once and counted; nothing else happens",
+        arguments: [
+            ("not json at all", "not-json"), ("[1,2,3]", "unknown-shape"), (#"{"hello":"world"}"#, "unknown-shape"),
+            (Fixtures.spot("i-nothex"), "malformed-instance-id"),
+        ])
     func poison(body: String, code: String) async throws {
         try await Harness.run { harness in
             let id = harness.queue.send(body)
@@ -82,7 +84,10 @@ struct CoordinatorTests {
         try await Harness.run { harness in
             let id = harness.queue.send(Fixtures.spot(instance(4)))
             try await eventually { harness.coordinator.statistics.jobsParked == 1 }
-            #expect(harness.directory.lookups == [[InstanceID(instance(4))].compactMap { $0 }.reduce(into: Set()) { $0.insert($1) }])
+            #expect(
+                harness.directory.lookups == [
+                    [InstanceID(instance(4))].compactMap { $0 }.reduce(into: Set()) { $0.insert($1) }
+                ])
             #expect(!harness.queue.isDeleted(id))
             #expect(!harness.queue.isVisible(id))
             #expect(harness.cluster.writes == 0)
@@ -141,18 +146,21 @@ struct CoordinatorTests {
 
     @Test("the managed-tag check: an untagged instance is acknowledged and left alone")
     func unmanaged() async throws {
-        try await Harness.run({ $0.policy.checkTagBeforeDraining = true }, setUp: { harness in
-            harness.addNode(20)
-            harness.addNode(21)
-            let untagged = try #require(InstanceID(instance(20)))
-            let tagged = try #require(InstanceID(instance(21)))
-            harness.directory.add(InstanceRecord(instanceID: untagged, privateDNSName: nil))
-            harness.directory.add(
-                InstanceRecord(
-                    instanceID: tagged, privateDNSName: nil, tags: ["aws-node-termination-handler/managed": ""]))
-            harness.queue.send(Fixtures.spot(instance(20)))
-            harness.queue.send(Fixtures.spot(instance(21)))
-        }) { harness in
+        try await Harness.run(
+            { $0.policy.checkTagBeforeDraining = true },
+            setUp: { harness in
+                harness.addNode(20)
+                harness.addNode(21)
+                let untagged = try #require(InstanceID(instance(20)))
+                let tagged = try #require(InstanceID(instance(21)))
+                harness.directory.add(InstanceRecord(instanceID: untagged, privateDNSName: nil))
+                harness.directory.add(
+                    InstanceRecord(
+                        instanceID: tagged, privateDNSName: nil, tags: ["aws-node-termination-handler/managed": ""]))
+                harness.queue.send(Fixtures.spot(instance(20)))
+                harness.queue.send(Fixtures.spot(instance(21)))
+            }
+        ) { harness in
             try await harness.waitUntilQueueEmpty()
             #expect(harness.cluster.drainsStarted == ["ip-10-0-0-21.ec2.internal"])
             #expect(harness.directory.lookups.count == 1)

@@ -66,12 +66,15 @@ struct DrainSlotsTests {
 
     @Test("with one worker, drains that only wait do not block the next one")
     func waitingDrainsFree() async throws {
-        try await Harness.run({ $0.workers = 1 }, setUp: { harness in
-            for n in 1...3 {
-                harness.cluster.holdDrains(of: harness.addNode(n))
-                harness.queue.send(Fixtures.spot(instance(n)))
+        try await Harness.run(
+            { $0.workers = 1 },
+            setUp: { harness in
+                for n in 1...3 {
+                    harness.cluster.holdDrains(of: harness.addNode(n))
+                    harness.queue.send(Fixtures.spot(instance(n)))
+                }
             }
-        }) { harness in
+        ) { harness in
             try await eventually("three drains waiting at once") { harness.cluster.drainsStarted.count == 3 }
             #expect(harness.coordinator.busiestDrainSlots == 1)
             for node in harness.cluster.drainsStarted { harness.cluster.finishDrain(node) }
@@ -81,14 +84,17 @@ struct DrainSlotsTests {
 
     @Test("with one worker, a busy drain holds its slot: the next waits, spot before rebalance")
     func busyDrainHoldsSlot() async throws {
-        try await Harness.run({
-            $0.workers = 1
-            $0.policy.rebalance = .cordonAndDrain
-        }, setUp: { harness in
-            harness.addNode(1)
-            harness.addNode(2)
-            harness.addNode(3)
-        }) { harness in
+        try await Harness.run(
+            {
+                $0.workers = 1
+                $0.policy.rebalance = .cordonAndDrain
+            },
+            setUp: { harness in
+                harness.addNode(1)
+                harness.addNode(2)
+                harness.addNode(3)
+            }
+        ) { harness in
             let busy = "ip-10-0-0-1.ec2.internal"
             harness.cluster.holdDrains(of: busy, beforeEvicting: true)
             harness.queue.send(Fixtures.stateChange(instance(1)))
@@ -97,6 +103,7 @@ struct DrainSlotsTests {
             try await eventually("the rebalance cordon") { harness.cluster.cordons.count == 2 }
             harness.queue.send(Fixtures.spot(instance(3)))
             try await eventually("the spot cordon") { harness.cluster.cordons.count == 3 }
+            try await eventually("both drains waiting for the slot") { harness.coordinator.slots.waiting == 2 }
             #expect(harness.cluster.drainsStarted == [busy])
             harness.cluster.finishDrain(busy)
             try await harness.waitUntilQueueEmpty()

@@ -7,17 +7,20 @@ import Testing
 struct DryRunAndShutdownTests {
     @Test("dry run has no side effects anywhere: no cluster writes, no queue writes, no Auto Scaling calls")
     func dryRun() async throws {
-        try await Harness.run({
-            $0.dryRun = true
-            $0.heartbeat = HeartbeatSchedule(interval: 30, until: 600)
-        }, setUp: { harness in
-            harness.addNode(1)
-            harness.addNode(2)
-            harness.queue.send(Fixtures.spot(instance(1)))
-            harness.queue.send(Fixtures.asgTerminate(instance(2)))
-            harness.queue.send("poison")
-            harness.queue.send(try Fixtures.body("asg-test-notification-direct.json"))
-        }) { harness in
+        try await Harness.run(
+            {
+                $0.dryRun = true
+                $0.heartbeat = HeartbeatSchedule(interval: 30, until: 600)
+            },
+            setUp: { harness in
+                harness.addNode(1)
+                harness.addNode(2)
+                harness.queue.send(Fixtures.spot(instance(1)))
+                harness.queue.send(Fixtures.asgTerminate(instance(2)))
+                harness.queue.send("poison")
+                harness.queue.send(try Fixtures.body("asg-test-notification-direct.json"))
+            }
+        ) { harness in
             try await eventually("the plans") { harness.coordinator.statistics.dryRunPlans == 2 }
             try await eventually("the rejections") { harness.coordinator.statistics.rejected.values.reduce(0, +) == 2 }
             for _ in 0..<4 { harness.clock.advance(by: 30) }

@@ -74,7 +74,9 @@ struct EndToEndTests {
 
     static func seed(nodes: [(name: String, instanceID: String?)], podsPerNode: Int) -> [JSON] {
         var objects: [JSON] = [ObjectFactory.namespace("apps")]
-        objects.append(ObjectFactory.daemonSet(name: "kube-proxy", namespace: "kube-system", uid: ObjectFactory.stableUID("kube-proxy"), labels: [:]))
+        objects.append(
+            ObjectFactory.daemonSet(
+                name: "kube-proxy", namespace: "kube-system", uid: ObjectFactory.stableUID("kube-proxy"), labels: [:]))
         objects.append(ObjectFactory.namespace("kube-system"))
         for node in nodes {
             var object = ObjectFactory.node(name: node.name, instanceID: node.instanceID ?? "i-00000000")
@@ -161,7 +163,8 @@ struct EndToEndTests {
             #expect(statistics.instanceLookups >= 1)
             print(
                 "e2e full flow: \(bodies.count) messages, 3 drains (9 evictions), 1 hook: queue empty in \(elapsed); "
-                    + "apiserver requests \(harness.server.ledger.snapshot().total), by class \(harness.server.ledger.snapshot().byClass)")
+                    + "apiserver requests \(harness.server.ledger.snapshot().total), by class \(harness.server.ledger.snapshot().byClass)"
+            )
         }
     }
 
@@ -169,7 +172,9 @@ struct EndToEndTests {
     func apiserverFaults() async throws {
         let world = try await Self.makeWorld(spot: 4, groupSize: 1)
         let now = Date().formatted(.iso8601)
-        let nodes = world.spotInstances.enumerated().map { (name: "node-\($0.offset)", instanceID: Optional($0.element.id)) }
+        let nodes = world.spotInstances.enumerated().map {
+            (name: "node-\($0.offset)", instanceID: Optional($0.element.id))
+        }
         let logs = LogLines()
         try await withClusterHarness(seed: Self.seed(nodes: nodes, podsPerNode: 2)) { harness in
             var faults = FaultPlan()
@@ -180,7 +185,9 @@ struct EndToEndTests {
             ]
             harness.server.faults = faults
             harness.server.ledger.reset()
-            for instance in world.spotInstances { _ = try await world.queue.sendMessage(body: Fixtures.spot(instance.id, time: now)) }
+            for instance in world.spotInstances {
+                _ = try await world.queue.sendMessage(body: Fixtures.spot(instance.id, time: now))
+            }
             let store = harness.store
             let (statistics, elapsed) = try await Self.runController(
                 world: world, cluster: harness.cluster, configure: { $0.maxReceiveCount = 50 }, logs: logs
@@ -200,7 +207,8 @@ struct EndToEndTests {
             #expect(ledger.entries.filter { $0.path.contains("/pods") && $0.requestClass == .consistentRead }.isEmpty)
             print(
                 "e2e faults: 4 spot drains under 5xx/429 faults done in \(elapsed); failed jobs retried \(statistics.jobsFailed), "
-                    + "released \(statistics.messagesReleased), apiserver requests \(ledger.total) (\(failed) answered 5xx/429)")
+                    + "released \(statistics.messagesReleased), apiserver requests \(ledger.total) (\(failed) answered 5xx/429)"
+            )
         }
     }
 }

@@ -20,10 +20,16 @@ struct FixtureEventTests {
         .init(file: "asg-launch-lifecycle-eventbridge.json", drains: false, cordons: false, completions: 1),
         .init(file: "asg-terminate-lifecycle-direct.json", drains: true, cordons: true, completions: 1),
         .init(file: "asg-terminate-lifecycle-eventbridge.json", drains: true, cordons: true, completions: 1),
-        .init(file: "asg-test-notification-direct.json", rejected: "test-notification", drains: false, cordons: false, completions: 0),
-        .init(file: "asg-test-notification-eventbridge.json", rejected: "test-notification", drains: false, cordons: false, completions: 0),
+        .init(
+            file: "asg-test-notification-direct.json", rejected: "test-notification", drains: false, cordons: false,
+            completions: 0),
+        .init(
+            file: "asg-test-notification-eventbridge.json", rejected: "test-notification", drains: false,
+            cordons: false, completions: 0),
         .init(file: "health-scheduled-change.json", drains: true, cordons: true, completions: 0),
-        .init(file: "instance-state-change-running.json", rejected: "non-actionable-state", drains: false, cordons: false, completions: 0),
+        .init(
+            file: "instance-state-change-running.json", rejected: "non-actionable-state", drains: false, cordons: false,
+            completions: 0),
         .init(file: "instance-state-change-stopping.json", drains: true, cordons: true, completions: 0),
         .init(file: "rebalance-recommendation.json", drains: false, cordons: true, completions: 0),
         .init(file: "spot-interruption-warning.json", drains: true, cordons: true, completions: 0),
@@ -41,7 +47,9 @@ struct FixtureEventTests {
         #expect(events.isEmpty == (expectation.rejected != nil))
         let nodes = events.map { "node-\($0.instanceID.rawValue)" }
         try await Harness.run(setUp: { harness in
-            for event in events { harness.cluster.addNode("node-\(event.instanceID.rawValue)", instanceID: event.instanceID) }
+            for event in events {
+                harness.cluster.addNode("node-\(event.instanceID.rawValue)", instanceID: event.instanceID)
+            }
         }) { harness in
             let id = harness.queue.send(body)
             try await harness.waitUntilQueueEmpty()

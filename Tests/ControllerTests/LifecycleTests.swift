@@ -13,13 +13,16 @@ struct LifecycleTests {
 
     @Test("heartbeats start at receipt, even while the drain waits for a worker slot")
     func heartbeatFromReceipt() async throws {
-        try await Harness.run({
-            Self.heartbeating(&$0)
-            $0.workers = 1
-        }, setUp: { harness in
-            harness.addNode(1)
-            harness.addNode(2)
-        }) { harness in
+        try await Harness.run(
+            {
+                Self.heartbeating(&$0)
+                $0.workers = 1
+            },
+            setUp: { harness in
+                harness.addNode(1)
+                harness.addNode(2)
+            }
+        ) { harness in
             let busy = "ip-10-0-0-1.ec2.internal"
             harness.cluster.holdDrains(of: busy, beforeEvicting: true)  // holds the only worker slot
             harness.queue.send(Fixtures.spot(instance(1)))
@@ -48,10 +51,12 @@ struct LifecycleTests {
     @Test("heartbeats stop on every terminal path", arguments: Ending.allCases)
     func heartbeatsStop(_ ending: Ending) async throws {
         let node = "ip-10-0-0-1.ec2.internal"
-        try await Harness.run({
-            Self.heartbeating(&$0)
-            $0.lifecycleCompletionAttempts = 1
-        }, setUp: { $0.addNode(1) }) { harness in
+        try await Harness.run(
+            {
+                Self.heartbeating(&$0)
+                $0.lifecycleCompletionAttempts = 1
+            }, setUp: { $0.addNode(1) }
+        ) { harness in
             harness.cluster.holdDrains(of: node)
             let token = UUID().uuidString.lowercased()
             harness.queue.send(Fixtures.asgTerminate(instance(1), token: token))
@@ -131,10 +136,13 @@ struct LifecycleTests {
 
     @Test("COMPLETE_LIFECYCLE_ACTION_DELAY_SECONDS waits on the clock before completing")
     func completionDelay() async throws {
-        try await Harness.run({ $0.policy.completeLifecycleActionDelay = 5 }, setUp: { harness in
-            harness.addNode(1)
-            harness.queue.send(Fixtures.asgTerminate(instance(1)))
-        }) { harness in
+        try await Harness.run(
+            { $0.policy.completeLifecycleActionDelay = 5 },
+            setUp: { harness in
+                harness.addNode(1)
+                harness.queue.send(Fixtures.asgTerminate(instance(1)))
+            }
+        ) { harness in
             try await eventually { harness.cluster.drains.count == 1 }
             try await eventually("the delay sleeper") { harness.clock.sleeperCount == 2 }
             #expect(harness.lifecycle.completions.isEmpty)
@@ -158,9 +166,11 @@ struct LifecycleTests {
         }
     }
 
-    @Test("a launch hook whose node is not Ready in time follows NTH_LAUNCH_TIMEOUT_ACTION", arguments: [
-        ControllerConfiguration.LaunchTimeoutAction.continue, .abandon, .retry,
-    ])
+    @Test(
+        "a launch hook whose node is not Ready in time follows NTH_LAUNCH_TIMEOUT_ACTION",
+        arguments: [
+            ControllerConfiguration.LaunchTimeoutAction.continue, .abandon, .retry,
+        ])
     func launchTimeout(_ action: ControllerConfiguration.LaunchTimeoutAction) async throws {
         try await Harness.run({
             $0.launchTimeoutAction = action

@@ -7,10 +7,12 @@ import Testing
 struct QueueTests {
     @Test("a drain longer than the visibility timeout keeps its message hidden; it is never redelivered")
     func longDrainKeepsExtending() async throws {
-        try await Harness.run({
-            $0.visibilityTimeoutSeconds = 20
-            $0.visibilityExtensionSeconds = 10
-        }, setUp: { $0.addNode(1) }) { harness in
+        try await Harness.run(
+            {
+                $0.visibilityTimeoutSeconds = 20
+                $0.visibilityExtensionSeconds = 10
+            }, setUp: { $0.addNode(1) }
+        ) { harness in
             let node = "ip-10-0-0-1.ec2.internal"
             harness.cluster.holdDrains(of: node)
             let id = harness.queue.send(Fixtures.spot(instance(1)))
@@ -34,10 +36,12 @@ struct QueueTests {
 
     @Test("without extension the same drain would be redelivered (the test can fail)")
     func withoutExtensionRedelivered() async throws {
-        try await Harness.run({
-            $0.visibilityTimeoutSeconds = 20
-            $0.visibilityExtensionSeconds = 1000
-        }, setUp: { $0.addNode(1) }) { harness in
+        try await Harness.run(
+            {
+                $0.visibilityTimeoutSeconds = 20
+                $0.visibilityExtensionSeconds = 1000
+            }, setUp: { $0.addNode(1) }
+        ) { harness in
             let node = "ip-10-0-0-1.ec2.internal"
             harness.cluster.holdDrains(of: node)
             let id = harness.queue.send(Fixtures.spot(instance(1)))
@@ -55,13 +59,16 @@ struct QueueTests {
 
     @Test("back-pressure: no more messages are received than the in-flight bound")
     func backPressure() async throws {
-        try await Harness.run({ $0.maxMessagesInFlight = 2 }, setUp: { harness in
-            for n in 1...3 {
-                let node = harness.addNode(n)
-                harness.cluster.holdDrains(of: node)
-                harness.queue.send(Fixtures.spot(instance(n)))
+        try await Harness.run(
+            { $0.maxMessagesInFlight = 2 },
+            setUp: { harness in
+                for n in 1...3 {
+                    let node = harness.addNode(n)
+                    harness.cluster.holdDrains(of: node)
+                    harness.queue.send(Fixtures.spot(instance(n)))
+                }
             }
-        }) { harness in
+        ) { harness in
             try await eventually("two drains") { harness.cluster.drainsStarted.count == 2 }
             #expect(harness.queue.calls.receiveSizes.reduce(0, +) == 2)
             let waiting = "m-0003"
@@ -77,13 +84,16 @@ struct QueueTests {
 
     @Test("acknowledgements go out in batches of at most 10; failed entries are retried")
     func batchedDeletes() async throws {
-        try await Harness.run({ $0.receivers = 3 }, setUp: { harness in
-            for n in 1...25 {
-                harness.addNode(n)
-                let id = harness.queue.send(Fixtures.spot(instance(n)))
-                if n == 7 { harness.queue.failDeletes(of: id, times: 2) }
+        try await Harness.run(
+            { $0.receivers = 3 },
+            setUp: { harness in
+                for n in 1...25 {
+                    harness.addNode(n)
+                    let id = harness.queue.send(Fixtures.spot(instance(n)))
+                    if n == 7 { harness.queue.failDeletes(of: id, times: 2) }
+                }
             }
-        }) { harness in
+        ) { harness in
             try await eventually("every message deleted") {
                 harness.clock.advance(by: 1)  // the acknowledger backs off a second after a failed entry
                 return harness.queue.remaining == 0

@@ -45,6 +45,9 @@ final class DrainSlots: Sendable {
     /// The most slots ever in use at once.
     var busiest: Int { state.withLock { $0.busiest } }
 
+    /// Drains waiting for a slot now.
+    var waiting: Int { state.withLock { $0.waiters.count } }
+
     /// Waits for a slot.
     ///
     /// - Returns: The slot; hand it back with ``Slot/release()`` (idempotent).

@@ -25,7 +25,9 @@ extension JobCoordinator {
         var delayed = false
         while let (job, progress) = await board.snapshot(id) {
             let resolution = progress.resolution ?? .notFound
-            let meta = ["instance.id": id.rawValue, "event.kind": job.kinds.map(\.rawValue).sorted().joined(separator: ",")]
+            let meta = [
+                "instance.id": id.rawValue, "event.kind": job.kinds.map(\.rawValue).sorted().joined(separator: ","),
+            ]
             do {
                 switch try await perform(plannedSteps(for: job, resolution: resolution), job: job, delayed: &delayed) {
                 case .acknowledge:
@@ -34,7 +36,9 @@ extension JobCoordinator {
                         continue
                     case .finished(let disposal):
                         recorder.add(\.jobsSucceeded, 1)
-                        logger.log(.info, "job done; acknowledging", meta.merging(["messages": "\(disposal.delete.count)"]) { l, _ in l })
+                        logger.log(
+                            .info, "job done; acknowledging",
+                            meta.merging(["messages": "\(disposal.delete.count)"]) { l, _ in l })
                         await dispose(disposal)
                         if case .found(let node) = resolution { try? await cluster.clearJobState(node: node) }
                         return
@@ -48,7 +52,9 @@ extension JobCoordinator {
             } catch {
                 if Task.isCancelled { return }  // Shutdown: the messages are released by run().
                 recorder.add(\.jobsFailed, 1)
-                logger.log(.error, "job failed; releasing its messages for a retry", meta.merging(["error": "\(error)"]) { l, _ in l })
+                logger.log(
+                    .error, "job failed; releasing its messages for a retry",
+                    meta.merging(["error": "\(error)"]) { l, _ in l })
                 await dispose(await board.fail(id))
                 return
             }
@@ -97,7 +103,10 @@ extension JobCoordinator {
                 if case .timedOut(let node) = readiness {
                     logger.log(
                         .warning, "launched node not Ready in time",
-                        ["instance.id": id.rawValue, "node.name": node ?? "", "action": configuration.launchTimeoutAction.rawValue])
+                        [
+                            "instance.id": id.rawValue, "node.name": node ?? "",
+                            "action": configuration.launchTimeoutAction.rawValue,
+                        ])
                     switch configuration.launchTimeoutAction {
                     case .continue: completion = .continue
                     case .abandon: completion = .abandon
@@ -148,7 +157,9 @@ extension JobCoordinator {
             // The instance goes away regardless: go on to complete its hooks and acknowledge.
             recorder.add(\.drainDeadlinesReached, 1)
             await board.setDrained(job.instanceID)
-            logger.log(.warning, "drain deadline reached with pods left", meta.merging(["remaining": "\(outcome.remaining.count)"]) { l, _ in l })
+            logger.log(
+                .warning, "drain deadline reached with pods left",
+                meta.merging(["remaining": "\(outcome.remaining.count)"]) { l, _ in l })
         case .blocked:
             logger.log(
                 .warning, "drain blocked by pods the options do not allow to evict",

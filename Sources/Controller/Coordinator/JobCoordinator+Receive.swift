@@ -105,7 +105,7 @@ extension JobCoordinator {
                     "instance.id": id.rawValue, "node.name": node,
                     "event.kind": job.kinds.map(\.rawValue).sorted().joined(separator: ","),
                 ])
-        } catch where Self.isNotFound(error) {
+        } catch  where Self.isNotFound(error) {
             await board.setResolution(.notFound, for: id)
             logger.log(.warning, "node vanished before its cordon", ["instance.id": id.rawValue, "node.name": node])
         } catch {

@@ -1,5 +1,5 @@
-internal import Foundation
 public import AWS
+internal import Foundation
 public import Interruption
 
 /// ``InstanceDirectory`` over EC2 `DescribeInstances`: one call (of up to 1000 ids) for the ids of a batch that

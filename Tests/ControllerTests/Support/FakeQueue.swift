@@ -92,36 +92,41 @@ final class FakeQueue: InterruptionQueue {
             try Task.checkCancellation()
             let now = clock.now
             let (result, version) = state.withLock { state -> (Result<[ReceivedMessage], any Error>?, UInt64) in
-                (Self.take(&state, maxMessages: maxMessages, now: now, visibility: visibilityTimeoutSeconds), state.version)
+                (
+                    Self.take(&state, maxMessages: maxMessages, now: now, visibility: visibilityTimeoutSeconds),
+                    state.version
+                )
             }
             if let result { return try result.get() }
             await waitForChange(since: version)
         }
     }
 
-    private static func take(_ state: inout State, maxMessages: Int, now: Date, visibility visibilityTimeoutSeconds: Int)
+    private static func take(
+        _ state: inout State, maxMessages: Int, now: Date, visibility visibilityTimeoutSeconds: Int
+    )
         -> Result<[ReceivedMessage], any Error>?
     {
-                if state.receiveFailures > 0 {
-                    state.receiveFailures -= 1
-                    return .failure(FakeError("ReceiveMessage failed (injected)"))
-                }
-                var batch: [ReceivedMessage] = []
-                for id in state.order where batch.count < maxMessages {
-                    guard var message = state.messages[id], !message.deleted, message.visibleAt <= now else { continue }
-                    message.receiveCount += 1
-                    message.handle = "\(id)-h\(message.receiveCount)"
-                    message.visibleAt = now.addingTimeInterval(TimeInterval(visibilityTimeoutSeconds))
-                    state.messages[id] = message
-                    batch.append(
-                        ReceivedMessage(
-                            messageID: id, receiptHandle: message.handle ?? "", body: message.body,
-                            receiveCount: message.receiveCount))
-                }
-                guard !batch.isEmpty else { return nil }
-                state.calls.receives += 1
-                state.calls.receiveSizes.append(batch.count)
-                return .success(batch)
+        if state.receiveFailures > 0 {
+            state.receiveFailures -= 1
+            return .failure(FakeError("ReceiveMessage failed (injected)"))
+        }
+        var batch: [ReceivedMessage] = []
+        for id in state.order where batch.count < maxMessages {
+            guard var message = state.messages[id], !message.deleted, message.visibleAt <= now else { continue }
+            message.receiveCount += 1
+            message.handle = "\(id)-h\(message.receiveCount)"
+            message.visibleAt = now.addingTimeInterval(TimeInterval(visibilityTimeoutSeconds))
+            state.messages[id] = message
+            batch.append(
+                ReceivedMessage(
+                    messageID: id, receiptHandle: message.handle ?? "", body: message.body,
+                    receiveCount: message.receiveCount))
+        }
+        guard !batch.isEmpty else { return nil }
+        state.calls.receives += 1
+        state.calls.receiveSizes.append(batch.count)
+        return .success(batch)
     }
 
     private func waitForChange(since version: UInt64) async {
@@ -188,7 +193,8 @@ final class FakeQueue: InterruptionQueue {
                 guard var message = state.messages[entry.messageID], message.handle == entry.receiptHandle else {
                     state.calls.staleHandles += 1
                     failures.append(
-                        QueueEntryFailure(messageID: entry.messageID, code: "ReceiptHandleIsInvalid", senderFault: true))
+                        QueueEntryFailure(messageID: entry.messageID, code: "ReceiptHandleIsInvalid", senderFault: true)
+                    )
                     continue
                 }
                 message.deleted = true
@@ -212,7 +218,8 @@ final class FakeQueue: InterruptionQueue {
                 else {
                     state.calls.staleHandles += 1
                     failures.append(
-                        QueueEntryFailure(messageID: entry.messageID, code: "ReceiptHandleIsInvalid", senderFault: true))
+                        QueueEntryFailure(messageID: entry.messageID, code: "ReceiptHandleIsInvalid", senderFault: true)
+                    )
                     continue
                 }
                 message.visibleAt = now.addingTimeInterval(TimeInterval(timeoutSeconds))

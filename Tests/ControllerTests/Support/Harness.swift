@@ -32,7 +32,8 @@ struct Harness {
         let lifecycle = FakeLifecycle(clock: clock)
         let coordinator = JobCoordinator(
             configuration: configuration, queue: queue, directory: directory, cluster: cluster, lifecycle: lifecycle,
-            clock: clock, logger: ControllerLogger { level, message, metadata in logs.append(level, message, metadata) })
+            clock: clock, logger: ControllerLogger { level, message, metadata in logs.append(level, message, metadata) }
+        )
         let harness = Harness(
             clock: clock, queue: queue, directory: directory, cluster: cluster, lifecycle: lifecycle,
             coordinator: coordinator, logs: logs)

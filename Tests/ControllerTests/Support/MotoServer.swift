@@ -127,7 +127,8 @@ actor MotoProcess {
         process.arguments = ["python3", "-u", fixture.path]
         process.standardInput = input
         process.standardOutput = output
-        let stderrPath = FileManager.default.temporaryDirectory.appendingPathComponent("nth-moto-\(UUID().uuidString).log")
+        let stderrPath = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "nth-moto-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: stderrPath.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: stderrPath)
         try process.run()
@@ -155,7 +156,10 @@ actor MotoProcess {
             .iam, action: "PutUserPolicy",
             parameters: [
                 ("UserName", "nth-controller"), ("PolicyName", "allow-all"),
-                ("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#),
+                (
+                    "PolicyDocument",
+                    #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+                ),
             ])
         let reset = try await httpClient.execute(
             HTTPRequest(
@@ -163,7 +167,8 @@ actor MotoProcess {
                 headers: ["Content-Type": "text/plain"], body: Data("0".utf8), timeout: .seconds(10)))
         try #require(reset.status == 200, "reset-auth failed")
         return Moto(
-            port: port, httpClient: httpClient, credentials: Credentials(accessKeyID: accessKey, secretAccessKey: secret))
+            port: port, httpClient: httpClient,
+            credentials: Credentials(accessKeyID: accessKey, secretAccessKey: secret))
     }
 
     /// Reads the first line within `timeout`, polling without blocking the cooperative pool.

@@ -23,7 +23,8 @@ struct EndToEndTests {
     /// Runs the coordinator until `done` holds (at most `timeout`), then shuts it down; returns its statistics.
     static func runController(
         world: World, cluster: KubernetesCluster, configure: (inout ControllerConfiguration) -> Void = { _ in },
-        logs: LogLines, timeout: Duration = .seconds(90), until done: @escaping @Sendable () async throws -> Bool
+        logs: LogLines, timeout: Duration = .seconds(90),
+        until done: @escaping @Sendable (ControllerStatistics) async throws -> Bool
     ) async throws -> (ControllerStatistics, Duration) {
         var configuration = ControllerConfiguration()
         configuration.receiveWaitSeconds = 2
@@ -41,7 +42,9 @@ struct EndToEndTests {
             group.addTask { try await coordinator.run() }
             defer { group.cancelAll() }
             do {
-                try await eventually("the scenario to finish", timeout: timeout) { try await done() }
+                try await eventually("the scenario to finish", timeout: timeout) {
+                    try await done(coordinator.statistics)
+                }
             } catch {
                 for line in logs.all.suffix(80) { print("  [\(line.level)] \(line.message) \(line.metadata)") }
                 print("  statistics: \(coordinator.statistics)")
@@ -72,7 +75,9 @@ struct EndToEndTests {
             + (Int(attributes["ApproximateNumberOfMessagesNotVisible"] ?? "") ?? 0)
     }
 
-    static func seed(nodes: [(name: String, instanceID: String?)], podsPerNode: Int) -> [JSON] {
+    static func seed(
+        nodes: [(name: String, instanceID: String?)], podsPerNode: Int, labels: [String: String] = [:]
+    ) -> [JSON] {
         var objects: [JSON] = [ObjectFactory.namespace("apps")]
         objects.append(
             ObjectFactory.daemonSet(
@@ -89,7 +94,7 @@ struct EndToEndTests {
             for index in 0..<podsPerNode {
                 objects.append(
                     ObjectFactory.pod(
-                        name: "web-\(node.name)-\(index)", namespace: "apps", nodeName: node.name,
+                        name: "web-\(node.name)-\(index)", namespace: "apps", nodeName: node.name, labels: labels,
                         owner: .replicaSet(name: "web", uid: ObjectFactory.stableUID("web")),
                         terminationGracePeriodSeconds: 5))
             }
@@ -132,7 +137,7 @@ struct EndToEndTests {
             let (statistics, elapsed) = try await Self.runController(
                 world: world, cluster: harness.cluster,
                 configure: { $0.deleteMessageIfNodeNotFound = true }, logs: logs
-            ) {
+            ) { _ in
                 let depth = try await Self.queueDepth(world.queue)
                 var left = 0
                 for node in ["node-a", spotB.dns, "node-h"] { left += await Self.workloadPods(store, node: node) }
@@ -191,7 +196,7 @@ struct EndToEndTests {
             let store = harness.store
             let (statistics, elapsed) = try await Self.runController(
                 world: world, cluster: harness.cluster, configure: { $0.maxReceiveCount = 50 }, logs: logs
-            ) {
+            ) { _ in
                 let depth = try await Self.queueDepth(world.queue)
                 var left = 0
                 for node in nodes { left += await Self.workloadPods(store, node: node.name) }
@@ -208,6 +213,58 @@ struct EndToEndTests {
             print(
                 "e2e faults: 4 spot drains under 5xx/429 faults done in \(elapsed); failed jobs retried \(statistics.jobsFailed), "
                     + "released \(statistics.messagesReleased), apiserver requests \(ledger.total) (\(failed) answered 5xx/429)"
+            )
+        }
+    }
+
+    @Test(
+        "a PodDisruptionBudget blocks the drain for several visibility timeouts: the message is extended, never redelivered"
+    )
+    func blockedDrainOutlivesVisibility() async throws {
+        let world = try await Self.makeWorld(spot: 1, groupSize: 1)
+        let now = Date().formatted(.iso8601)
+        let instance = world.spotInstances[0].id
+        let logs = LogLines()
+        var objects = Self.seed(nodes: [("node-p", instance)], podsPerNode: 2, labels: ["app": "web"])
+        objects.append(
+            ObjectFactory.podDisruptionBudget(
+                name: "web", namespace: "apps", selector: ["app": "web"], minAvailable: .int(2)))
+        try await withClusterHarness(seed: objects) { harness in
+            _ = try await world.queue.sendMessage(body: Fixtures.spot(instance, time: now))
+            let store = harness.store
+            let client = harness.client
+            let unblocked = Mutex(false)
+            let (statistics, elapsed) = try await Self.runController(
+                world: world, cluster: harness.cluster,
+                configure: {
+                    $0.visibilityTimeoutSeconds = 3  // 2 s of slack for a slow extension call on a busy machine
+                    $0.visibilityExtensionSeconds = 1
+                    $0.receiveWaitSeconds = 1
+                }, logs: logs
+            ) { statistics in
+                // Eight extensions: the drain has outlived two visibility timeouts. Then the budget goes away.
+                if statistics.visibilityExtensions >= 8, !unblocked.withLock({ $0 }) {
+                    try await client.delete(PodDisruptionBudget.self, name: "web", namespace: "apps")
+                    unblocked.withLock { $0 = true }
+                }
+                let depth = try await Self.queueDepth(world.queue)
+                let pods = await Self.workloadPods(store, node: "node-p")
+                return unblocked.withLock { $0 } && depth == 0 && pods == 0
+            }
+            let refusals = harness.server.ledger.snapshot().entries.filter {
+                $0.requestClass == .eviction && $0.status == 429
+            }
+            #expect(!refusals.isEmpty)
+            #expect(statistics.messagesReceived == 1)  // never redelivered
+            #expect(statistics.duplicateReceives == 0)
+            #expect(statistics.visibilityExtensions >= 8)
+            #expect(statistics.visibilityExtensionFailures == 0)
+            #expect(statistics.drains == 1)
+            #expect(statistics.messagesDeleted == 1)
+            #expect(statistics.deleteFailures == 0)
+            print(
+                "e2e blocked drain: \(refusals.count) evictions refused by the budget, message extended "
+                    + "\(statistics.visibilityExtensions) times over \(elapsed) with a 3 s visibility timeout, received once"
             )
         }
     }

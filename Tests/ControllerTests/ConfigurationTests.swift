@@ -31,6 +31,7 @@ struct ConfigurationTests {
             "NTH_VISIBILITY_EXTENSION_SECONDS": "15", "NTH_COMPLETE_LIFECYCLE_ACTION_IF_NODE_NOT_FOUND": "false",
             "NTH_LAUNCH_TIMEOUT_ACTION": "abandon", "NTH_LAUNCH_READY_TIMEOUT_SECONDS": "120",
             "NTH_RECEIVE_WAIT_SECONDS": "5", "NTH_DELETE_REMAINING_AT_DEADLINE": "true",
+            "EMIT_KUBERNETES_EVENTS": "true", "NTH_MINIMUM_DRAIN_SECONDS": "45",
         ])
         #expect(configuration.queueURL == "https://sqs.eu-west-1.amazonaws.com/123456789012/nth")
         #expect(configuration.workers == 50)
@@ -48,6 +49,8 @@ struct ConfigurationTests {
         #expect(configuration.launchReadyTimeoutSeconds == 120)
         #expect(configuration.receiveWaitSeconds == 5)
         #expect(configuration.deleteRemainingAtDeadline)
+        #expect(configuration.emitKubernetesEvents)
+        #expect(configuration.minimumDrainSeconds == 45)
     }
 
     @Test("every invalid variable is reported at once, the policy's included")

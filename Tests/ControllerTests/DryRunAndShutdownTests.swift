@@ -79,4 +79,35 @@ struct DryRunAndShutdownTests {
             #expect(text.contains(instance(1)))
         }
     }
+
+    @Test("EMIT_KUBERNETES_EVENTS records cordon, drain, hook and failure events; off by default and in dry run")
+    func events() async throws {
+        try await Harness.run(
+            { $0.emitKubernetesEvents = true },
+            setUp: { harness in
+                harness.addNode(1)
+                harness.addNode(2)
+                harness.cluster.setDrainResult(.blocked, for: "ip-10-0-0-2.ec2.internal")
+                harness.queue.send(Fixtures.asgTerminate(instance(1)))
+                harness.queue.send(Fixtures.spot(instance(2)))
+            }
+        ) { harness in
+            try await eventually { harness.coordinator.statistics.jobsSucceeded == 1 }
+            try await eventually { harness.coordinator.statistics.jobsParked == 1 }
+            let reasons = harness.cluster.events.map { "\($0.nodeName) \($0.reason)" }.sorted()
+            #expect(
+                reasons == [
+                    "ip-10-0-0-1.ec2.internal Cordon", "ip-10-0-0-1.ec2.internal Drained",
+                    "ip-10-0-0-1.ec2.internal LifecycleActionCompleted", "ip-10-0-0-2.ec2.internal Cordon",
+                    "ip-10-0-0-2.ec2.internal DrainBlocked",
+                ])
+        }
+        try await Harness.run(setUp: { harness in
+            harness.addNode(1)
+            harness.queue.send(Fixtures.spot(instance(1)))
+        }) { harness in
+            try await harness.waitUntilQueueEmpty()
+            #expect(harness.cluster.events.isEmpty)
+        }
+    }
 }

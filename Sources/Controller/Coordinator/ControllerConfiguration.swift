@@ -55,6 +55,9 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var minimumDrainSeconds = 30
     /// `NTH_DELETE_REMAINING_AT_DEADLINE`: delete the pods still on the node at the deadline (default false).
     public var deleteRemainingAtDeadline = false
+    /// `EMIT_KUBERNETES_EVENTS`: record events.k8s.io Events on nodes (cordon, drain outcome, hook completion, job
+    /// failure; default false, as NTH).
+    public var emitKubernetesEvents = false
     /// The deadline rules the decoder uses.
     public var deadlineRules = DeadlineRules()
     /// The action policy (NTH's cordon, taint, drain, tag, heartbeat and dry-run options).
@@ -84,7 +87,7 @@ public struct ControllerConfiguration: Sendable, Hashable {
     /// Reads the configuration (and the ``policy``) from the environment; an empty value counts as unset.
     ///
     /// Variables: `QUEUE_URL`, `WORKERS` (1–10000), `SQS_MSG_VISIBILITY_TIMEOUT_SEC` (1–43200),
-    /// `USE_APISERVER_CACHE`, and ours: `NTH_RECEIVERS` (1–64), `NTH_MAX_MESSAGES_IN_FLIGHT` (1–100000),
+    /// `USE_APISERVER_CACHE`, `EMIT_KUBERNETES_EVENTS`, and ours: `NTH_RECEIVERS` (1–64), `NTH_MAX_MESSAGES_IN_FLIGHT` (1–100000),
     /// `NTH_RECEIVE_WAIT_SECONDS` (0–20), `NTH_VISIBILITY_EXTENSION_SECONDS` (1 to less than the timeout),
     /// `NTH_MAX_RECEIVE_COUNT` (1–1000), `NTH_COMPLETE_LIFECYCLE_ACTION_IF_NODE_NOT_FOUND`,
     /// `NTH_LAUNCH_READY_TIMEOUT_SECONDS` (1–172800), `NTH_LAUNCH_TIMEOUT_ACTION` (`continue`, `abandon`, `retry`),
@@ -140,6 +143,7 @@ public struct ControllerConfiguration: Sendable, Hashable {
         if reader.bool("USE_APISERVER_CACHE") == true { podListing = .anyCached }
         deleteRemainingAtDeadline = reader.bool("NTH_DELETE_REMAINING_AT_DEADLINE") ?? deleteRemainingAtDeadline
         minimumDrainSeconds = reader.integer("NTH_MINIMUM_DRAIN_SECONDS", in: 0...3600) ?? minimumDrainSeconds
+        emitKubernetesEvents = reader.bool("EMIT_KUBERNETES_EVENTS") ?? emitKubernetesEvents
         problems += reader.problems
         guard problems.isEmpty else { throw ControllerConfigurationError(problems: problems) }
     }

@@ -55,6 +55,11 @@ extension JobCoordinator {
                 logger.log(
                     .error, "job failed; releasing its messages for a retry",
                     meta.merging(["error": "\(error)"]) { l, _ in l })
+                if case .found(let node) = resolution {
+                    await emit(
+                        node: node, reason: "JobFailed", action: "Retry",
+                        note: "Failed; the interruption messages go back to the queue: \(error)", severity: .warning)
+                }
                 await dispose(await board.fail(id))
                 return
             }
@@ -151,16 +156,26 @@ extension JobCoordinator {
         ]
         switch outcome.result {
         case .drained:
+            await emit(
+                node: node, reason: "Drained", action: "Drain",
+                note: "Drained: \(outcome.evicted.count) pods evicted")
             await board.setDrained(job.instanceID)
             logger.log(.info, "node drained", meta)
         case .deadlineReached:
             // The instance goes away regardless: go on to complete its hooks and acknowledge.
             recorder.add(\.drainDeadlinesReached, 1)
+            await emit(
+                node: node, reason: "DrainDeadlineReached", action: "Drain",
+                note: "Deadline reached with \(outcome.remaining.count) pods left", severity: .warning)
             await board.setDrained(job.instanceID)
             logger.log(
                 .warning, "drain deadline reached with pods left",
                 meta.merging(["remaining": "\(outcome.remaining.count)"]) { l, _ in l })
         case .blocked:
+            await emit(
+                node: node, reason: "DrainBlocked", action: "Drain",
+                note: "Blocked by \(outcome.blocking.count) pods the drain options do not allow to evict",
+                severity: .warning)
             logger.log(
                 .warning, "drain blocked by pods the options do not allow to evict",
                 meta.merging(["blocking": outcome.blocking.map(\.description).joined(separator: "; ")]) { l, _ in l })

@@ -99,6 +99,10 @@ extension JobCoordinator {
                 state: NodeJobState(job: job, deadline: configuration.policy.drainDeadline(for: job)))
             await board.setCordon(receipt, kinds: job.kinds, for: id)
             recorder.add(\.cordons, 1)
+            let kinds = job.kinds.map(\.rawValue).sorted().joined(separator: ", ")
+            await emit(
+                node: node, reason: "Cordon", action: "Cordon",
+                note: "Cordoned for instance \(id.rawValue): \(kinds)")
             logger.log(
                 .info, "node cordoned",
                 [

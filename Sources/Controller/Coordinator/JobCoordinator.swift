@@ -198,6 +198,15 @@ public final class JobCoordinator: Sendable {
         }
     }
 
+    /// Records a Kubernetes Event on a node with `EMIT_KUBERNETES_EVENTS` (never in a dry run); best effort.
+    func emit(
+        node: String, reason: String, action: String, note: String, severity: NodeEvent.Severity = .normal
+    ) async {
+        guard configuration.emitKubernetesEvents, !configuration.dryRun else { return }
+        await cluster.recordEvent(
+            NodeEvent(nodeName: node, reason: reason, action: action, note: note, severity: severity))
+    }
+
     /// The graceful end: send the deletes of finished jobs, release every message still held.
     private func shutDown() async {
         guard !configuration.dryRun else {

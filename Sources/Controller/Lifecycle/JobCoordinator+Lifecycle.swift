@@ -57,6 +57,12 @@ extension JobCoordinator {
                 let answer = try await lifecycle.complete(action, result: result)
                 recorder.add(\.lifecycleCompletions, 1)
                 await board.setCompleted(token: action.token, for: id)
+                if case .found(let node)? = await board.snapshot(id)?.progress.resolution {
+                    await emit(
+                        node: node, reason: "LifecycleActionCompleted", action: "CompleteLifecycleAction",
+                        note: "Auto Scaling lifecycle action of \(action.autoScalingGroupName)/\(action.hookName) "
+                            + "completed with \(result.rawValue)")
+                }
                 logger.log(
                     .info, answer == .accepted ? "lifecycle action completed" : "lifecycle action was no longer active",
                     meta)

@@ -91,6 +91,7 @@ final class FakeCluster: ClusterOperations {
     var drains: [DrainRequest] { state.withLock { $0.drains } }
     var drainsStarted: [String] { state.withLock { $0.drainsStarted } }
     var outOfServiceTaints: [String] { state.withLock { $0.outOfServiceTaints } }
+    var events: [NodeEvent] { state.withLock { $0.events } }
     var clearedJobStates: [String] { state.withLock { $0.clearedJobStates } }
     /// Every write (cordon, taint, clear) the cluster saw.
     var writes: Int { state.withLock { $0.writes } }

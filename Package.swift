@@ -107,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AWSTests",
-            dependencies: ["AWS", "HTTPClient", "SigV4"],
+            dependencies: ["AWS", "HTTPClient", "SigV4", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
@@ -120,7 +120,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ControllerTests",
-            dependencies: ["Controller", "FakeKubernetes", "Kubernetes", "Interruption", "AWS"],
+            dependencies: [
+                "Controller", "FakeKubernetes", "Kubernetes", "Interruption", "AWS", "HTTPClient", "SigV4",
+                "TestSupport",
+            ],
             swiftSettings: strictSettings
         ),
 
@@ -130,6 +133,14 @@ let package = Package(
                 "node-termination-handler", "Controller", "Interruption",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strictSettings
+        ),
+
+        // Shared by the test targets only: child-process fixtures and the moto server with auth on.
+        .target(
+            name: "TestSupport",
+            dependencies: ["AWS", "HTTPClient", "SigV4"],
+            path: "Tests/Support",
             swiftSettings: strictSettings
         ),
 

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPClient
 import SigV4
+import TestSupport
 import Testing
 
 @testable import AWS

@@ -6,6 +6,7 @@ import Interruption
 import Kubernetes
 import Synchronization
 import Testing
+import TestSupport
 
 /// The controller in-process against moto (SQS, EC2, Auto Scaling; signature checking on, lifecycle extension) and
 /// the fake apiserver, with the real `KubernetesCluster`.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPClient
 import SigV4
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import AWS
@@ -94,7 +95,9 @@ struct FakeAWS {
 
     /// Starts the fake server, runs `body`, stops the server.
     static func with<T>(_ body: (FakeAWS) async throws -> T) async throws -> T {
-        let child = try ChildProcess(script: "fake_aws.py")
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/fake_aws.py")
+        let child = try ChildProcess(python: fixture)
         defer { child.stop() }
         let ready = try await child.readyLine(timeout: .seconds(30))
         let port = try #require((try JSONSerialization.jsonObject(with: ready) as? [String: Any])?["port"] as? Int)

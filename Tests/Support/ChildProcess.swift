@@ -1,5 +1,4 @@
-import Foundation
-import Testing
+public import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -7,23 +6,28 @@ import Testing
     import Darwin
 #endif
 
-/// A Python fixture server run as a child process for one test: started with a pipe on stdin (closing it stops the
-/// server), stdout read for the one JSON "ready" line, stderr kept in a file for failure messages.
-final class ChildProcess: @unchecked Sendable {
-    // @unchecked: every property is set in init and only read afterwards, except `process`, whose methods are
-    // thread-safe.
-    let process = Process()
-    let stdin = Pipe()
-    let stdout = Pipe()
-    let stderrPath: URL
+/// A Python fixture server run as a child process: started with a pipe on stdin (closing it stops the server),
+/// stdout read for the one JSON "ready" line, stderr kept in a file for failure messages.
+///
+/// `@unchecked Sendable`: every property is set in `init` and only read afterwards, except `process`, whose
+/// methods are thread-safe.
+public final class ChildProcess: @unchecked Sendable {
+    /// The child.
+    public let process = Process()
+    /// Its standard input; closing it asks the fixture to exit.
+    public let stdin = Pipe()
+    /// Its standard output, where the ready line appears.
+    public let stdout = Pipe()
+    /// The file its standard error goes to.
+    public let stderrPath: URL
 
-    init(script: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
-        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures").appendingPathComponent(script)
-        stderrPath = FileManager.default.temporaryDirectory.appendingPathComponent("nth-aws-\(UUID().uuidString).log")
+    /// Starts `python3 -u SCRIPT ARGUMENTS…` with `environment` added to this process's environment.
+    public init(python script: URL, arguments: [String] = [], environment: [String: String] = [:]) throws {
+        stderrPath = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "nth-fixture-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: stderrPath.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", fixture.path] + arguments
+        process.arguments = ["python3", "-u", script.path] + arguments
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         process.environment = env
@@ -33,9 +37,9 @@ final class ChildProcess: @unchecked Sendable {
         try process.run()
     }
 
-    /// The first line the server prints, within `timeout` seconds; fails the test with the server's stderr if the
-    /// server exits or stays silent. Polls without blocking, so that the cooperative thread pool stays free.
-    func readyLine(timeout: Duration = .seconds(60)) async throws -> Data {
+    /// The first line the server prints, within `timeout`; throws with the server's stderr if the server exits or
+    /// stays silent. Polls without blocking, so that the cooperative thread pool stays free.
+    public func readyLine(timeout: Duration = .seconds(60)) async throws -> Data {
         let fd = stdout.fileHandleForReading.fileDescriptor
         let deadline = ContinuousClock.now + timeout
         var line = Data()
@@ -58,13 +62,14 @@ final class ChildProcess: @unchecked Sendable {
         return line
     }
 
-    func stderrTail() -> String {
+    /// The end of the server's stderr, for failure messages.
+    public func stderrTail() -> String {
         let text = (try? String(contentsOf: stderrPath, encoding: .utf8)) ?? ""
         return String(text.suffix(3000))
     }
 
     /// Closes stdin (the server exits), then terminates and reaps the process.
-    func stop() {
+    public func stop() {
         try? stdin.fileHandleForWriting.close()
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
@@ -72,7 +77,11 @@ final class ChildProcess: @unchecked Sendable {
     }
 }
 
-struct FixtureError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+/// A fixture that did not start or answer as expected.
+public struct FixtureError: Error, CustomStringConvertible {
+    /// What went wrong, with the fixture's stderr where there is one.
+    public let description: String
+
+    /// Creates the error.
+    public init(_ description: String) { self.description = description }
 }

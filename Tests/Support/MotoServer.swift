@@ -1,25 +1,32 @@
 import Foundation
-import HTTPClient
-import SigV4
+public import HTTPClient
+public import SigV4
 import Testing
 
-@testable import AWS
+@testable public import AWS
 
-/// A moto server (through `Fixtures/moto_nth.py`) for one test, with signature checking on: an IAM user with an
+/// A moto server (through `Tests/AWSTests/Fixtures/moto_nth.py`, the moto extension that adds Auto Scaling's
+/// lifecycle actions and records them) shared by the AWS and controller tests, with signature checking on: an IAM user with an
 /// allow-all policy is created while auth is still off, then auth is switched on, so every later request must be
 /// signed with that user's key (or with STS credentials of a role that exists).
-struct MotoServer {
-    let port: Int
-    let httpClient: HTTPClient
+public struct MotoServer: Sendable {
+    /// The port on 127.0.0.1.
+    public let port: Int
+    /// The HTTP client every ``client(credentials:region:retryPolicy:interceptor:)`` shares.
+    public let httpClient: HTTPClient
     /// The IAM user's key, allowed everything.
-    let credentials: Credentials
+    public let credentials: Credentials
 
-    var endpoint: String { "http://127.0.0.1:\(port)" }
-    static let account = "123456789012"
-    static let allowAll = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+    /// `http://127.0.0.1:PORT`.
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
+    /// moto's account id.
+    public static let account = "123456789012"
+    /// A policy document allowing everything.
+    public static let allowAll =
+        #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
 
     /// A client for this server with the given credentials (the IAM user's by default).
-    func client(
+    public func client(
         credentials: Credentials? = nil, region: String? = "us-east-1", retryPolicy: AWSRetryPolicy = .standard,
         interceptor: (@Sendable (inout HTTPRequest) -> Void)? = nil
     ) -> AWSClient {
@@ -33,7 +40,7 @@ struct MotoServer {
     }
 
     /// Creates a queue and returns its URL.
-    func createQueue(_ name: String, attributes: [String: String] = [:]) async throws -> String {
+    public func createQueue(_ name: String, attributes: [String: String] = [:]) async throws -> String {
         let body = try JSONSerialization.data(withJSONObject: ["QueueName": name, "Attributes": attributes])
         let data = try await client().json(.sqs, operation: "CreateQueue", body: body)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -42,14 +49,14 @@ struct MotoServer {
 
     /// Calls an AWS JSON operation with a JSON object body.
     @discardableResult
-    func json(_ service: AWSService, _ operation: String, _ body: [String: Any]) async throws -> [String: Any] {
+    public func json(_ service: AWSService, _ operation: String, _ body: [String: Any]) async throws -> [String: Any] {
         let data = try await client().json(
             service, operation: operation, body: try JSONSerialization.data(withJSONObject: body))
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
     /// The Auto Scaling lifecycle calls moto_nth.py recorded.
-    func lifecycleCalls() async throws -> [[String: String]] {
+    public func lifecycleCalls() async throws -> [[String: String]] {
         let response = try await httpClient.execute(
             HTTPRequest(url: endpoint + "/nth-test/lifecycle-calls", timeout: .seconds(10)))
         let array = try #require(try JSONSerialization.jsonObject(with: response.body) as? [[String: Any]])
@@ -62,18 +69,20 @@ struct MotoServer {
     /// seconds of CPU, and a server per test would starve the other suites running in parallel. Tests therefore
     /// name everything they create uniquely (``unique(_:)``). The server exits when the test process does (its
     /// stdin closes).
-    static func with<T>(_ body: (MotoServer) async throws -> T) async throws -> T {
+    public static func with<T>(_ body: (MotoServer) async throws -> T) async throws -> T {
         try await body(try await MotoRegistry.shared.server())
     }
 
     /// `prefix` with a random suffix, for names unique within the shared server.
-    static func unique(_ prefix: String) -> String {
+    public static func unique(_ prefix: String) -> String {
         prefix + "-" + UUID().uuidString.prefix(8).lowercased()
     }
 
     /// Starts moto_nth.py, prepares the IAM user and turns auth on.
     fileprivate static func start() async throws -> (MotoServer, ChildProcess) {
-        let child = try ChildProcess(script: "moto_nth.py")
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("AWSTests/Fixtures/moto_nth.py")
+        let child = try ChildProcess(python: fixture)
         do {
             let ready = try await child.readyLine()
             let port = try #require(

@@ -60,7 +60,7 @@ struct EndToEndTests {
         let moto = try await Moto.shared()
         let url = try await moto.createQueue(Moto.unique("nth"), visibilityTimeout: 30)
         let queue = try SQSClient(client: moto.client(), queueURL: url)
-        let group = try await moto.createGroup(size: groupSize)
+        let group = try await moto.createManagedGroup(size: groupSize)
         let spotInstances = try await moto.runInstances(
             count: spot, tags: ["aws-node-termination-handler/managed": "true"])
         return World(

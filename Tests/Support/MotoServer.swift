@@ -140,3 +140,44 @@ actor MotoRegistry {
         self.child = child
     }
 }
+
+extension MotoServer {
+    /// An Auto Scaling group made in moto.
+    public struct Group: Sendable {
+        /// The group name.
+        public var name: String
+        /// Its instance ids.
+        public var instances: [String]
+    }
+
+    /// Creates a launch configuration, an Auto Scaling group of `size` instances and a terminating hook `drain`.
+    public func createGroup(size: Int) async throws -> Group {
+        let name = MotoServer.unique("asg")
+        let client = client()
+        _ = try await client.query(
+            .autoScaling, action: "CreateLaunchConfiguration",
+            parameters: [("LaunchConfigurationName", name), ("ImageId", "ami-12c6146b"), ("InstanceType", "t3.micro")])
+        _ = try await client.query(
+            .autoScaling, action: "CreateAutoScalingGroup",
+            parameters: [
+                ("AutoScalingGroupName", name), ("LaunchConfigurationName", name), ("MinSize", String(size)),
+                ("MaxSize", String(size)), ("DesiredCapacity", String(size)),
+                ("AvailabilityZones.member.1", "us-east-1a"),
+            ])
+        _ = try await client.query(
+            .autoScaling, action: "PutLifecycleHook",
+            parameters: [
+                ("AutoScalingGroupName", name), ("LifecycleHookName", "drain"),
+                ("LifecycleTransition", "autoscaling:EC2_INSTANCE_TERMINATING"), ("HeartbeatTimeout", "300"),
+                ("DefaultResult", "CONTINUE"),
+            ])
+        let described = try await client.query(
+            .autoScaling, action: "DescribeAutoScalingGroups", parameters: [("AutoScalingGroupNames.member.1", name)])
+        let members =
+            described.element(at: "DescribeAutoScalingGroupsResult", "AutoScalingGroups", "member", "Instances")?
+            .children("member") ?? []
+        let instances = members.compactMap { $0.value(at: "InstanceId") }
+        try #require(instances.count == size)
+        return Group(name: name, instances: instances)
+    }
+}

@@ -35,38 +35,16 @@ extension MotoServer {
         }
     }
 
-    /// Creates an Auto Scaling group with a terminate hook named `drain`; returns its name and instance ids.
-    func createGroup(size: Int) async throws -> (name: String, instances: [String]) {
-        let name = Self.unique("asg")
+    /// Creates an Auto Scaling group with a terminate hook named `drain`, its instances tagged as managed.
+    func createManagedGroup(size: Int) async throws -> Group {
+        let group = try await createGroup(size: size)
+        let instances = group.instances
         let client = client()
-        _ = try await client.query(
-            .autoScaling, action: "CreateLaunchConfiguration",
-            parameters: [("LaunchConfigurationName", name), ("ImageId", "ami-12c6146b"), ("InstanceType", "t3.micro")])
-        _ = try await client.query(
-            .autoScaling, action: "CreateAutoScalingGroup",
-            parameters: [
-                ("AutoScalingGroupName", name), ("LaunchConfigurationName", name), ("MinSize", String(size)),
-                ("MaxSize", String(size)), ("DesiredCapacity", String(size)),
-                ("AvailabilityZones.member.1", "us-east-1a"),
-            ])
-        _ = try await client.query(
-            .autoScaling, action: "PutLifecycleHook",
-            parameters: [
-                ("AutoScalingGroupName", name), ("LifecycleHookName", "drain"),
-                ("LifecycleTransition", "autoscaling:EC2_INSTANCE_TERMINATING"), ("HeartbeatTimeout", "300"),
-                ("DefaultResult", "CONTINUE"),
-            ])
-        let described = try await client.query(
-            .autoScaling, action: "DescribeAutoScalingGroups", parameters: [("AutoScalingGroupNames.member.1", name)])
-        let members =
-            described.element(at: "DescribeAutoScalingGroupsResult", "AutoScalingGroups", "member", "Instances")?
-            .children("member") ?? []
-        let instances = members.compactMap { $0.value(at: "InstanceId") }
         // The managed tag, as a group's tag propagated at launch would put it.
         var tags: [(String, String)] = [("Tag.1.Key", "aws-node-termination-handler/managed"), ("Tag.1.Value", "")]
         for (index, instance) in instances.enumerated() { tags.append(("ResourceId.\(index + 1)", instance)) }
         _ = try await client.query(.ec2, action: "CreateTags", parameters: tags)
-        return (name, instances)
+        return group
     }
 
     /// The lifecycle calls the extension recorded for `group`.

@@ -90,13 +90,15 @@ public struct ClusterNode: Sendable, Hashable {
     public var isCordoned: Bool
     /// The job state a controller wrote on the node, if any.
     public var jobState: NodeJobState?
+    /// Why the node's job-state annotations could not be read, when it carries some that are malformed.
+    public var unreadableJobState: String?
     /// The node's resourceVersion in the cache.
     public var resourceVersion: String?
 
     /// Creates a node description.
     public init(
         name: String, instanceID: InstanceID?, hasProviderID: Bool, isReady: Bool, isCordoned: Bool = false,
-        jobState: NodeJobState? = nil, resourceVersion: String? = nil
+        jobState: NodeJobState? = nil, resourceVersion: String? = nil, unreadableJobState: String? = nil
     ) {
         self.name = name
         self.instanceID = instanceID
@@ -105,6 +107,7 @@ public struct ClusterNode: Sendable, Hashable {
         self.isCordoned = isCordoned
         self.jobState = jobState
         self.resourceVersion = resourceVersion
+        self.unreadableJobState = unreadableJobState
     }
 }
 
@@ -124,26 +127,56 @@ public struct NodeJobState: Sendable, Hashable {
     public var deadline: Date?
     /// When the job started (its first receive).
     public var startedAt: Date
+    /// The Auto Scaling terminate hooks the job must complete, sorted; never their tokens (anyone who can read
+    /// nodes reads annotations): a resumed job heartbeats and completes them by instance id.
+    public var lifecycleHooks: [LifecycleHook]
+
+    /// An Auto Scaling lifecycle hook holding the instance: what addressing its action by instance id needs.
+    public struct LifecycleHook: Sendable, Hashable, Codable, Comparable {
+        /// `AutoScalingGroupName`.
+        public var autoScalingGroupName: String
+        /// `LifecycleHookName`.
+        public var hookName: String
+
+        /// Creates a hook reference.
+        /// - Parameters:
+        ///   - autoScalingGroupName: `AutoScalingGroupName`.
+        ///   - hookName: `LifecycleHookName`.
+        public init(autoScalingGroupName: String, hookName: String) {
+            self.autoScalingGroupName = autoScalingGroupName
+            self.hookName = hookName
+        }
+
+        /// Orders by group, then hook.
+        public static func < (lhs: Self, rhs: Self) -> Bool {
+            (lhs.autoScalingGroupName, lhs.hookName) < (rhs.autoScalingGroupName, rhs.hookName)
+        }
+    }
 
     /// Creates a state.
     public init(
-        instanceID: InstanceID, eventIDs: [String], kinds: [InterruptionKind], deadline: Date?, startedAt: Date
+        instanceID: InstanceID, eventIDs: [String], kinds: [InterruptionKind], deadline: Date?, startedAt: Date,
+        lifecycleHooks: [LifecycleHook] = []
     ) {
         self.instanceID = instanceID
-        self.eventIDs = eventIDs.sorted()
+        self.eventIDs = Array(Set(eventIDs.filter { !$0.isEmpty })).sorted()
         self.kinds = kinds.sorted { $0.rawValue < $1.rawValue }
         self.deadline = deadline
         self.startedAt = startedAt
+        self.lifecycleHooks = Array(Set(lifecycleHooks)).sorted()
     }
 
-    /// The state of a job: its events, kinds, and the policy's drain deadline.
+    /// The state of a job: its events, kinds, terminate hooks, and the policy's drain deadline.
     /// - Parameters:
     ///   - job: the job.
     ///   - deadline: its drain deadline (``ActionPolicy/drainDeadline(for:)``), or `nil`.
     public init(job: InstanceJob, deadline: Date?) {
         self.init(
             instanceID: job.instanceID, eventIDs: job.firstEvents.values.map(\.eventID), kinds: Array(job.kinds),
-            deadline: deadline, startedAt: job.firstReceivedAt)
+            deadline: deadline, startedAt: job.firstReceivedAt,
+            lifecycleHooks: job.pendingLifecycleActions.map(\.action).filter { $0.transition == .terminating }.map {
+                LifecycleHook(autoScalingGroupName: $0.autoScalingGroupName, hookName: $0.hookName)
+            })
     }
 }
 

@@ -110,18 +110,27 @@ public final class KubernetesCluster: ClusterOperations {
         nodes.object(name: name).map(Self.describe)
     }
 
-    /// Every cached node carrying a job's state.
+    /// Every cached node carrying a job's state, readable or not (see ``ClusterNode/unreadableJobState``).
     public func nodesWithJobState() -> [ClusterNode] {
-        nodes.objects.map(Self.describe).filter { $0.jobState != nil }.sorted { $0.name < $1.name }
+        nodes.objects.map(Self.describe).filter { $0.jobState != nil || $0.unreadableJobState != nil }.sorted {
+            $0.name < $1.name
+        }
     }
 
     static func describe(_ node: Node) -> ClusterNode {
-        ClusterNode(
+        let reading = node.metadata.annotations.flatMap(NodeJobState.read(annotations:))
+        var jobState: NodeJobState?
+        var unreadable: String?
+        switch reading {
+        case .success(let state)?: jobState = state
+        case .failure(let reason)?: unreadable = reason.description
+        case nil: break
+        }
+        return ClusterNode(
             name: node.metadata.name ?? "", instanceID: node.instanceID.flatMap(InstanceID.init),
             hasProviderID: !(node.spec?.providerID ?? "").isEmpty, isReady: isReady(node),
-            isCordoned: node.spec?.unschedulable == true,
-            jobState: node.metadata.annotations.flatMap(NodeJobState.init(annotations:)),
-            resourceVersion: node.metadata.resourceVersion)
+            isCordoned: node.spec?.unschedulable == true, jobState: jobState,
+            resourceVersion: node.metadata.resourceVersion, unreadableJobState: unreadable)
     }
 
     static func isReady(_ node: Node) -> Bool {

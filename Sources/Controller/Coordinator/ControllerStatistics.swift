@@ -27,6 +27,10 @@ public struct ControllerStatistics: Sendable, Hashable {
     public var jobsFailed = 0
     /// Jobs parked until their messages come back (node not found, blocked drain, launch not Ready).
     public var jobsParked = 0
+    /// Jobs resumed from the job state a previous controller wrote on nodes.
+    public var jobsResumed = 0
+    /// Nodes whose job state could not be read (or names another instance), left alone.
+    public var unreadableJobStates = 0
     /// Jobs for instances without a node.
     public var nodesNotFound = 0
     /// Jobs for unmanaged instances (acknowledged, left alone).

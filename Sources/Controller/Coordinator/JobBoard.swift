@@ -24,6 +24,22 @@ actor JobBoard {
         var lastHeartbeat: Date?
         /// Whether a handler runs for the job.
         var handlerStarted = false
+        /// Set when the job was resumed from a node's annotations.
+        var resumption: Resumption?
+        /// The ids of the events recorded from messages (not from annotations).
+        var seenEventIDs: Set<String> = []
+        /// How many messages were recorded for the job: a handler waiting for them waits for this to change.
+        var recordings = 0
+    }
+
+    /// What a job resumed from node annotations still expects from the queue.
+    struct Resumption: Sendable {
+        /// The event ids the annotations named: their messages are owed an acknowledgement.
+        var eventIDs: Set<String>
+        /// How long the finished job waits for those messages to come back before it ends without them.
+        var awaitMessagesUntil: Date
+        /// Whether that wait is over.
+        var waitOver = false
     }
 
     /// What ending a job leaves to do with its messages.
@@ -53,6 +69,11 @@ actor JobBoard {
     private var reserved = 0
     private var capacityWaiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
     private var nextWaiterID: UInt64 = 0
+    private var recordingWaiters: [InstanceID: [UInt64: CheckedContinuation<Void, Never>]] = [:]
+
+    /// The message id prefix of the placeholder that stands for a resumed job's messages until they come back; it
+    /// never leaves the board (SQS message ids are UUIDs).
+    static let resumeMarkerPrefix = "resumed/"
 
     init(maxInFlight: Int, maxReceiveCount: Int) {
         self.maxInFlight = max(1, maxInFlight)
@@ -114,7 +135,64 @@ actor JobBoard {
         for update in updates where progress[update.instanceID] == nil {
             progress[update.instanceID] = Progress()
         }
+        for event in events {
+            progress[event.instanceID]?.seenEventIDs.insert(event.eventID)
+            progress[event.instanceID]?.recordings += 1
+            for waiter in (recordingWaiters.removeValue(forKey: event.instanceID) ?? [:]).values {
+                waiter.resume()
+            }
+        }
         return updates
+    }
+
+    // MARK: Resumed jobs
+
+    /// Starts a job from the state a previous controller wrote on its node, before any of its messages is back.
+    ///
+    /// - Parameters:
+    ///   - events: The events rebuilt from the annotations.
+    ///   - progress: What is known done (the node, its cordon, the heartbeat schedule) and what the job awaits.
+    /// - Returns: `false` when the instance already has a job.
+    func resume(_ events: [InterruptionEvent], progress resumed: Progress) -> Bool {
+        guard let first = events.first, jobs.jobs[first.instanceID] == nil else { return false }
+        let marker = QueueMessage(
+            messageID: Self.resumeMarkerPrefix + first.instanceID.rawValue, receiptHandle: "",
+            receivedAt: first.receivedAt)
+        jobs.record(events, message: marker)
+        progress[first.instanceID] = resumed
+        return true
+    }
+
+    /// When a resumed job whose work is done stops waiting for its messages, and the recordings count to wait on;
+    /// `nil` when it awaits nothing (not resumed, every message back, or the wait is over).
+    func awaitedMessages(_ id: InstanceID) -> (until: Date, recordings: Int)? {
+        guard let progress = progress[id], let resumption = progress.resumption, !resumption.waitOver,
+            !resumption.eventIDs.isSubset(of: progress.seenEventIDs)
+        else { return nil }
+        return (resumption.awaitMessagesUntil, progress.recordings)
+    }
+
+    /// Ends a resumed job's wait for its messages.
+    func stopAwaitingMessages(_ id: InstanceID) {
+        progress[id]?.resumption?.waitOver = true
+    }
+
+    /// Waits until a message is recorded for the job after `recordings`, or the caller is cancelled.
+    func waitForRecording(_ id: InstanceID, after recordings: Int) async {
+        guard let progress = progress[id], progress.recordings == recordings, !Task.isCancelled else { return }
+        nextWaiterID += 1
+        let key = nextWaiterID
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                recordingWaiters[id, default: [:]][key] = continuation
+            }
+        } onCancel: {
+            Task { await self.cancelRecordingWaiter(id, key) }  // Ends at once; resumes the waiter.
+        }
+    }
+
+    private func cancelRecordingWaiter(_ id: InstanceID, _ key: UInt64) {
+        recordingWaiters[id]?.removeValue(forKey: key)?.resume()
     }
 
     /// Sets what the controller found for an instance.
@@ -168,7 +246,7 @@ actor JobBoard {
     func liveMessages() -> [QueueMessage] {
         var latest: [String: QueueMessage] = [:]
         for job in jobs.jobs.values {
-            for message in job.messages.values {
+            for message in job.messages.values where !Self.isResumeMarker(message) {
                 if let existing = latest[message.messageID], !message.isNewer(than: existing) { continue }
                 latest[message.messageID] = message
             }
@@ -217,10 +295,16 @@ actor JobBoard {
 
     private enum Outcome { case success, failure, park }
 
+    /// Whether a message is a resumed job's placeholder.
+    static func isResumeMarker(_ message: QueueMessage) -> Bool {
+        message.messageID.hasPrefix(resumeMarkerPrefix) && message.receiptHandle.isEmpty
+    }
+
     private func end(_ id: InstanceID, outcome: Outcome) -> Disposal {
-        let held = jobs.jobs[id]?.pendingMessages ?? []
-        let freed = jobs.finish(id)
+        let held = (jobs.jobs[id]?.pendingMessages ?? []).filter { !Self.isResumeMarker($0) }
+        let freed = jobs.finish(id).filter { !Self.isResumeMarker($0) }
         progress[id] = nil
+        for waiter in (recordingWaiters.removeValue(forKey: id) ?? [:]).values { waiter.resume() }
         if outcome != .success {
             // Messages other jobs still hold must not be deleted when those succeed.
             for message in held where !freed.contains(where: { $0.messageID == message.messageID }) {

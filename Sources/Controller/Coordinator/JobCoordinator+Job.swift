@@ -31,6 +31,7 @@ extension JobCoordinator {
             do {
                 switch try await perform(plannedSteps(for: job, resolution: resolution), job: job, delayed: &delayed) {
                 case .acknowledge:
+                    if try await awaitResumedMessages(id) { continue }
                     switch await board.tryFinish(id, handled: job) {
                     case .changed:
                         continue
@@ -119,7 +120,7 @@ extension JobCoordinator {
                     }
                 }
             case .completeLifecycleAction(let action):
-                guard !progress.completedTokens.contains(action.token) else { continue }
+                guard !isSettled(action, job: job, progress: progress) else { continue }
                 if !delayed, let delay = configuration.policy.completeLifecycleActionDelay, delay > 0 {
                     try await clock.sleep(seconds: delay)
                 }

@@ -94,9 +94,12 @@ extension JobCoordinator {
         }
         guard steps.contains(.cordon) else { return }
         do {
-            let receipt = try await cluster.cordon(
-                node: node, steps: steps,
-                state: NodeJobState(job: job, deadline: configuration.policy.drainDeadline(for: job)))
+            var state = NodeJobState(job: job, deadline: configuration.policy.drainDeadline(for: job))
+            if let resumed = progress.resumption?.eventIDs {
+                // Events rebuilt from annotations have no id: keep the annotated ones until their messages are back.
+                state.eventIDs = Array(resumed.union(state.eventIDs)).sorted()
+            }
+            let receipt = try await cluster.cordon(node: node, steps: steps, state: state)
             await board.setCordon(receipt, kinds: job.kinds, for: id)
             recorder.add(\.cordons, 1)
             let kinds = job.kinds.map(\.rawValue).sorted().joined(separator: ", ")

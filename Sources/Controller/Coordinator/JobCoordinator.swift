@@ -73,7 +73,8 @@ public final class JobCoordinator: Sendable {
 
     /// Runs until cancelled, then shuts down gracefully.
     ///
-    /// Waits for the cluster's node cache first, so that "no node" means no node.
+    /// Waits for the cluster's node cache first, so that "no node" means no node; then resumes the jobs previous
+    /// controllers wrote on nodes (see docs/architecture.md, "Resuming after a restart").
     /// - Throws: `CancellationError` when cancelled before the node cache synced.
     public func run() async throws {
         try await cluster.waitUntilSynced()
@@ -84,6 +85,8 @@ public final class JobCoordinator: Sendable {
                 "dry_run": "\(configuration.dryRun)",
             ])
         let (jobs, jobStarts) = AsyncStream.makeStream(of: InstanceID.self)
+        // Before any receive: a message that comes back for a resumed job joins it instead of starting another.
+        await resumeJobs(startJob: { jobStarts.yield($0) })
         await withDiscardingTaskGroup { group in
             for index in 0..<configuration.receivers {
                 group.addTask { await self.receiveLoop(index, startJob: { jobStarts.yield($0) }) }

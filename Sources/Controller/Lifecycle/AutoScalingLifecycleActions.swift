@@ -1,7 +1,8 @@
 public import AWS
 public import Interruption
 
-/// ``LifecycleActions`` over the Auto Scaling API, addressing each action by its `LifecycleActionToken`.
+/// ``LifecycleActions`` over the Auto Scaling API, addressing each action by its `LifecycleActionToken`, or by
+/// `InstanceId` when the action was resumed from node annotations (``LifecycleAction/isAddressedByInstance``).
 ///
 /// A `ValidationError` saying no active lifecycle action matches is ``LifecycleCallResult/noActiveAction``;
 /// another validation error or an access error is a ``LifecycleActionError`` (not worth retrying); anything else is
@@ -25,8 +26,9 @@ public struct AutoScalingLifecycleActions: LifecycleActions {
     /// - Throws: ``AWSError`` or ``LifecycleActionError``.
     public func recordHeartbeat(_ action: LifecycleAction) async throws -> LifecycleCallResult {
         do {
+            let (instanceID, token) = Self.address(action)
             try await client.recordLifecycleActionHeartbeat(
-                groupName: action.autoScalingGroupName, hookName: action.hookName, token: action.token)
+                groupName: action.autoScalingGroupName, hookName: action.hookName, instanceID: instanceID, token: token)
             return .accepted
         } catch {
             return try Self.classify(error)
@@ -42,13 +44,19 @@ public struct AutoScalingLifecycleActions: LifecycleActions {
     /// - Throws: ``AWSError`` or ``LifecycleActionError``.
     public func complete(_ action: LifecycleAction, result: LifecycleCompletion) async throws -> LifecycleCallResult {
         do {
+            let (instanceID, token) = Self.address(action)
             try await client.completeLifecycleAction(
-                groupName: action.autoScalingGroupName, hookName: action.hookName, token: action.token,
+                groupName: action.autoScalingGroupName, hookName: action.hookName, instanceID: instanceID, token: token,
                 result: result == .continue ? .continue : .abandon)
             return .accepted
         } catch {
             return try Self.classify(error)
         }
+    }
+
+    /// How a call names the action: by token, or by instance id for a resumed one.
+    static func address(_ action: LifecycleAction) -> (instanceID: String?, token: String?) {
+        action.isAddressedByInstance ? (action.instanceID.rawValue, nil) : (nil, action.token)
     }
 
     /// Whether an error means the action is no longer pending; rethrows otherwise.

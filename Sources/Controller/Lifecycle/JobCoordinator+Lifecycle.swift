@@ -16,7 +16,7 @@ extension JobCoordinator {
             do { try await clock.sleep(until: next) } catch { return }
             guard !Task.isCancelled, let (current, now) = await board.snapshot(id) else { return }
             for pending in current.pendingLifecycleActions
-            where pending.action.transition == .terminating && !now.completedTokens.contains(pending.action.token)
+            where pending.action.transition == .terminating && !isSettled(pending.action, job: current, progress: now)
                 && !now.heartbeatStoppedTokens.contains(pending.action.token)
             {
                 do {

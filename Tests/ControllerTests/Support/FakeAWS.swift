@@ -27,18 +27,28 @@ final class FakeDirectory: InstanceDirectory {
 }
 
 /// An in-memory Auto Scaling: records heartbeats and completions with the clock's time.
+///
+/// As Auto Scaling does, a completion ends the hook's hold on the instance under both of its addresses (token and
+/// instance id): later calls under either answer "no active lifecycle action".
 final class FakeLifecycle: LifecycleActions {
     struct Call: Equatable {
         var action: String
         var token: String
         var result: String?
         var at: Date
+        /// The instance id, when the call named the action by instance (no token sent).
+        var instanceID: String? = nil
     }
 
     private struct State {
         var calls: [Call] = []
         var completionFailures = 0
         var inactiveTokens: Set<String> = []
+        var completedHolds: Set<String> = []
+    }
+
+    private static func hold(_ action: LifecycleAction) -> String {
+        [action.autoScalingGroupName, action.hookName, action.instanceID.rawValue].joined(separator: "|")
     }
 
     private let state = Mutex(State())
@@ -61,8 +71,13 @@ final class FakeLifecycle: LifecycleActions {
     func recordHeartbeat(_ action: LifecycleAction) async throws -> LifecycleCallResult {
         let now = clock.now
         return state.withLock { state in
-            if state.inactiveTokens.contains(action.token) { return .noActiveAction }
-            state.calls.append(Call(action: "RecordLifecycleActionHeartbeat", token: action.token, at: now))
+            if state.inactiveTokens.contains(action.token) || state.completedHolds.contains(Self.hold(action)) {
+                return .noActiveAction
+            }
+            state.calls.append(
+                Call(
+                    action: "RecordLifecycleActionHeartbeat", token: action.isAddressedByInstance ? "" : action.token,
+                    at: now, instanceID: action.isAddressedByInstance ? action.instanceID.rawValue : nil))
             return .accepted
         }
     }
@@ -74,10 +89,16 @@ final class FakeLifecycle: LifecycleActions {
                 state.completionFailures -= 1
                 throw FakeError("CompleteLifecycleAction failed (injected)")
             }
-            if state.inactiveTokens.contains(action.token) { return .noActiveAction }
+            if state.inactiveTokens.contains(action.token) || state.completedHolds.contains(Self.hold(action)) {
+                return .noActiveAction
+            }
             state.calls.append(
-                Call(action: "CompleteLifecycleAction", token: action.token, result: result.rawValue, at: now))
+                Call(
+                    action: "CompleteLifecycleAction", token: action.isAddressedByInstance ? "" : action.token,
+                    result: result.rawValue, at: now,
+                    instanceID: action.isAddressedByInstance ? action.instanceID.rawValue : nil))
             state.inactiveTokens.insert(action.token)
+            state.completedHolds.insert(Self.hold(action))
             return .accepted
         }
     }

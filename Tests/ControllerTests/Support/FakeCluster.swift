@@ -50,6 +50,19 @@ final class FakeCluster: ClusterOperations {
         return node
     }
 
+    /// Adds a cordoned node carrying the job state a previous controller wrote (or unreadable annotations).
+    @discardableResult
+    func addNode(
+        _ name: String, instanceID: InstanceID?, jobState: NodeJobState?, unreadableJobState: String? = nil,
+        cordoned: Bool = true
+    ) -> ClusterNode {
+        let node = ClusterNode(
+            name: name, instanceID: instanceID, hasProviderID: instanceID != nil, isReady: true, isCordoned: cordoned,
+            jobState: jobState, resourceVersion: "rv-\(name)", unreadableJobState: unreadableJobState)
+        state.withLock { $0.nodes[name] = node }
+        return node
+    }
+
     /// Marks a node Ready.
     func markReady(_ name: String) {
         state.withLock { $0.nodes[name]?.isReady = true }
@@ -114,7 +127,13 @@ final class FakeCluster: ClusterOperations {
 
     func node(named name: String) -> ClusterNode? { state.withLock { $0.nodes[name] } }
 
-    func nodesWithJobState() -> [ClusterNode] { state.withLock { $0.nodes.values.filter { $0.jobState != nil } } }
+    func nodesWithJobState() -> [ClusterNode] {
+        state.withLock { state in
+            state.nodes.values.filter { $0.jobState != nil || $0.unreadableJobState != nil }.sorted {
+                $0.name < $1.name
+            }
+        }
+    }
 
     func cordon(node: String, steps: [NodeAction], state jobState: NodeJobState) async throws -> CordonReceipt {
         try state.withLock { state in

@@ -1,0 +1,130 @@
+internal import Foundation
+internal import Interruption
+
+extension JobCoordinator {
+    /// Resumes every job a previous controller (before a restart, or the previous leader) wrote on a node, before any
+    /// receiver starts: the job drains by its priority at once instead of after its messages' visibility timeout.
+    ///
+    /// The job is rebuilt from the annotations: instance, kinds, deadline, start time, and each terminate hook, which
+    /// is heartbeated on the original schedule and completed by instance id. Messages that come back join the job
+    /// and are acknowledged when it ends. A node whose job state is unreadable, or names another instance than the
+    /// node's providerID, is logged and left alone. In a dry run the plan is logged and nothing else happens.
+    func resumeJobs(startJob: @Sendable (InstanceID) -> Void) async {
+        for node in cluster.nodesWithJobState() {
+            guard let state = node.jobState else {
+                recorder.add(\.unreadableJobStates, 1)
+                logger.log(
+                    .warning, "node carries unreadable job state; leaving it alone",
+                    ["node.name": node.name, "reason": node.unreadableJobState ?? "unknown"])
+                continue
+            }
+            let id = state.instanceID
+            if let nodeInstance = node.instanceID, nodeInstance != id {
+                recorder.add(\.unreadableJobStates, 1)
+                logger.log(
+                    .warning, "node's job state names another instance; leaving it alone",
+                    ["node.name": node.name, "instance.id": nodeInstance.rawValue, "annotated": id.rawValue])
+                continue
+            }
+            let events = Self.resumedEvents(state)
+            let meta = [
+                "instance.id": id.rawValue, "node.name": node.name,
+                "event.kind": state.kinds.map(\.rawValue).joined(separator: ","),
+                "started_at": NodeJobState.format(state.startedAt),
+            ]
+            if configuration.dryRun {
+                var jobs = InstanceJobs()
+                jobs.record(
+                    events, message: QueueMessage(messageID: "", receiptHandle: "", receivedAt: state.startedAt))
+                guard let job = jobs.jobs[id] else { continue }
+                recorder.add(\.dryRunPlans, 1)
+                let steps = plannedSteps(for: job, resolution: .found(nodeName: node.name))
+                logger.log(
+                    .info, "dry run: would resume this job",
+                    meta.merging(["steps": steps.map { "\($0)" }.joined(separator: "; ")]) { l, _ in l })
+                continue
+            }
+            guard await board.resume(events, progress: resumedProgress(state, node: node)) else { continue }
+            recorder.add(\.jobsResumed, 1)
+            logger.log(.info, "job resumed from the node's annotations", meta)
+            if await board.claimHandler(id) { startJob(id) }
+        }
+    }
+
+    /// The events a job's annotations stand for: one per kind (no event id: the real ones come back with the
+    /// messages), and one terminate event per hook, addressed by instance id.
+    ///
+    /// The start time stands in for every event's `time` (it is the first receive, a little later than the events),
+    /// and the annotated deadline (the policy's drain deadline, the earliest of the job) for every event's deadline.
+    static func resumedEvents(_ state: NodeJobState) -> [InterruptionEvent] {
+        let id = state.instanceID
+        func event(_ kind: InterruptionKind, _ action: LifecycleAction? = nil) -> InterruptionEvent {
+            InterruptionEvent(
+                kind: kind, instanceID: id, eventID: "", time: state.startedAt, receivedAt: state.startedAt,
+                deadline: state.deadline, lifecycleAction: action)
+        }
+        let hooks = state.lifecycleHooks.map {
+            event(.autoScalingTermination, .addressedByInstance($0, instanceID: id))
+        }
+        let kinds = hooks.isEmpty ? state.kinds : state.kinds.filter { $0 != .autoScalingTermination }
+        return kinds.map { event($0) } + hooks
+    }
+
+    /// What a resumed job has done already, and how long it waits for its messages once its work is done.
+    private func resumedProgress(_ state: NodeJobState, node: ClusterNode) -> JobBoard.Progress {
+        var progress = JobBoard.Progress()
+        progress.resolution = .found(nodeName: node.name)
+        progress.handlerStarted = false
+        if node.isCordoned, let version = node.resourceVersion {
+            // Cordoned by the previous controller: drain from the node as the cache has it, no second patch.
+            progress.cordon = CordonReceipt(nodeName: node.name, resourceVersion: version, wasCordoned: true, writes: 0)
+            progress.cordonedKinds = Set(state.kinds)
+        }
+        if let schedule = configuration.heartbeat {
+            // Keep the original schedule (a beat every interval from the first receive): one beat at once when any
+            // fell due while no controller ran, then on the same grid, not a burst of missed beats.
+            let due = (clock.now.timeIntervalSince(state.startedAt) / schedule.interval).rounded(.down)
+            if due >= 1 { progress.lastHeartbeat = state.startedAt.addingTimeInterval((due - 1) * schedule.interval) }
+        }
+        // The messages are hidden for at most one visibility timeout (less when the previous controller released
+        // them on shutdown), then a long poll away.
+        let wait = TimeInterval(configuration.visibilityTimeoutSeconds + configuration.receiveWaitSeconds)
+        progress.resumption = JobBoard.Resumption(
+            eventIDs: Set(state.eventIDs), awaitMessagesUntil: clock.now.addingTimeInterval(wait))
+        return progress
+    }
+
+    /// Once a resumed job's work is done, waits for the messages its annotations named to come back (they join the
+    /// job and are acknowledged with it), for at most a visibility timeout and a long poll.
+    ///
+    /// - Returns: `true` when the handler should go round again (a message came back, or the wait ended), `false`
+    ///   when the job awaits nothing.
+    /// - Throws: `CancellationError` on shutdown.
+    func awaitResumedMessages(_ id: InstanceID) async throws -> Bool {
+        guard let (until, recordings) = await board.awaitedMessages(id) else { return false }
+        if clock.now < until {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await self.clock.sleep(until: until) }
+                group.addTask { await self.board.waitForRecording(id, after: recordings) }
+                await group.next()
+                group.cancelAll()
+            }
+            try Task.checkCancellation()
+            if clock.now < until { return true }
+        }
+        await board.stopAwaitingMessages(id)
+        logger.log(
+            .info, "resumed job done; not every message came back in time, ending without them",
+            ["instance.id": id.rawValue])
+        return true
+    }
+
+    /// Whether a lifecycle action needs no call: it, or the same hook's hold on the instance under its other
+    /// address (token or instance id), was completed; or the job holds the same hold by token, which wins over the
+    /// instance-addressed stand-in.
+    func isSettled(_ action: LifecycleAction, job: InstanceJob, progress: JobBoard.Progress) -> Bool {
+        let twins = job.pendingLifecycleActions.map(\.action).filter { $0.isSameHold(as: action) }
+        if twins.contains(where: { progress.completedTokens.contains($0.token) }) { return true }
+        return action.isAddressedByInstance && twins.contains { !$0.isAddressedByInstance }
+    }
+}

@@ -177,6 +177,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        .executableTarget(
+            name: "burst-bench",
+            dependencies: ["AWS", "Controller", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes"],
+            swiftSettings: strictSettings
+        ),
+
         // The executable.
         .executableTarget(
             name: "node-termination-handler",

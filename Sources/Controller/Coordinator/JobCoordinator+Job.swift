@@ -90,7 +90,7 @@ extension JobCoordinator {
         let id = job.instanceID
         var completion = LifecycleCompletion.continue
         for step in steps {
-            guard let (_, progress) = await board.snapshot(id) else { return .acknowledge }
+            guard let (current, progress) = await board.snapshot(id) else { return .acknowledge }
             switch step {
             case .labelExcludeFromLoadBalancers, .cordon:
                 try await cordon(id)
@@ -120,7 +120,8 @@ extension JobCoordinator {
                     }
                 }
             case .completeLifecycleAction(let action):
-                guard !isSettled(action, job: job, progress: progress) else { continue }
+                // The current job: a notification that came back since the round began supersedes its stand-in.
+                guard !isSettled(action, job: current, progress: progress) else { continue }
                 if !delayed, let delay = configuration.policy.completeLifecycleActionDelay, delay > 0 {
                     try await clock.sleep(seconds: delay)
                 }

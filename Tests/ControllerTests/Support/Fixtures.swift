@@ -63,9 +63,10 @@ enum Fixtures {
     /// An Auto Scaling terminate lifecycle action (EventBridge) for `instance`.
     static func asgTerminate(
         _ instance: String, group: String = "workers-a", hook: String = "drain",
-        token: String = UUID().uuidString.lowercased(), time: String = "2026-11-29T10:00:00Z"
+        token: String = UUID().uuidString.lowercased(), time: String = "2026-11-29T10:00:00Z",
+        id: String = UUID().uuidString
     ) -> String {
-        #"{"version":"0","id":"\#(UUID().uuidString)","detail-type":"EC2 Instance-terminate Lifecycle Action","source":"aws.autoscaling","account":"123456789012","time":"\#(time)","region":"us-east-1","resources":[],"detail":{"LifecycleActionToken":"\#(token)","AutoScalingGroupName":"\#(group)","LifecycleHookName":"\#(hook)","EC2InstanceId":"\#(instance)","LifecycleTransition":"autoscaling:EC2_INSTANCE_TERMINATING"}}"#
+        #"{"version":"0","id":"\#(id)","detail-type":"EC2 Instance-terminate Lifecycle Action","source":"aws.autoscaling","account":"123456789012","time":"\#(time)","region":"us-east-1","resources":[],"detail":{"LifecycleActionToken":"\#(token)","AutoScalingGroupName":"\#(group)","LifecycleHookName":"\#(hook)","EC2InstanceId":"\#(instance)","LifecycleTransition":"autoscaling:EC2_INSTANCE_TERMINATING"}}"#
     }
 
     /// An Auto Scaling launch lifecycle action (EventBridge) for `instance`.

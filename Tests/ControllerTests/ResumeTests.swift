@@ -1,7 +1,8 @@
-import Controller
 import Foundation
 import Interruption
 import Testing
+
+@testable import Controller
 
 @Suite("Resuming the jobs a previous controller wrote on nodes")
 struct ResumeTests {
@@ -167,6 +168,17 @@ struct ResumeTests {
             #expect(harness.lifecycle.completions.map(\.token) == [token])
             #expect(harness.lifecycle.completions.map(\.instanceID) == [nil])
         }
+    }
+
+    @Test("Auto Scaling calls name a resumed action by InstanceId, never by its placeholder token")
+    func addressing() throws {
+        let resumed = LifecycleAction.addressedByInstance(Self.hook, instanceID: try Self.id())
+        #expect(AutoScalingLifecycleActions.address(resumed) == (instance(1), nil))
+        let received = LifecycleAction(
+            hookName: "drain", autoScalingGroupName: "workers-a", token: "t-1", instanceID: try Self.id(),
+            transition: .terminating)
+        #expect(!received.isAddressedByInstance)
+        #expect(AutoScalingLifecycleActions.address(received) == (nil, "t-1"))
     }
 
     @Test("dry run: a resumed job is planned and logged, nothing is written or called")

@@ -5,8 +5,8 @@ import Foundation
 import Interruption
 import Kubernetes
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// The controller in-process against moto (SQS, EC2, Auto Scaling; signature checking on, lifecycle extension) and
 /// the fake apiserver, with the real `KubernetesCluster`.

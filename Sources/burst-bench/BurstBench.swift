@@ -50,14 +50,23 @@ enum BurstBench {
         configuration.policy.checkTagBeforeDraining = false
         if let inFlight { configuration.maxMessagesInFlight = inFlight }
         if let workers { configuration.workers = workers }
+        let started = ContinuousClock.now
+        let verbose = ProcessInfo.processInfo.environment["BURST_LOG"] != nil
+        let logger = ControllerLogger { level, message, metadata in
+            guard verbose else { return }
+            let at = seconds(started.duration(to: ContinuousClock.now))
+            FileHandle.standardError.write(Data("\(String(format: "%.3f", at)) \(level) \(message) \(metadata)\n".utf8))
+        }
+        var clusterConfiguration = KubernetesCluster.Configuration()
+        clusterConfiguration.log = { message, metadata in logger.log(.debug, message, metadata) }
         let client = try KubernetesClient(
             configuration: KubernetesConfiguration(server: server.baseURL), httpClient: http)
-        let cluster = try KubernetesCluster(client: client, httpClient: http)
+        let cluster = try KubernetesCluster(client: client, httpClient: http, configuration: clusterConfiguration)
         let sqs = try SQSClient(client: aws, queueURL: queueURL)
         let coordinator = JobCoordinator(
             configuration: configuration, queue: SQSInterruptionQueue(client: sqs),
             directory: EC2InstanceDirectory(client: EC2Client(client: aws)), cluster: cluster,
-            lifecycle: AutoScalingLifecycleActions(client: AutoScalingClient(client: aws)))
+            lifecycle: AutoScalingLifecycleActions(client: AutoScalingClient(client: aws)), logger: logger)
 
         let workloadPods = nodes * podsPerNode
         let clock = ContinuousClock()
@@ -65,6 +74,7 @@ enum BurstBench {
         var cordonedAt: Duration?
         var drainedAt: Duration?
         var emptyAt: Duration?
+        var lastReport = 0
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await cluster.run() }
             group.addTask { try await coordinator.run() }
@@ -84,6 +94,18 @@ enum BurstBench {
                     if workloadPods - left.count == workloadPods { drainedAt = elapsed }
                 }
                 if emptyAt == nil, try await queueIsEmpty(sqs) { emptyAt = elapsed }
+                let reportedSeconds = Int(seconds(elapsed))
+                if reportedSeconds > lastReport {
+                    lastReport = reportedSeconds + 4
+                    let cordoned = await store.objects(.nodes).count { $0["spec"]["unschedulable"].boolValue == true }
+                    let left = await store.objects(.pods).count {
+                        $0["metadata"]["name"].stringValue?.hasPrefix("app-") == true
+                    }
+                    FileHandle.standardError.write(
+                        Data(
+                            "t=\(reportedSeconds)s cordoned=\(cordoned) workloadPodsLeft=\(left) \(coordinator.statistics)\n"
+                                .utf8))
+                }
             }
             group.cancelAll()
         }

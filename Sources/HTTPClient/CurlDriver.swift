@@ -27,7 +27,7 @@ final class CurlDriver: @unchecked Sendable {
     private var transfers: [UInt64: CurlTransfer] = [:]
     private var transferByHandle: [UnsafeMutableRawPointer: UInt64] = [:]
 
-    init(maxConnectionsPerHost: Int, maxTotalConnections: Int) throws {
+    init(maxConnectionsPerHost: Int, maxTotalConnections: Int, idleConnectionCacheSize: Int) throws {
         _ = CurlDriver.globalInitialization
         guard let multi = curl_multi_init() else {
             throw HTTPClientError(code: .other, url: "", curlCode: 0, message: "curl_multi_init failed")
@@ -35,7 +35,7 @@ final class CurlDriver: @unchecked Sendable {
         self.multi = multi
         _ = nth_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxConnectionsPerHost)
         _ = nth_curl_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, maxTotalConnections)
-        _ = nth_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, maxTotalConnections)
+        _ = nth_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, idleConnectionCacheSize)
         _ = nth_curl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
         let thread = Thread { [self] in self.run() }
         thread.name = "nth-curl-driver"

@@ -20,10 +20,15 @@ public final class HTTPClient: Sendable {
         public var streamIdleTimeout: Duration = .seconds(300)
         /// The largest buffered response body accepted.
         public var maxResponseBytes: Int = 64 << 20
-        /// Parallel connections to one host (HTTP/2 multiplexes many requests on one).
-        public var maxConnectionsPerHost: Int = 32
-        /// Parallel connections in all; also the size of the idle-connection cache.
-        public var maxTotalConnections: Int = 128
+        /// Parallel connections to one host, 0 for no limit (the default, as Go's HTTP transport and so client-go
+        /// have it). HTTP/2 multiplexes many requests on one connection anyway; over HTTP/1.1 every open stream
+        /// (a Kubernetes watch) holds a connection for its lifetime, so a limit below the number of streams makes
+        /// every other request wait behind them.
+        public var maxConnectionsPerHost: Int = 0
+        /// Parallel connections in all, 0 for no limit (the default, for the same reason).
+        public var maxTotalConnections: Int = 0
+        /// Idle connections kept open for reuse.
+        public var idleConnectionCacheSize: Int = 64
         /// The default TLS settings.
         public var tls = TLSConfiguration()
 
@@ -41,7 +46,8 @@ public final class HTTPClient: Sendable {
         self.configuration = configuration
         self.driver = try CurlDriver(
             maxConnectionsPerHost: configuration.maxConnectionsPerHost,
-            maxTotalConnections: configuration.maxTotalConnections)
+            maxTotalConnections: configuration.maxTotalConnections,
+            idleConnectionCacheSize: configuration.idleConnectionCacheSize)
     }
 
     deinit {

@@ -123,10 +123,12 @@ struct HTTPClientRequestTests {
         }
     }
 
-    @Test("200 concurrent requests all complete with their own responses")
+    @Test("200 concurrent requests all complete with their own responses, within a per-host connection cap")
     func concurrentRequests() async throws {
         try await withTestServer { server in
-            let client = try HTTPClient()
+            var configuration = HTTPClient.Configuration()
+            configuration.maxConnectionsPerHost = 16
+            let client = try HTTPClient(configuration: configuration)
             let sizes = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
                 for index in 0..<200 {
                     group.addTask {
@@ -140,7 +142,34 @@ struct HTTPClientRequestTests {
             #expect(sizes.count == 200)
             #expect(sizes.allSatisfy { $0.key == $0.value })
             let stats = try await server.stats()
-            #expect(stats.connections <= client.configuration.maxConnectionsPerHost + 1)
+            #expect(stats.connections <= 16 + 1)  // the stats request comes on a connection of its own
+        }
+    }
+
+    @Test("by default, 40 open HTTP/1.1 streams (watches) leave room for other requests to the same host")
+    func streamsDoNotStarveRequests() async throws {
+        try await withTestServer { server in
+            let client = try HTTPClient()
+            // With a per-host cap below 40, a stream (or the request after them) would wait for a connection that
+            // never frees up; the 20 s timer turns that hang into a failure.
+            let finished = try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    var streams: [HTTPStreamingResponse] = []
+                    for _ in 0..<40 {
+                        streams.append(try await client.stream(HTTPRequest(url: server.baseURL + "/hold")))
+                    }
+                    let response = try await client.execute(HTTPRequest(url: server.baseURL + "/hello"))
+                    return response.status == 200 && streams.count == 40
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(20))
+                    return false
+                }
+                let first = try await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            #expect(finished, "requests waited behind open streams for a free connection")
         }
     }
 

@@ -106,7 +106,7 @@ public struct ControllerConfiguration: Sendable, Hashable {
                 .init(variable: $0.variable, value: $0.value, expected: $0.expected)
             }
         }
-        var reader = ConfigurationReader(environment: environment)
+        var reader = EnvironmentReader(environment: environment)
         queueURL = reader.value("QUEUE_URL")
         receivers = reader.integer("NTH_RECEIVERS", in: 1...64) ?? receivers
         maxMessagesInFlight = reader.integer("NTH_MAX_MESSAGES_IN_FLIGHT", in: 1...100_000) ?? maxMessagesInFlight
@@ -144,7 +144,7 @@ public struct ControllerConfiguration: Sendable, Hashable {
         deleteRemainingAtDeadline = reader.bool("NTH_DELETE_REMAINING_AT_DEADLINE") ?? deleteRemainingAtDeadline
         minimumDrainSeconds = reader.integer("NTH_MINIMUM_DRAIN_SECONDS", in: 0...3600) ?? minimumDrainSeconds
         emitKubernetesEvents = reader.bool("EMIT_KUBERNETES_EVENTS") ?? emitKubernetesEvents
-        problems += reader.problems
+        problems += reader.problems.map { .init(variable: $0.variable, value: $0.value, expected: $0.expected) }
         guard problems.isEmpty else { throw ControllerConfigurationError(problems: problems) }
     }
 }
@@ -192,40 +192,5 @@ public struct ControllerConfigurationError: Error, Sendable, Hashable, CustomStr
     public var description: String {
         "invalid configuration: " + problems.map(\.description).joined(separator: "; ")
             + " — fix these environment variables (docs/architecture.md lists them)"
-    }
-}
-
-/// Reads typed values from an environment, collecting every problem.
-private struct ConfigurationReader {
-    let environment: [String: String]
-    var problems: [ControllerConfigurationError.Problem] = []
-
-    func value(_ name: String) -> String? {
-        guard let value = environment[name], !value.isEmpty else { return nil }
-        return value
-    }
-
-    mutating func fail(_ name: String, _ value: String?, _ expected: String) {
-        problems.append(.init(variable: name, value: value, expected: expected))
-    }
-
-    mutating func bool(_ name: String) -> Bool? {
-        guard let text = value(name) else { return nil }
-        switch text {
-        case "1", "t", "T", "true", "TRUE", "True": return true
-        case "0", "f", "F", "false", "FALSE", "False": return false
-        default:
-            fail(name, text, "true or false")
-            return nil
-        }
-    }
-
-    mutating func integer(_ name: String, in range: ClosedRange<Int>) -> Int? {
-        guard let text = value(name) else { return nil }
-        guard let number = Int(text), range.contains(number) else {
-            fail(name, text, "an integer from \(range.lowerBound) to \(range.upperBound)")
-            return nil
-        }
-        return number
     }
 }

@@ -63,40 +63,7 @@ extension ActionPolicy {
     }
 }
 
-/// Reads typed values from an environment, collecting every problem.
-private struct EnvironmentReader {
-    let environment: [String: String]
-    var problems: [PolicyError.Problem] = []
-
-    func value(_ name: String) -> String? {
-        guard let value = environment[name], !value.isEmpty else { return nil }
-        return value
-    }
-
-    mutating func fail(_ name: String, _ value: String?, _ expected: String) {
-        problems.append(PolicyError.Problem(variable: name, value: value, expected: expected))
-    }
-
-    mutating func bool(_ name: String) -> Bool? {
-        guard let text = value(name) else { return nil }
-        switch text {
-        case "1", "t", "T", "true", "TRUE", "True": return true
-        case "0", "f", "F", "false", "FALSE", "False": return false
-        default:
-            fail(name, text, "true or false")
-            return nil
-        }
-    }
-
-    mutating func integer(_ name: String, in range: ClosedRange<Int>) -> Int? {
-        guard let text = value(name) else { return nil }
-        guard let number = Int(text), range.contains(number) else {
-            fail(name, text, "an integer from \(range.lowerBound) to \(range.upperBound)")
-            return nil
-        }
-        return number
-    }
-
+extension EnvironmentReader {
     /// `HEARTBEAT_INTERVAL` (30–3600) and `HEARTBEAT_UNTIL` (60–172800), with NTH's rules; −1 means unset.
     mutating func heartbeat() -> HeartbeatSchedule? {
         let interval = integer("HEARTBEAT_INTERVAL", in: -1...3600)

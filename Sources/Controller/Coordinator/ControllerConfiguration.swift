@@ -102,9 +102,7 @@ public struct ControllerConfiguration: Sendable, Hashable {
         do {
             policy = try ActionPolicy(environment: environment)
         } catch {
-            problems += error.problems.map {
-                .init(variable: $0.variable, value: $0.value, expected: $0.expected)
-            }
+            problems += error.problems
         }
         var reader = EnvironmentReader(environment: environment)
         queueURL = reader.value("QUEUE_URL")
@@ -144,39 +142,15 @@ public struct ControllerConfiguration: Sendable, Hashable {
         deleteRemainingAtDeadline = reader.bool("NTH_DELETE_REMAINING_AT_DEADLINE") ?? deleteRemainingAtDeadline
         minimumDrainSeconds = reader.integer("NTH_MINIMUM_DRAIN_SECONDS", in: 0...3600) ?? minimumDrainSeconds
         emitKubernetesEvents = reader.bool("EMIT_KUBERNETES_EVENTS") ?? emitKubernetesEvents
-        problems += reader.problems.map { .init(variable: $0.variable, value: $0.value, expected: $0.expected) }
+        problems += reader.problems
         guard problems.isEmpty else { throw ControllerConfigurationError(problems: problems) }
     }
 }
 
 /// Invalid controller configuration: every variable that is wrong, at once.
 public struct ControllerConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// One invalid variable.
-    public struct Problem: Sendable, Hashable, CustomStringConvertible {
-        /// The variable's name.
-        public var variable: String
-        /// Its value, or `nil` when the problem is its absence.
-        public var value: String?
-        /// What was expected.
-        public var expected: String
-
-        /// Creates a problem.
-        ///
-        /// - Parameters:
-        ///   - variable: The variable's name.
-        ///   - value: Its value.
-        ///   - expected: What was expected.
-        public init(variable: String, value: String?, expected: String) {
-            self.variable = variable
-            self.value = value
-            self.expected = expected
-        }
-
-        /// `NAME="value": expected …`.
-        public var description: String {
-            value.map { "\(variable)=\"\($0)\": expected \(expected)" } ?? "\(variable): \(expected)"
-        }
-    }
+    /// One invalid variable: the same value the policy reports, so both lists merge as they are.
+    public typealias Problem = PolicyError.Problem
 
     /// The problems, in the order found.
     public var problems: [Problem]
@@ -191,6 +165,6 @@ public struct ControllerConfigurationError: Error, Sendable, Hashable, CustomStr
     /// Every problem, separated by semicolons, with what to do.
     public var description: String {
         "invalid configuration: " + problems.map(\.description).joined(separator: "; ")
-            + " — fix these environment variables (docs/architecture.md lists them)"
+            + " — fix these environment variables (docs/configuration.md says where each is documented)"
     }
 }

@@ -44,7 +44,8 @@ enum BurstBench {
         let queueURL = try await createQueue(aws)
         try await sendWarnings(aws, queueURL: queueURL, nodes: nodes)
 
-        var configuration = ControllerConfiguration()
+        // The controller's own configuration from the environment (KUBE_API_QPS, NTH_EVICTION_QPS, …), as `run` reads it.
+        var configuration = try ControllerConfiguration(environment: ProcessInfo.processInfo.environment)
         configuration.queueURL = queueURL
         configuration.receiveWaitSeconds = 1
         configuration.policy.checkTagBeforeDraining = false
@@ -57,10 +58,11 @@ enum BurstBench {
             let at = seconds(started.duration(to: ContinuousClock.now))
             FileHandle.standardError.write(Data("\(String(format: "%.3f", at)) \(level) \(message) \(metadata)\n".utf8))
         }
-        var clusterConfiguration = KubernetesCluster.Configuration()
+        var clusterConfiguration = configuration.clusterConfiguration
         clusterConfiguration.log = { message, metadata in logger.log(.debug, message, metadata) }
         let client = try KubernetesClient(
-            configuration: KubernetesConfiguration(server: server.baseURL), httpClient: http)
+            configuration: configuration.applyingRateLimits(to: KubernetesConfiguration(server: server.baseURL)),
+            httpClient: http)
         let cluster = try KubernetesCluster(client: client, httpClient: http, configuration: clusterConfiguration)
         let sqs = try SQSClient(client: aws, queueURL: queueURL)
         let coordinator = JobCoordinator(

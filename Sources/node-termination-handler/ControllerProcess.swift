@@ -20,10 +20,10 @@ struct ControllerProcess {
         let sqs = try SQSClient(client: aws, queueURL: queueURL)
         let ec2 = EC2Client(client: aws)
         let autoScaling = AutoScalingClient(client: aws)
-        let kubernetesClient = try KubernetesClient(configuration: kubernetes, httpClient: http)
+        let kubernetesClient = try KubernetesClient(
+            configuration: configuration.applyingRateLimits(to: kubernetes), httpClient: http)
 
-        var clusterConfiguration = KubernetesCluster.Configuration()
-        clusterConfiguration.deadlineRules = configuration.deadlineRules
+        var clusterConfiguration = configuration.clusterConfiguration
         clusterConfiguration.log = { [logger] message, metadata in logger.log(.info, message, metadata) }
         let cluster = try KubernetesCluster(
             client: kubernetesClient, httpClient: http, configuration: clusterConfiguration)

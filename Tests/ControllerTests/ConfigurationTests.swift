@@ -1,5 +1,6 @@
 import Controller
 import Interruption
+import Kubernetes
 import Testing
 
 @Suite("ControllerConfiguration from NTH's environment variables")
@@ -19,6 +20,41 @@ struct ConfigurationTests {
         #expect(!configuration.deleteMessageIfNodeNotFound)
         #expect(configuration.completeLifecycleActionIfNodeNotFound)
         #expect(configuration.podListing == .notOlderThanCordon)
+        #expect(configuration.kubeAPIQPS == 100)
+        #expect(configuration.kubeAPIBurst == 200)
+        #expect(configuration.evictionQPS == 100)
+        #expect(configuration.evictionBurst == 200)
+        #expect(configuration.maxEvictionsInFlight == 20)
+    }
+
+    @Test("KUBE_API_QPS and KUBE_API_BURST (NTH's) set the client's bucket; evictions get a bucket of their own")
+    func rateLimits() throws {
+        let configuration = try ControllerConfiguration(environment: [
+            "KUBE_API_QPS": "2.5", "KUBE_API_BURST": "7", "NTH_EVICTION_QPS": "1e3", "NTH_EVICTION_BURST": "40",
+            "NTH_MAX_EVICTIONS_IN_FLIGHT": "64",
+        ])
+        let client = configuration.applyingRateLimits(to: KubernetesConfiguration(server: "https://10.96.0.1"))
+        #expect(client.qps == 2.5)
+        #expect(client.burst == 7)
+        #expect(client.server == "https://10.96.0.1")
+        #expect(configuration.evictionQPS == 1000)
+        #expect(configuration.evictionBurst == 40)
+        let cluster = configuration.clusterConfiguration
+        #expect(cluster.maxEvictionsInFlight == 64)
+        #expect(cluster.evictionRateLimiter != nil)
+    }
+
+    @Test("the evictions' bucket paces requests at NTH_EVICTION_QPS after NTH_EVICTION_BURST")
+    func evictionBucketPaces() async throws {
+        let configuration = try ControllerConfiguration(environment: [
+            "NTH_EVICTION_QPS": "50", "NTH_EVICTION_BURST": "5",
+        ])
+        let limiter = try #require(configuration.clusterConfiguration.evictionRateLimiter)
+        let clock = ContinuousClock()
+        let start = clock.now
+        for _ in 0..<15 { try await limiter.acquire() }
+        // 5 at once, then 10 more at 50 per second: at least 0.2 s (a looser bucket would be faster).
+        #expect(start.duration(to: clock.now) >= .milliseconds(190))
     }
 
     @Test("NTH's names and ours are read")
@@ -59,14 +95,14 @@ struct ConfigurationTests {
             try ControllerConfiguration(environment: [
                 "WORKERS": "0", "NTH_RECEIVERS": "many", "NTH_LAUNCH_TIMEOUT_ACTION": "explode",
                 "TAINT_EFFECT": "Sometimes", "SQS_MSG_VISIBILITY_TIMEOUT_SEC": "20",
-                "NTH_VISIBILITY_EXTENSION_SECONDS": "20",
+                "NTH_VISIBILITY_EXTENSION_SECONDS": "20", "KUBE_API_QPS": "fast", "NTH_EVICTION_BURST": "0",
             ])
         }
         let variables = Set(error?.problems.map(\.variable) ?? [])
         #expect(
             variables == [
                 "WORKERS", "NTH_RECEIVERS", "NTH_LAUNCH_TIMEOUT_ACTION", "TAINT_EFFECT",
-                "NTH_VISIBILITY_EXTENSION_SECONDS",
+                "NTH_VISIBILITY_EXTENSION_SECONDS", "KUBE_API_QPS", "NTH_EVICTION_BURST",
             ])
         #expect(error?.description.contains("WORKERS=\"0\"") == true)
     }

@@ -58,6 +58,18 @@ public struct ControllerConfiguration: Sendable, Hashable {
     /// `EMIT_KUBERNETES_EVENTS`: record events.k8s.io Events on nodes (cordon, drain outcome, hook completion, job
     /// failure; default false, as NTH).
     public var emitKubernetesEvents = false
+    /// `KUBE_API_QPS`: requests per second the Kubernetes client allows itself for reads, watches and writes
+    /// (default 100; NTH's is 5, which NTH issue 1280 shows cannot cordon 50 nodes within the spot window).
+    public var kubeAPIQPS: Double = 100
+    /// `KUBE_API_BURST`: requests the Kubernetes client may send at once after a quiet period (default 200).
+    public var kubeAPIBurst = 200
+    /// `NTH_EVICTION_QPS`: evictions (and deadline deletes) per second, a bucket of their own so that evictions
+    /// never starve cordons (default 100).
+    public var evictionQPS: Double = 100
+    /// `NTH_EVICTION_BURST`: evictions that may be sent at once after a quiet period (default 200).
+    public var evictionBurst = 200
+    /// `NTH_MAX_EVICTIONS_IN_FLIGHT`: eviction requests in flight across every drain (default 20).
+    public var maxEvictionsInFlight = 20
     /// The deadline rules the decoder uses.
     public var deadlineRules = DeadlineRules()
     /// The action policy (NTH's cordon, taint, drain, tag, heartbeat and dry-run options).
@@ -92,7 +104,9 @@ public struct ControllerConfiguration: Sendable, Hashable {
     /// `NTH_MAX_RECEIVE_COUNT` (1–1000), `NTH_COMPLETE_LIFECYCLE_ACTION_IF_NODE_NOT_FOUND`,
     /// `NTH_LAUNCH_READY_TIMEOUT_SECONDS` (1–172800), `NTH_LAUNCH_TIMEOUT_ACTION` (`continue`, `abandon`, `retry`),
     /// `NTH_LIFECYCLE_COMPLETION_ATTEMPTS` (1–100), `NTH_DELETE_ATTEMPTS` (1–100), `NTH_INSTANCE_CACHE_SECONDS`
-    /// (0–86400), `NTH_DELETE_REMAINING_AT_DEADLINE`, `NTH_MINIMUM_DRAIN_SECONDS` (0–3600); plus everything ``ActionPolicy/init(environment:)`` reads.
+    /// (0–86400), `NTH_DELETE_REMAINING_AT_DEADLINE`, `NTH_MINIMUM_DRAIN_SECONDS` (0–3600), `KUBE_API_QPS` and
+    /// `NTH_EVICTION_QPS` (0.1–100000), `KUBE_API_BURST` and `NTH_EVICTION_BURST` (1–100000),
+    /// `NTH_MAX_EVICTIONS_IN_FLIGHT` (1–10000); plus everything ``ActionPolicy/init(environment:)`` reads.
     ///
     /// - Parameter environment: The environment, for example `ProcessInfo.processInfo.environment`.
     /// - Throws: ``ControllerConfigurationError`` listing every invalid variable (the policy's included).
@@ -142,6 +156,11 @@ public struct ControllerConfiguration: Sendable, Hashable {
         deleteRemainingAtDeadline = reader.bool("NTH_DELETE_REMAINING_AT_DEADLINE") ?? deleteRemainingAtDeadline
         minimumDrainSeconds = reader.integer("NTH_MINIMUM_DRAIN_SECONDS", in: 0...3600) ?? minimumDrainSeconds
         emitKubernetesEvents = reader.bool("EMIT_KUBERNETES_EVENTS") ?? emitKubernetesEvents
+        kubeAPIQPS = reader.decimal("KUBE_API_QPS", in: 0.1...100_000) ?? kubeAPIQPS
+        kubeAPIBurst = reader.integer("KUBE_API_BURST", in: 1...100_000) ?? kubeAPIBurst
+        evictionQPS = reader.decimal("NTH_EVICTION_QPS", in: 0.1...100_000) ?? evictionQPS
+        evictionBurst = reader.integer("NTH_EVICTION_BURST", in: 1...100_000) ?? evictionBurst
+        maxEvictionsInFlight = reader.integer("NTH_MAX_EVICTIONS_IN_FLIGHT", in: 1...10_000) ?? maxEvictionsInFlight
         problems += reader.problems
         guard problems.isEmpty else { throw ControllerConfigurationError(problems: problems) }
     }

@@ -44,4 +44,20 @@ public struct EnvironmentReader: Sendable {
         }
         return number
     }
+
+    /// The variable as a decimal number in `range` (Go's `strconv.ParseFloat` forms, such as `5`, `2.5`, `1e2`); a
+    /// problem when it is not.
+    public mutating func decimal(_ name: String, in range: ClosedRange<Double>) -> Double? {
+        guard let text = value(name) else { return nil }
+        guard let number = Double(text), number.isFinite, range.contains(number) else {
+            fail(name, text, "a number from \(Self.plain(range.lowerBound)) to \(Self.plain(range.upperBound))")
+            return nil
+        }
+        return number
+    }
+
+    /// `100000` rather than `100000.0`, `0.1` as it is.
+    private static func plain(_ number: Double) -> String {
+        number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
+    }
 }

@@ -77,9 +77,36 @@ public struct ResourceType: Sendable, Hashable {
         kind: "PodDisruptionBudget", namespaced: true, shortNames: ["pdb"], subresources: ["status"],
         selectableFields: metadataFields)
 
-    /// Every resource the fake serves.
+    /// Core `v1` ConfigMaps (stored, served; no behaviour).
+    public static let configMaps = ResourceType(
+        group: "", version: "v1", plural: "configmaps", singular: "configmap", kind: "ConfigMap", namespaced: true,
+        shortNames: ["cm"], subresources: [], selectableFields: metadataFields)
+    /// Core `v1` Services (stored, served; no endpoints are computed).
+    public static let services = ResourceType(
+        group: "", version: "v1", plural: "services", singular: "service", kind: "Service", namespaced: true,
+        shortNames: ["svc"], subresources: ["status"], selectableFields: metadataFields)
+    /// Core `v1` ServiceAccounts (stored, served; no tokens are minted).
+    public static let serviceAccounts = ResourceType(
+        group: "", version: "v1", plural: "serviceaccounts", singular: "serviceaccount", kind: "ServiceAccount",
+        namespaced: true, shortNames: ["sa"], subresources: [], selectableFields: metadataFields)
+    /// `apps/v1` Deployments (stored, served; no ReplicaSets are made from them).
+    public static let deployments = ResourceType(
+        group: "apps", version: "v1", plural: "deployments", singular: "deployment", kind: "Deployment",
+        namespaced: true, shortNames: ["deploy"], subresources: ["status"], selectableFields: metadataFields)
+    /// `apps/v1` StatefulSets (stored, served; no pods are made from them).
+    public static let statefulSets = ResourceType(
+        group: "apps", version: "v1", plural: "statefulsets", singular: "statefulset", kind: "StatefulSet",
+        namespaced: true, shortNames: ["sts"], subresources: ["status"], selectableFields: metadataFields)
+    /// `batch/v1` Jobs (stored, served; no pods are made from them).
+    public static let jobs = ResourceType(
+        group: "batch", version: "v1", plural: "jobs", singular: "job", kind: "Job", namespaced: true,
+        shortNames: [], subresources: ["status"], selectableFields: metadataFields.union(["status.successful"]))
+
+    /// Every resource the fake serves: the ones with behaviour (nodes, pods and what evictions and drains read),
+    /// then kinds that are only stored and served, so that seed files of a whole workload load as they are.
     public static let all: [ResourceType] = [
         .nodes, .pods, .namespaces, .coreEvents, .events, .leases, .daemonSets, .replicaSets, .podDisruptionBudgets,
+        .configMaps, .services, .serviceAccounts, .deployments, .statefulSets, .jobs,
     ]
 
     /// The group versions served, core first.

@@ -151,11 +151,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // libssl and libcrypto for the fake apiserver's HTTPS front end and its generated certificates.
+        .systemLibrary(
+            name: "COpenSSLTLS",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+
         // A fake apiserver for tests, benchmarks and `simulate`: resourceVersion and watch-cache semantics, a request
         // ledger, PodDisruptionBudgets, a simulated kubelet, injectable faults. Stores objects as generic JSON.
         .target(
             name: "FakeKubernetes",
             dependencies: [
+                "COpenSSLTLS",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "Yams", package: "Yams"),

@@ -7,8 +7,12 @@ import Foundation
 struct FakeAPIServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fake-apiserver",
-        abstract: "A fake kube-apiserver for tests, benchmarks and demos (plain HTTP on 127.0.0.1).",
-        discussion: "Prints the base URL as the first line on stdout once listening.")
+        abstract: "A fake kube-apiserver for tests, benchmarks and demos (HTTP, and HTTPS with --https, on 127.0.0.1).",
+        discussion: """
+            Prints the HTTP base URL as the first line on stdout once listening; with --https, the HTTPS base URL \
+            as the second line. HTTPS uses a certificate for 127.0.0.1 and localhost signed by a CA generated at \
+            start: --ca-file writes that CA (PEM) for clients to trust.
+            """)
 
     @Option(help: "The port on 127.0.0.1; 0 picks a free one.")
     var port: UInt16 = 0
@@ -34,8 +38,23 @@ struct FakeAPIServerCommand: AsyncParsableCommand {
     @Option(help: "The minor version /version reports (the gcloud kubectl dispatcher picks its kubectl by it).")
     var kubeMinorVersion: Int = 32
 
+    @Flag(help: "Also serve HTTPS on 127.0.0.1, with a certificate signed by a freshly generated CA.")
+    var https = false
+
+    @Option(help: "The HTTPS port on 127.0.0.1 (with --https); 0 picks a free one.")
+    var httpsPort: UInt16 = 0
+
+    @Option(help: "Write the generated CA certificate (PEM) to this file before printing the URLs (with --https).")
+    var caFile: String?
+
     @Flag(help: "Disable the simulated kubelet: terminating pods then stay forever, as under envtest.")
     var noKubelet = false
+
+    func validate() throws {
+        if !https && (caFile != nil || httpsPort != 0) {
+            throw ValidationError("--ca-file and --https-port need --https")
+        }
+    }
 
     func run() async throws {
         var storeConfiguration = ClusterStore.Configuration()
@@ -53,9 +72,17 @@ struct FakeAPIServerCommand: AsyncParsableCommand {
         var serverConfiguration = FakeAPIServer.Configuration()
         serverConfiguration.port = port
         serverConfiguration.kubernetesMinorVersion = kubeMinorVersion
+        serverConfiguration.tls = https
+        serverConfiguration.tlsPort = httpsPort
         let server = FakeAPIServer(store: store, configuration: serverConfiguration)
-        let url = try await server.start()
-        FileHandle.standardOutput.write(Data("\(url)\n".utf8))
+        var output = try await server.start() + "\n"
+        if let httpsURL = server.httpsBaseURL, let authority = server.certificateAuthorityPEM {
+            if let caFile {
+                try Data(authority.utf8).write(to: URL(fileURLWithPath: caFile), options: .atomic)
+            }
+            output += httpsURL + "\n"
+        }
+        FileHandle.standardOutput.write(Data(output.utf8))
         while !Task.isCancelled {
             try await Task.sleep(for: .seconds(3600))
         }

@@ -25,26 +25,34 @@ struct KubectlRunner: Sendable {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Writes a kubeconfig for `server` into a fresh temporary directory.
-    init(executable: String, server: String) throws {
+    /// Writes a kubeconfig for `server` into a fresh temporary directory. With `certificateAuthorityPEM` (for an
+    /// `https://` server) the kubeconfig trusts that CA through `certificate-authority-data` and the user gets a
+    /// placeholder token: over HTTPS with no credentials at all, kubectl prompts for a username on stdin.
+    init(executable: String, server: String, certificateAuthorityPEM: String? = nil) throws {
         self.executable = executable
         home = FileManager.default.temporaryDirectory.appendingPathComponent("kubectl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         kubeconfig = home.appendingPathComponent("kubeconfig")
+        var cluster = "    server: \(server)"
+        var user = "{}"
+        if let certificateAuthorityPEM {
+            cluster += "\n    certificate-authority-data: \(Data(certificateAuthorityPEM.utf8).base64EncodedString())"
+            user = "{token: fake-token}"
+        }
         let config = """
             apiVersion: v1
             kind: Config
             clusters:
             - name: fake
               cluster:
-                server: \(server)
+            \(cluster)
             contexts:
             - name: fake
               context: {cluster: fake, user: fake}
             current-context: fake
             users:
             - name: fake
-              user: {}
+              user: \(user)
             """
         try Data(config.utf8).write(to: kubeconfig)
     }

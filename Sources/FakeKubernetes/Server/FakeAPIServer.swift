@@ -3,7 +3,8 @@ import FlyingSocks
 import Foundation
 import Synchronization
 
-/// A fake kube-apiserver on loopback, over plain HTTP, with TCP_NODELAY on every connection.
+/// A fake kube-apiserver on loopback, over plain HTTP, with TCP_NODELAY on every connection, and optionally over
+/// HTTPS too (``Configuration/tls``) with a certificate signed by a CA generated at start.
 ///
 /// Serves the ``ClusterStore`` through the Kubernetes REST API, enough for `kubectl get/cordon/drain` and the
 /// project's client; records every request in ``ledger``; injects ``faults``. Start one per test on port 0:
@@ -25,6 +26,13 @@ public final class FakeAPIServer: Sendable {
         public var splitWatchEvents = false
         /// The seed of the fault injector's random numbers.
         public var faultSeed: UInt64 = 0x5EED
+        /// Also serve HTTPS on 127.0.0.1 (``FakeAPIServer/httpsBaseURL``), relaying to the HTTP listener, with a
+        /// certificate for `127.0.0.1` and `localhost` signed by a fresh CA (``FakeAPIServer/certificateAuthorityPEM``).
+        public var tls = false
+        /// The HTTPS port on 127.0.0.1 when ``tls`` is on; 0 picks a free one.
+        public var tlsPort: UInt16 = 0
+        /// The certificates to serve HTTPS with; `nil` generates fresh ones at every start.
+        public var tlsCredentials: TLSCredentials?
 
         /// The defaults: a free port, version 1.32.
         public init() {}
@@ -36,7 +44,15 @@ public final class FakeAPIServer: Sendable {
     public let ledger: RequestLedger
     private let configuration: Configuration
     private let injector: FaultInjector
-    private let state = Mutex<(server: HTTPServer?, task: Task<Void, any Error>?, port: UInt16)>((nil, nil, 0))
+    private let state = Mutex(State())
+
+    private struct State {
+        var server: HTTPServer?
+        var task: Task<Void, any Error>?
+        var port: UInt16 = 0
+        var frontEnd: TLSFrontEnd?
+        var credentials: TLSCredentials?
+    }
 
     /// Creates a server over a store; call ``start()`` to listen.
     public init(store: ClusterStore = ClusterStore(), configuration: Configuration = Configuration()) {
@@ -58,8 +74,22 @@ public final class FakeAPIServer: Sendable {
     /// `http://127.0.0.1:PORT`.
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts listening and returns the base URL once connections are accepted.
-    /// - Throws: a socket error when the port cannot be bound, or when listening does not start within 5 s.
+    /// The HTTPS port on 127.0.0.1, or `nil` when ``Configuration/tls`` is off or the server has not started.
+    public var httpsPort: UInt16? { state.withLock { $0.frontEnd?.port } }
+
+    /// `https://127.0.0.1:PORT`, or `nil` when ``Configuration/tls`` is off or the server has not started. The
+    /// certificate also names `localhost`.
+    public var httpsBaseURL: String? { httpsPort.map { "https://127.0.0.1:\($0)" } }
+
+    /// The PEM of the CA that signed the HTTPS certificate (trust it: a kubeconfig's `certificate-authority-data` is
+    /// its base64), or `nil` when ``Configuration/tls`` is off or the server has not started.
+    public var certificateAuthorityPEM: String? { state.withLock { $0.credentials?.certificateAuthorityPEM } }
+
+    /// Starts listening and returns the (HTTP) base URL once connections are accepted; with ``Configuration/tls``,
+    /// HTTPS is served as well before it returns.
+    /// - Throws: a socket error when the port cannot be bound, or when listening does not start within 5 s;
+    ///   ``TLSError`` when the certificates cannot be made or the HTTPS port cannot be bound (the server is then
+    ///   stopped).
     @discardableResult
     public func start() async throws -> String {
         let handler = APIHandler(
@@ -74,21 +104,36 @@ public final class FakeAPIServer: Sendable {
             handler: FlyingFoxAdapter(handler: handler, splitWatchEvents: split))
         // Owned by `state`; `stop()` stops the server and cancels it.
         let task = Task { try await server.run() }
-        state.withLock { $0 = (server, task, 0) }
+        state.withLock { $0 = State(server: server, task: task) }
         try await server.waitUntilListening(timeout: 5)
         guard case .ip4(_, let port) = await server.listeningAddress else {
             throw SocketError.unsupportedAddress
         }
         state.withLock { $0.port = port }
+        if configuration.tls {
+            do {
+                let credentials = try configuration.tlsCredentials ?? TLSCredentials.generate()
+                let frontEnd = try TLSFrontEnd(
+                    credentials: credentials, port: configuration.tlsPort, backendPort: port)
+                state.withLock {
+                    $0.frontEnd = frontEnd
+                    $0.credentials = credentials
+                }
+            } catch {
+                await stop()
+                throw error
+            }
+        }
         return baseURL
     }
 
-    /// Stops listening, closes watches and connections, and shuts the store's background tasks down.
+    /// Stops listening (HTTPS too), closes watches and connections, and shuts the store's background tasks down.
     public func stop() async {
-        let (server, task) = state.withLock { state in
-            defer { state = (nil, nil, state.port) }
-            return (state.server, state.task)
+        let (server, task, frontEnd) = state.withLock { state in
+            defer { state = State(port: state.port, credentials: state.credentials) }
+            return (state.server, state.task, state.frontEnd)
         }
+        await frontEnd?.stop()
         await store.shutdown()
         await server?.stop(timeout: 1)
         task?.cancel()

@@ -6,9 +6,10 @@ extension APIHandler {
     /// - `GET /debug/ledger`, `DELETE /debug/ledger`: the ledger snapshot (JSON), reset.
     /// - `GET|PUT|DELETE /debug/faults`: the ``FaultPlan`` in force (JSON), replace it, clear it.
     /// - `POST /debug/close-watches`: end every open watch stream.
-    /// - `POST /debug/compact`: drop the watch history (watches from older revisions get 410).
+    /// - `POST /debug/compact`: compact storage and the watch history at the current revision (lists at older
+    ///   revisions, continue tokens from them and watches from them get 410).
     /// - `POST /debug/objects`: seed an object (any served `apiVersion`/`kind`) without touching the ledger.
-    /// - `GET /debug/state`: revision, cache revision, open watches.
+    /// - `GET /debug/state`: revision, cache revision, compacted revision, open watches.
     func debug(_ name: String, _ request: APIRequest) async -> APIResponse {
         do {
             switch (name, request.method) {
@@ -32,7 +33,7 @@ extension APIHandler {
                 await store.closeWatches()
                 return .json(["status": "Success"])
             case ("compact", "POST"):
-                await store.compactHistory()
+                await store.compact()
                 return .json(["status": "Success"])
             case ("objects", "POST"):
                 let object = try JSON(parsing: request.body)
@@ -40,6 +41,7 @@ extension APIHandler {
             case ("state", "GET"):
                 return .json([
                     "revision": .int(await store.revision), "cacheRevision": .int(await store.cacheRevision),
+                    "compactedRevision": .int(await store.compactedRevision),
                     "watches": .int(Int64(await store.watchCount)),
                 ])
             default:

@@ -12,6 +12,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     public var details: JSON?
     /// Seconds for a `Retry-After` header (and `details.retryAfterSeconds`).
     public var retryAfterSeconds: Int?
+    /// The Status `metadata.continue`: the token an expired continue answer offers to go on inconsistently.
+    public var continueToken: String?
 
     /// Creates an error.
     public init(code: Int, reason: String, message: String, details: JSON? = nil, retryAfterSeconds: Int? = nil) {
@@ -31,6 +33,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
             "kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Failure",
             "message": .string(message), "code": .int(Int64(code)),
         ]
+        if let continueToken { status["metadata"]["continue"] = .string(continueToken) }
         if !reason.isEmpty { status["reason"] = .string(reason) }
         var details = self.details ?? .null
         if let retryAfterSeconds {
@@ -97,12 +100,32 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
                 + "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
     }
 
-    static func tooLargeResourceVersion(_ requested: Int64, current: Int64) -> APIError {
+    /// 504 for a resourceVersion storage or the cache has not reached: the cacher asks to retry after 1 s, storage
+    /// (etcd's future revision) gives no delay.
+    static func tooLargeResourceVersion(_ requested: Int64, current: Int64, retryAfterSeconds: Int? = 1) -> APIError {
         APIError(
             code: 504, reason: "Timeout",
             message: "Timeout: Too large resource version: \(requested), current: \(current)",
             details: ["causes": [["reason": "ResourceVersionTooLarge", "message": "Too large resource version"]]],
-            retryAfterSeconds: 1)
+            retryAfterSeconds: retryAfterSeconds)
+    }
+
+    /// 410 for a list at a compacted revision (`kubernetes/apiserver` `pkg/storage/etcd3/errors.go`).
+    static let expiredList = APIError(
+        code: 410, reason: "Expired", message: "The resourceVersion for the provided list is too old.")
+
+    /// 410 for a continue token from a compacted revision, offering `token` (the same start at the latest revision)
+    /// to go on with an inconsistent list, as `handleCompactedErrorForPaging` does.
+    static func expiredContinue(token: String) -> APIError {
+        var error = APIError(
+            code: 410, reason: "Expired",
+            message: "The provided continue parameter is too old to display a consistent list result. You can start a "
+                + "new list without the continue parameter, or use the continue token in this response to retrieve "
+                + "the remainder of the results. Continuing with the provided token results in an inconsistent list "
+                + "- objects that were created, modified, or deleted between the time the first chunk was returned "
+                + "and now may show up in the list.")
+        error.continueToken = token
+        return error
     }
 
     static func expired(_ requested: Int64, oldest: Int64) -> APIError {

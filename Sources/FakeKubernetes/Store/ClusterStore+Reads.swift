@@ -40,9 +40,12 @@ extension ClusterStore {
     }
 
     /// Lists objects with the apiserver's resourceVersion semantics.
+    ///
+    /// Storage reads at a revision (`Exact`, a legacy `resourceVersion` with `limit`, continue pages) see the objects
+    /// as they were at that revision, from ``StorageHistory``.
     /// - Returns: the list object and where it was served from.
-    /// - Throws: ``APIError`` 400 on a bad request, 410 on an expired continue token, 504 when the cache does not
-    ///   catch up with a `NotOlderThan` resourceVersion in time.
+    /// - Throws: ``APIError`` 400 on a bad request, 410 on a compacted revision or continue token, 504 for a future
+    ///   revision or when the cache does not catch up with a `NotOlderThan` resourceVersion in time.
     func list(_ request: ListRequest) async throws -> (list: JSON, source: ReadSource) {
         let source = try Self.source(of: request)
         let rv = request.resourceVersion ?? ""
@@ -52,18 +55,22 @@ extension ClusterStore {
         var listRevision: Int64
         var start: ObjectKey?
         var limit = request.limit ?? 0
+        var expired = APIError.expiredList
         if let token = request.continueToken, !token.isEmpty {
             let decoded = try ContinueToken.decode(token)
-            if decoded.revision < historyFloor {
-                throw APIError(
-                    code: 410, reason: "Expired",
-                    message: "The provided continue parameter is too old to display a consistent list result. "
-                        + "You can start a new list without the continue parameter.")
-            }
-            listRevision = decoded.revision
+            // A revision of -1 (offered by an expired continue answer) continues at the latest revision.
+            listRevision = decoded.revision < 0 ? revision : decoded.revision
             start = decoded.start
+            expired = APIError.expiredContinue(token: ContinueToken(revision: -1, start: decoded.start).encoded())
         } else if source == .storage {
-            listRevision = revision
+            if rv.isEmpty {
+                listRevision = revision
+            } else {
+                guard let wanted = Int64(rv), wanted >= 0 else {
+                    throw APIError.badRequest("invalid resource version: \(rv)")
+                }
+                listRevision = wanted
+            }
         } else {
             if rv == "0" {
                 limit = 0
@@ -73,12 +80,16 @@ extension ClusterStore {
             }
             listRevision = cacheRevision
         }
-        let table = table(request.resource, inCache: source == .cache)
+        let candidates =
+            source == .cache
+            ? table(request.resource, inCache: true).list(
+                namespace: request.namespace, nodeName: request.fields.nodeName, after: start)
+            : try storageObjects(
+                request.resource, at: listRevision, namespace: request.namespace, nodeName: request.fields.nodeName,
+                after: start, expired: expired)
         var items: [JSON] = []
         var next: ObjectKey?
         var remaining = 0
-        let candidates = table.list(
-            namespace: request.namespace, nodeName: request.fields.nodeName, after: start)
         for (key, object) in candidates {
             guard request.labels.matches(object.labels), request.fields.matches(object) else { continue }
             if limit > 0, items.count == limit {
@@ -125,6 +136,7 @@ extension ClusterStore {
 }
 
 /// A list continue token: the list's revision and the last key returned, base64 JSON as the apiserver encodes it.
+/// A revision of -1 means the latest one (what an expired continue answer offers); 0 is not valid.
 struct ContinueToken: Sendable {
     var revision: Int64
     var start: ObjectKey
@@ -136,7 +148,7 @@ struct ContinueToken: Sendable {
 
     static func decode(_ token: String) throws -> ContinueToken {
         guard let data = Data(base64Encoded: token), let json = try? JSON(parsing: data),
-            let revision = json["rv"].intValue, var start = json["start"].stringValue
+            let revision = json["rv"].intValue, revision != 0, var start = json["start"].stringValue
         else {
             throw APIError.badRequest("continue key is not valid: incorrect encoded start resourceVersion")
         }

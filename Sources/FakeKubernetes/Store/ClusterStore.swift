@@ -1,7 +1,7 @@
 import Foundation
 
-/// The fake cluster's state: storage ("etcd"), a watch cache that may lag behind it, watch history, watchers, and
-/// the simulated kubelet.
+/// The fake cluster's state: storage ("etcd", with a bounded MVCC history), a watch cache that may lag behind it,
+/// watch history, watchers, and the simulated kubelet.
 ///
 /// One global, increasing resourceVersion numbers every write, as etcd's revision does. Every write goes to storage
 /// at once and reaches the watch cache (and so watchers and cache reads) after ``Configuration/cacheLag``. Follows
@@ -17,6 +17,12 @@ public actor ClusterStore {
         public var kubeletEnabled = true
         /// Watch events kept for watches that resume from a resourceVersion; older ones answer 410 Expired.
         public var historyCapacity = 10_000
+        /// How long storage keeps superseded object versions for reads at a past revision (`Exact`, a legacy
+        /// `resourceVersion` with `limit`, `continue`); older revisions answer 410 Expired. The apiserver compacts
+        /// etcd every 5 minutes. `nil` drops history by ``compactionRevisionLimit`` only.
+        public var compactionWindow: Duration? = .seconds(300)
+        /// The most revisions of storage history kept whatever their age, which bounds memory under heavy writes.
+        public var compactionRevisionLimit = 10_000
         /// How often watches that allow bookmarks get one.
         public var bookmarkInterval: Duration = .seconds(60)
         /// How long a `NotOlderThan` read waits for the cache before answering 504 (the apiserver waits 3 s).
@@ -57,6 +63,8 @@ public actor ClusterStore {
     /// Background tasks owned by the store (cache application, kubelet, watch timers); cancelled by `shutdown()`.
     var tasks: [UUID: Task<Void, Never>] = [:]
     var isShutDown = false
+    /// Storage's MVCC history: superseded object versions, for reads at a past revision.
+    var storageHistory = StorageHistory()
     /// Set while seeding in bulk: budget statuses are computed once at the end.
     var deferBudgetRefresh = false
     let clock = ContinuousClock()
@@ -75,7 +83,8 @@ public actor ClusterStore {
     /// Changes the kubelet's grace period factor.
     public func setTimeScale(_ scale: Double) { configuration.timeScale = scale }
 
-    /// Drops the watch history, as an etcd compaction would: watches from any revision before now get 410.
+    /// Drops the watch history only: watches from any revision before the cache's get 410. ``compact(at:)`` compacts
+    /// storage as well.
     public func compactHistory() {
         history.removeAll()
         historyStart = 0
@@ -145,6 +154,9 @@ public actor ClusterStore {
         if storage[tableKey] == nil { storage[tableKey] = ObjectTable(indexesNodeName: resource == .pods) }
         let previous = storage[tableKey]?.get(key)
         revision += 1
+        storageHistory.record(
+            StorageHistory.Entry(revision: revision, table: tableKey, key: key, previous: previous, time: clock.now))
+        compactStorageHistory()
         let change: Change
         if var object {
             object["metadata"]["resourceVersion"] = .string(String(revision))

@@ -137,4 +137,48 @@ struct ReadSemanticsTests {
             #expect(cluster.server.ledger.snapshot().count(.discovery) == 4)
         }
     }
+
+    @Test(
+        "list options are validated as the apiserver does: 422 on ListOptions naming every rule broken, 400 for continue with a resourceVersion"
+    )
+    func listOptionsValidation() async throws {
+        try await withFakeCluster { cluster in
+            let noVersion = try await cluster.get("/api/v1/pods?resourceVersionMatch=NotOlderThan")
+            #expect(noVersion.status == 422)
+            #expect(noVersion.json["reason"] == "Invalid")
+            #expect(
+                noVersion.json["message"]
+                    == "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided"
+            )
+            #expect(noVersion.json["details"]["causes"].arrayValue?.first?["field"] == "resourceVersionMatch")
+
+            let exactZero = try await cluster.get("/api/v1/pods?resourceVersion=0&resourceVersionMatch=Exact")
+            #expect(exactZero.status == 422)
+            #expect(
+                exactZero.json["message"].stringValue?.hasSuffix(
+                    "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"") == true)
+
+            let twoRules = try await cluster.get("/api/v1/pods?resourceVersionMatch=Sometimes")
+            #expect(twoRules.status == 422)
+            #expect(twoRules.json["details"]["causes"].arrayValue?.count == 2)
+            #expect(twoRules.json["message"].stringValue?.contains("[resourceVersionMatch: Forbidden: ") == true)
+            #expect(twoRules.json["message"].stringValue?.contains("supported values: \"Exact\"") == true)
+
+            _ = try await cluster.store.seed(ObjectFactory.pod(name: "a", namespace: "default", nodeName: "n"))
+            _ = try await cluster.store.seed(ObjectFactory.pod(name: "b", namespace: "default", nodeName: "n"))
+            let page = try await cluster.get("/api/v1/pods?limit=1")
+            let token = try #require(page.json["metadata"]["continue"].stringValue)
+            let escaped = token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? token
+            let withVersion = try await cluster.get("/api/v1/pods?limit=1&resourceVersion=5&continue=\(escaped)")
+            #expect(withVersion.status == 400)
+            #expect(withVersion.json["message"] == "specifying resource version is not allowed when using continue")
+            let withMatch = try await cluster.get(
+                "/api/v1/pods?limit=1&resourceVersion=5&resourceVersionMatch=Exact&continue=\(escaped)")
+            #expect(withMatch.status == 422)
+            #expect(
+                withMatch.json["message"].stringValue?.hasSuffix(
+                    "resourceVersionMatch is forbidden when continue is provided") == true)
+            #expect(try await cluster.get("/api/v1/pods?limit=1&resourceVersion=0&continue=\(escaped)").status == 200)
+        }
+    }
 }

@@ -86,6 +86,21 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
             details: details)
     }
 
+    /// 422 on `ListOptions.meta.k8s.io`, as `errors.NewInvalid` words it: one field error as it is, several as
+    /// `[first, second]`.
+    static func invalidListOptions(field: String, causes: [(reason: String, message: String)]) -> APIError {
+        let errors = causes.map { "\(field): \($0.message)" }
+        let aggregate = errors.count == 1 ? errors[0] : "[" + errors.joined(separator: ", ") + "]"
+        let details: JSON = [
+            "group": "meta.k8s.io", "kind": "ListOptions",
+            "causes": .array(
+                causes.map { ["reason": .string($0.reason), "message": .string($0.message), "field": .string(field)] }),
+        ]
+        return APIError(
+            code: 422, reason: "Invalid", message: "ListOptions.meta.k8s.io \"\" is invalid: \(aggregate)",
+            details: details)
+    }
+
     static func methodNotAllowed(_ method: String) -> APIError {
         APIError(
             code: 405, reason: "MethodNotAllowed",

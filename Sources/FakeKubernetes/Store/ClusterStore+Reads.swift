@@ -25,6 +25,7 @@ extension ClusterStore {
     /// a continue token, `Exact`, or a legacy `resourceVersion=x` with a limit go to storage; no resourceVersion is a
     /// consistent read (storage); `0`, and `x` with `NotOlderThan` (or without a limit) come from the cache.
     static func source(of request: ListRequest) throws -> ReadSource {
+        try validate(request)
         if request.continueToken?.isEmpty == false { return .storage }
         let rv = request.resourceVersion ?? ""
         if rv.isEmpty { return .storage }
@@ -39,6 +40,46 @@ extension ClusterStore {
         }
     }
 
+    /// The apiserver's checks of a list's options (`ValidateListOptions`, then the storage layer's continue rule):
+    /// 422 `Invalid` on `ListOptions.meta.k8s.io` naming every broken `resourceVersionMatch` rule at once, and 400
+    /// for a `continue` with a `resourceVersion` other than `0`.
+    static func validate(_ request: ListRequest) throws {
+        let rv = request.resourceVersion ?? ""
+        let hasContinue = request.continueToken?.isEmpty == false
+        var causes: [(reason: String, message: String)] = []
+        if let match = request.resourceVersionMatch, !match.isEmpty {
+            if rv.isEmpty {
+                causes.append(
+                    (
+                        "FieldValueForbidden",
+                        "Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided"
+                    ))
+            }
+            if hasContinue {
+                causes.append(
+                    ("FieldValueForbidden", "Forbidden: resourceVersionMatch is forbidden when continue is provided"))
+            }
+            if match != "Exact" && match != "NotOlderThan" {
+                causes.append(
+                    (
+                        "FieldValueNotSupported",
+                        "Unsupported value: \"\(match)\": supported values: \"Exact\", \"NotOlderThan\", \"\""
+                    ))
+            }
+            if match == "Exact" && rv == "0" {
+                causes.append(
+                    (
+                        "FieldValueForbidden",
+                        "Forbidden: resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""
+                    ))
+            }
+        }
+        if !causes.isEmpty { throw APIError.invalidListOptions(field: "resourceVersionMatch", causes: causes) }
+        if hasContinue, !rv.isEmpty, rv != "0" {
+            throw APIError.badRequest("specifying resource version is not allowed when using continue")
+        }
+    }
+
     /// Lists objects with the apiserver's resourceVersion semantics.
     ///
     /// Storage reads at a revision (`Exact`, a legacy `resourceVersion` with `limit`, continue pages) see the objects
@@ -49,9 +90,6 @@ extension ClusterStore {
     func list(_ request: ListRequest) async throws -> (list: JSON, source: ReadSource) {
         let source = try Self.source(of: request)
         let rv = request.resourceVersion ?? ""
-        if request.resourceVersionMatch != nil, rv.isEmpty {
-            throw APIError.badRequest("resourceVersionMatch is forbidden unless resourceVersion is provided")
-        }
         var listRevision: Int64
         var start: ObjectKey?
         var limit = request.limit ?? 0

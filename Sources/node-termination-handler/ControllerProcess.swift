@@ -27,20 +27,28 @@ struct ControllerProcess {
         clusterConfiguration.log = { [logger] message, metadata in logger.log(.info, message, metadata) }
         let cluster = try KubernetesCluster(
             client: kubernetesClient, httpClient: http, configuration: clusterConfiguration)
-        let coordinator = JobCoordinator(
-            configuration: configuration, queue: SQSInterruptionQueue(client: sqs),
-            directory: EC2InstanceDirectory(client: ec2, cacheSeconds: configuration.instanceCacheSeconds),
-            cluster: cluster, lifecycle: AutoScalingLifecycleActions(client: autoScaling), logger: logger)
+        let queue = SQSInterruptionQueue(client: sqs)
+        let directory = EC2InstanceDirectory(client: ec2, cacheSeconds: configuration.instanceCacheSeconds)
+        let lifecycle = AutoScalingLifecycleActions(client: autoScaling)
+        let makeCoordinator: @Sendable () -> JobCoordinator = { [configuration, logger] in
+            JobCoordinator(
+                configuration: configuration, queue: queue, directory: directory, cluster: cluster,
+                lifecycle: lifecycle, logger: logger)
+        }
+        let elector = leaderElector(kubernetesClient)
 
         logger.log(
             .info, "starting",
-            ["queue": redactedQueue(queueURL), "apiserver": kubernetes.server, "dry_run": "\(configuration.dryRun)"])
+            [
+                "queue": redactedQueue(queueURL), "apiserver": kubernetes.server, "dry_run": "\(configuration.dryRun)",
+                "leader_election": "\(elector != nil)",
+            ])
         await checkIdentity(aws)
 
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await cluster.run() }
-            group.addTask { try await coordinator.run() }
+            group.addTask { try await runTerms(elector: elector, makeCoordinator: makeCoordinator) }
             group.addTask {
                 let received = await signals.next()
                 logger.log(.info, "shutting down", ["signal": received.map(String.init) ?? "none"])
@@ -49,8 +57,35 @@ struct ControllerProcess {
             defer { group.cancelAll() }
             try await group.next()
         }
-        let statistics = coordinator.statistics
-        logger.log(.info, "stopped", ["statistics": "\(statistics)"])
+        logger.log(.info, "stopped")
+    }
+
+    /// The elector, or `nil` when leader election is off (by setting, or in dry run, which writes nothing).
+    private func leaderElector(_ client: KubernetesClient) -> LeaderElector? {
+        let settings = configuration.leaderElection
+        guard settings.enabled, !configuration.dryRun else { return nil }
+        let host = ProcessInfo.processInfo.hostName
+        let electorConfiguration = settings.electorConfiguration(
+            defaultNamespace: kubernetes.namespace, defaultIdentity: "\(host)_\(UUID().uuidString.prefix(8))")
+        return LeaderElector(client: client, configuration: electorConfiguration, logger: logger)
+    }
+
+    /// Runs a coordinator for every term as leader (a fresh one each term: it resumes the jobs the previous term
+    /// wrote on nodes), or one for good without leader election; returns only when cancelled.
+    private func runTerms(
+        elector: LeaderElector?, makeCoordinator: @escaping @Sendable () -> JobCoordinator
+    ) async throws {
+        guard let elector else {
+            let coordinator = makeCoordinator()
+            defer { logger.log(.info, "coordinator stopped", ["statistics": "\(coordinator.statistics)"]) }
+            try await coordinator.run()
+            return
+        }
+        while !Task.isCancelled {
+            let coordinator = makeCoordinator()
+            let end = try await elector.lead { try await coordinator.run() }
+            logger.log(.info, "term ended", ["end": "\(end)", "statistics": "\(coordinator.statistics)"])
+        }
     }
 
     /// Logs who we are to AWS (STS GetCallerIdentity) so that a wrong role shows at start-up; never fatal, since

@@ -106,4 +106,45 @@ struct ConfigurationTests {
             ])
         #expect(error?.description.contains("WORKERS=\"0\"") == true)
     }
+
+    @Test("leader election: on by default with client-go's timings; its variables are read and checked together")
+    func leaderElection() throws {
+        let defaults = try ControllerConfiguration(environment: [:]).leaderElection
+        #expect(defaults.enabled)
+        #expect(defaults.leaseName == "node-termination-handler")
+        #expect(defaults.namespace == nil)
+        #expect(
+            [defaults.leaseDurationSeconds, defaults.renewDeadlineSeconds, defaults.retryPeriodSeconds] == [15, 10, 2])
+        let elector = defaults.electorConfiguration(defaultNamespace: "nth", defaultIdentity: "host_1234")
+        #expect(elector.namespace == "nth")
+        #expect(elector.identity == "host_1234")
+        #expect(elector.leaseDuration == .seconds(15))
+
+        let set = try ControllerConfiguration(environment: [
+            "NTH_LEADER_ELECTION": "false", "NTH_LEADER_ELECTION_LEASE_NAME": "nth-leader", "NAMESPACE": "ops",
+            "POD_NAME": "nth-5d8f-abcde", "NTH_LEADER_ELECTION_LEASE_DURATION_SECONDS": "30",
+            "NTH_LEADER_ELECTION_RENEW_DEADLINE_SECONDS": "20", "NTH_LEADER_ELECTION_RETRY_PERIOD_SECONDS": "4",
+        ]).leaderElection
+        #expect(!set.enabled)
+        let configured = set.electorConfiguration(defaultNamespace: "nth", defaultIdentity: "host_1234")
+        #expect(configured.leaseName == "nth-leader")
+        #expect(configured.namespace == "ops")
+        #expect(configured.identity == "nth-5d8f-abcde")
+        #expect(configured.renewDeadline == .seconds(20))
+        let explicit = try ControllerConfiguration(environment: [
+            "NAMESPACE": "ops", "NTH_LEADER_ELECTION_NAMESPACE": "leases",
+        ]).leaderElection
+        #expect(explicit.namespace == "leases")
+
+        let error = #expect(throws: ControllerConfigurationError.self) {
+            try ControllerConfiguration(environment: [
+                "NTH_LEADER_ELECTION_LEASE_DURATION_SECONDS": "10", "NTH_LEADER_ELECTION_RENEW_DEADLINE_SECONDS": "10",
+                "NTH_LEADER_ELECTION_RETRY_PERIOD_SECONDS": "9",
+            ])
+        }
+        #expect(
+            Set(error?.problems.map(\.variable) ?? []) == [
+                "NTH_LEADER_ELECTION_RENEW_DEADLINE_SECONDS", "NTH_LEADER_ELECTION_RETRY_PERIOD_SECONDS",
+            ])
+    }
 }

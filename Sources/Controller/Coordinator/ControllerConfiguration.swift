@@ -70,6 +70,8 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var evictionBurst = 200
     /// `NTH_MAX_EVICTIONS_IN_FLIGHT`: eviction requests in flight across every drain (default 20).
     public var maxEvictionsInFlight = 20
+    /// Leader election among replicas (`NTH_LEADER_ELECTION*`, `POD_NAME`, `NAMESPACE`).
+    public var leaderElection = LeaderElectionSettings()
     /// The deadline rules the decoder uses.
     public var deadlineRules = DeadlineRules()
     /// The action policy (NTH's cordon, taint, drain, tag, heartbeat and dry-run options).
@@ -106,7 +108,8 @@ public struct ControllerConfiguration: Sendable, Hashable {
     /// `NTH_LIFECYCLE_COMPLETION_ATTEMPTS` (1–100), `NTH_DELETE_ATTEMPTS` (1–100), `NTH_INSTANCE_CACHE_SECONDS`
     /// (0–86400), `NTH_DELETE_REMAINING_AT_DEADLINE`, `NTH_MINIMUM_DRAIN_SECONDS` (0–3600), `KUBE_API_QPS` and
     /// `NTH_EVICTION_QPS` (0.1–100000), `KUBE_API_BURST` and `NTH_EVICTION_BURST` (1–100000),
-    /// `NTH_MAX_EVICTIONS_IN_FLIGHT` (1–10000); plus everything ``ActionPolicy/init(environment:)`` reads.
+    /// `NTH_MAX_EVICTIONS_IN_FLIGHT` (1–10000), the leader election's (``LeaderElectionSettings``); plus everything
+    /// ``ActionPolicy/init(environment:)`` reads.
     ///
     /// - Parameter environment: The environment, for example `ProcessInfo.processInfo.environment`.
     /// - Throws: ``ControllerConfigurationError`` listing every invalid variable (the policy's included).
@@ -161,6 +164,7 @@ public struct ControllerConfiguration: Sendable, Hashable {
         evictionQPS = reader.decimal("NTH_EVICTION_QPS", in: 0.1...100_000) ?? evictionQPS
         evictionBurst = reader.integer("NTH_EVICTION_BURST", in: 1...100_000) ?? evictionBurst
         maxEvictionsInFlight = reader.integer("NTH_MAX_EVICTIONS_IN_FLIGHT", in: 1...10_000) ?? maxEvictionsInFlight
+        leaderElection = LeaderElectionSettings(reading: &reader)
         problems += reader.problems
         guard problems.isEmpty else { throw ControllerConfigurationError(problems: problems) }
     }

@@ -35,7 +35,9 @@ struct APIHandler: Sendable {
     }
 
     static func injectedError(_ fault: FaultPlan.ErrorRate) -> APIResponse {
-        let reasons = [429: "TooManyRequests", 503: "ServiceUnavailable", 500: "InternalError"]
+        let reasons = [
+            429: "TooManyRequests", 503: "ServiceUnavailable", 500: "InternalError", 403: "Forbidden",
+        ]
         if fault.status == 429, fault.retryAfterSeconds != nil {
             // What max-inflight and APF send: plain text, not a Status.
             return APIResponse(

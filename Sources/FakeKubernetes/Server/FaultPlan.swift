@@ -12,7 +12,7 @@ public struct FaultPlan: Sendable, Codable, Equatable {
     public struct ErrorRate: Sendable, Codable, Equatable {
         /// The chance, 0…1, that a request of the verb fails.
         public var rate: Double
-        /// The status code: 500, 503 or 429.
+        /// The status code: 500, 503, 429, or 403 (an RBAC denial, reason `Forbidden`).
         public var status: Int
         /// A `Retry-After` header (seconds), if any. client-go retries up to 10 times on a 429/5xx with one.
         public var retryAfterSeconds: Int?

@@ -7,12 +7,16 @@ extension KubernetesClient {
     ///   - type: the resource type, for example `Node.self`.
     ///   - name: the object's name.
     ///   - namespace: the namespace (namespaced types only); the configuration's default when `nil`.
+    ///   - resourceVersion: `nil` for a consistent read (a quorum read from etcd); `"0"` for any recent state from
+    ///     the watch cache, which costs etcd nothing.
     /// - Throws: ``KubernetesError`` (``KubernetesError/Code/notFound`` when it does not exist).
-    public func get<T: KubernetesResource>(_ type: T.Type, name: String, namespace: String? = nil) async throws -> T {
+    public func get<T: KubernetesResource>(
+        _ type: T.Type, name: String, namespace: String? = nil, resourceVersion: String? = nil
+    ) async throws -> T {
         let call = Call(
             verb: "get", method: .get,
             path: T.descriptor.objectPath(name: name, namespace: self.namespace(for: T.self, namespace)),
-            resource: T.descriptor.plural)
+            query: resourceVersion.map { [("resourceVersion", $0)] } ?? [], resource: T.descriptor.plural)
         return try decode(T.self, from: try await send(call).body, call: call)
     }
 

@@ -1,0 +1,339 @@
+public import Foundation
+public import Kubernetes
+
+/// Leader election over a coordination.k8s.io/v1 Lease, with client-go's rules and timings (lease 15 s, renew
+/// deadline 10 s, retry period 2 s) and fewer requests.
+///
+/// - A candidate reads the lease from the watch cache (`resourceVersion=0`: no etcd quorum read) every retry
+///   period, and takes it with a `PUT` carrying the resourceVersion it read once the holder has not renewed for a
+///   lease duration *as observed locally* (the holder's `renewTime` is never compared with our clock, so clock skew
+///   cannot hand the lease over early). A stale cache read only costs a 409.
+/// - The leader renews with one `PUT` per retry period from the lease it last wrote, without reading first; a 409
+///   costs one consistent `GET` to learn who wrote. Every renewal is bounded by the time left before the renew
+///   deadline, so a hung apiserver cannot keep a leader that others consider gone.
+/// - Leadership is lost when no renewal succeeded for the renew deadline, or when another holder took the lease.
+/// - A leader that ends its term on purpose (its work returned, or it was cancelled: SIGTERM) releases the lease
+///   (`holderIdentity` empty, as client-go's `ReleaseOnCancel`), so a standby takes over within one retry period
+///   instead of a lease duration.
+public final class LeaderElector: Sendable {
+    /// The lease, who we are, and the timings.
+    public struct Configuration: Sendable {
+        /// The Lease's name.
+        public var leaseName: String
+        /// The Lease's namespace.
+        public var namespace: String
+        /// This replica's identity, written as `holderIdentity` (the pod name in a cluster).
+        public var identity: String
+        /// How long standbys wait after the last renewal they observed before taking over.
+        public var leaseDuration: Duration = .seconds(15)
+        /// How long the leader keeps trying to renew before it gives up leading.
+        public var renewDeadline: Duration = .seconds(10)
+        /// How often candidates try to acquire and the leader renews.
+        public var retryPeriod: Duration = .seconds(2)
+        /// The wall clock, for the lease's `acquireTime` and `renewTime`.
+        public var now: @Sendable () -> Date = { Date() }
+
+        /// Creates a configuration with client-go's timings.
+        public init(leaseName: String, namespace: String, identity: String) {
+            self.leaseName = leaseName
+            self.namespace = namespace
+            self.identity = identity
+        }
+    }
+
+    /// How a term as leader ended.
+    public enum TermEnd: Sendable, Hashable {
+        /// The work returned (or was cancelled) and the lease was released.
+        case finished
+        /// Leadership was lost (renewals failed for the renew deadline, or another replica holds the lease); the
+        /// work was cancelled and has returned.
+        case lost
+    }
+
+    let client: KubernetesClient
+    let configuration: Configuration
+    let logger: ControllerLogger
+
+    /// Creates an elector.
+    ///
+    /// - Parameters:
+    ///   - client: The Kubernetes client (it needs `get`, `create` and `update` on leases in the namespace).
+    ///   - configuration: The lease, identity and timings.
+    ///   - logger: Where transitions are logged.
+    public init(client: KubernetesClient, configuration: Configuration, logger: ControllerLogger = .disabled) {
+        self.client = client
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Waits until this replica holds the lease, then runs `work` while it keeps holding it.
+    ///
+    /// When leadership is lost, `work` is cancelled and awaited, and the term ends ``TermEnd/lost``. When `work`
+    /// returns or throws, or the caller is cancelled (which cancels `work`), the lease is released once `work` has
+    /// returned.
+    /// - Throws: `CancellationError` when cancelled while waiting; ``LeaderElectionError`` when the apiserver
+    ///   refuses access to leases (403); whatever `work` throws.
+    public func lead(_ work: @escaping @Sendable () async throws -> Void) async throws -> TermEnd {
+        let held = HeldLease(try await acquire())
+        logger.log(.info, "became the leader", metadata)
+        let end: TermEnd
+        do {
+            end = try await withThrowingTaskGroup(of: TermEnd.self) { group in
+                group.addTask {
+                    try await work()
+                    return .finished
+                }
+                group.addTask { try await self.keepRenewing(held) }
+                defer { group.cancelAll() }
+                return try await group.next() ?? .finished
+            }
+        } catch {
+            await shielded { await self.release(held) }
+            throw error
+        }
+        switch end {
+        case .finished: await shielded { await self.release(held) }
+        case .lost: logger.log(.warning, "leadership lost; standing for election again", metadata)
+        }
+        return end
+    }
+
+    private var metadata: [String: String] {
+        [
+            "lease": "\(configuration.namespace)/\(configuration.leaseName)", "identity": configuration.identity,
+        ]
+    }
+
+    // MARK: Acquiring
+
+    /// Tries every retry period (with client-go's 1.2 jitter factor) until the lease is ours.
+    private func acquire() async throws -> Lease {
+        var observation = LeaseObservation()
+        var waiting = false
+        while true {
+            try Task.checkCancellation()
+            if let lease = try await tryAcquire(&observation) { return lease }
+            if !waiting {
+                waiting = true
+                logger.log(
+                    .info, "waiting for the leader's lease",
+                    metadata.merging(["holder": observation.holder ?? ""]) { first, _ in first })
+            }
+            try await Task.sleep(for: configuration.retryPeriod * Double.random(in: 1..<1.2))
+        }
+    }
+
+    /// One acquisition attempt: read from the cache, and take the lease when it is free, released or expired.
+    private func tryAcquire(_ observation: inout LeaseObservation) async throws -> Lease? {
+        let current: Lease
+        do {
+            current = try await client.get(
+                Lease.self, name: configuration.leaseName, namespace: configuration.namespace, resourceVersion: "0")
+        } catch let error as KubernetesError where error.code == .notFound {
+            return try await create()
+        } catch {
+            try rethrowIfFatal(error)
+            return nil
+        }
+        observation.observe(current, at: .now)
+        guard observation.isTakeable(by: configuration.identity, defaultDuration: configuration.leaseDuration) else {
+            return nil
+        }
+        do {
+            return try await client.update(taken(current))
+        } catch {
+            try rethrowIfFatal(error)
+            return nil  // most often a 409: the cache was behind, or another candidate was faster
+        }
+    }
+
+    private func create() async throws -> Lease? {
+        let now = configuration.now()
+        let lease = Lease(
+            metadata: ObjectMeta(name: configuration.leaseName, namespace: configuration.namespace),
+            spec: LeaseSpec(
+                holderIdentity: configuration.identity, leaseDurationSeconds: durationSeconds, acquireTime: now,
+                renewTime: now, leaseTransitions: 0))
+        do {
+            return try await client.create(lease, namespace: configuration.namespace)
+        } catch {
+            try rethrowIfFatal(error)
+            return nil  // AlreadyExists: another candidate created it first
+        }
+    }
+
+    /// `current` with us as the holder: a new acquisition counts a transition and sets `acquireTime`.
+    private func taken(_ current: Lease) -> Lease {
+        var lease = current
+        var spec = current.spec ?? LeaseSpec()
+        let now = configuration.now()
+        if spec.holderIdentity != configuration.identity {
+            spec.acquireTime = now
+            spec.leaseTransitions = (spec.leaseTransitions ?? 0) + 1
+        }
+        spec.holderIdentity = configuration.identity
+        spec.leaseDurationSeconds = durationSeconds
+        spec.renewTime = now
+        lease.spec = spec
+        return lease
+    }
+
+    private var durationSeconds: Int32 {
+        Int32(clamping: max(1, configuration.leaseDuration.components.seconds))
+    }
+
+    /// A 403 is a missing RBAC rule, not a passing failure: waiting for it would leave the controller idle forever.
+    private func rethrowIfFatal(_ error: any Error) throws {
+        if error is CancellationError { throw error }
+        if let error = error as? KubernetesError {
+            switch error.code {
+            case .forbidden:
+                throw LeaderElectionError(
+                    namespace: configuration.namespace, leaseName: configuration.leaseName, underlying: error.message)
+            case .conflict, .alreadyExists: return  // the race leader election is made of, not a failure
+            default: break
+            }
+        }
+        logger.log(.warning, "leader election request failed", metadata.merging(["error": "\(error)"]) { a, _ in a })
+    }
+
+    // MARK: Renewing
+
+    /// Renews every retry period; returns ``TermEnd/lost`` when leadership is lost, throws when cancelled.
+    private func keepRenewing(_ held: HeldLease) async throws -> TermEnd {
+        var lastRenewal = ContinuousClock.now
+        while true {
+            try await Task.sleep(for: configuration.retryPeriod)
+            let left = configuration.renewDeadline - lastRenewal.duration(to: .now)
+            switch try await renewOnce(held, within: left) {
+            case .renewed: lastRenewal = .now
+            case .failed:
+                if lastRenewal.duration(to: .now) >= configuration.renewDeadline { return .lost }
+            case .takenBy(let holder):
+                logger.log(
+                    .warning, "another replica holds the lease", metadata.merging(["holder": holder]) { a, _ in a })
+                return .lost
+            }
+        }
+    }
+
+    private enum Renewal: Sendable {
+        case renewed
+        case failed
+        case takenBy(String)
+    }
+
+    /// One renewal, abandoned after `limit`.
+    private func renewOnce(_ held: HeldLease, within limit: Duration) async throws -> Renewal {
+        guard limit > .zero else { return .failed }
+        return try await withThrowingTaskGroup(of: Renewal?.self) { group in
+            group.addTask { try await self.renew(held) }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            let first = try await group.next() ?? nil
+            return first ?? .failed
+        }
+    }
+
+    private func renew(_ held: HeldLease) async throws -> Renewal {
+        do {
+            let renewed = try await client.update(taken(await held.lease))
+            await held.set(renewed)
+            return .renewed
+        } catch let error as KubernetesError where error.code == .conflict {
+            // Someone wrote the lease: read it for real to learn who holds it now.
+            do {
+                let current = try await client.get(
+                    Lease.self, name: configuration.leaseName, namespace: configuration.namespace)
+                let holder = current.spec?.holderIdentity ?? ""
+                guard holder == configuration.identity else { return .takenBy(holder) }
+                await held.set(current)
+                return .failed
+            } catch {
+                try rethrowIfFatal(error)
+                return .failed
+            }
+        } catch {
+            try rethrowIfFatal(error)
+            return .failed
+        }
+    }
+
+    // MARK: Releasing
+
+    /// Hands the lease back (no holder, a 1 s duration) so that a standby takes over at once; a conflict means
+    /// someone else already holds it, which is fine.
+    private func release(_ held: HeldLease) async {
+        var lease = await held.lease
+        guard lease.spec?.holderIdentity == configuration.identity else { return }
+        let now = configuration.now()
+        lease.spec?.holderIdentity = ""
+        lease.spec?.leaseDurationSeconds = 1
+        lease.spec?.acquireTime = now
+        lease.spec?.renewTime = now
+        do {
+            _ = try await client.update(lease)
+            logger.log(.info, "released the lease", metadata)
+        } catch {
+            logger.log(.warning, "releasing the lease failed", metadata.merging(["error": "\(error)"]) { a, _ in a })
+        }
+    }
+}
+
+/// The lease as this leader last wrote it, shared by the renewal loop and the release.
+private actor HeldLease {
+    private(set) var lease: Lease
+
+    init(_ lease: Lease) { self.lease = lease }
+
+    func set(_ lease: Lease) { self.lease = lease }
+}
+
+/// What a candidate has seen of the lease: its last record and when (on our monotonic clock) that record changed.
+struct LeaseObservation: Sendable {
+    private var record: LeaseSpec?
+    private var resourceVersion: String?
+    private var observedAt: ContinuousClock.Instant?
+
+    /// The holder last seen.
+    var holder: String? { record?.holderIdentity }
+
+    /// Notes `lease`, restarting the expiry clock when its record changed.
+    mutating func observe(_ lease: Lease, at now: ContinuousClock.Instant) {
+        guard observedAt == nil || lease.spec != record || lease.metadata.resourceVersion != resourceVersion else {
+            return
+        }
+        record = lease.spec
+        resourceVersion = lease.metadata.resourceVersion
+        observedAt = now
+    }
+
+    /// True when the lease has no holder, is ours, or was not renewed for its duration since we saw it change.
+    func isTakeable(by identity: String, defaultDuration: Duration, now: ContinuousClock.Instant = .now) -> Bool {
+        let holder = record?.holderIdentity ?? ""
+        if holder.isEmpty || holder == identity { return true }
+        guard let observedAt else { return false }
+        let duration = record?.leaseDurationSeconds.map { Duration.seconds(Int64($0)) } ?? defaultDuration
+        return observedAt.duration(to: now) >= duration
+    }
+}
+
+/// Leader election cannot work: the apiserver refuses this service account access to the lease.
+public struct LeaderElectionError: Error, Sendable, CustomStringConvertible {
+    /// The lease's namespace.
+    public var namespace: String
+    /// The lease's name.
+    public var leaseName: String
+    /// The apiserver's message.
+    public var underlying: String
+
+    /// What failed and how to fix it.
+    public var description: String {
+        "leader election cannot read or write the lease \(namespace)/\(leaseName): \(underlying) — grant the "
+            + "controller's service account get, create and update on coordination.k8s.io leases in namespace "
+            + "\(namespace) (the Helm chart's Role does), or set NTH_LEADER_ELECTION=false to run a single replica"
+    }
+}

@@ -1,0 +1,228 @@
+import Controller
+import FakeKubernetes
+import Foundation
+import Kubernetes
+import Synchronization
+import Testing
+
+/// Leader election against the fake apiserver, with timings scaled down (lease 2 s, renew deadline 1 s, retry
+/// 0.2 s). Durations are only checked as lower bounds, or against generous upper bounds.
+@Suite("Leader election over a Lease", .serialized)
+struct LeaderElectionTests {
+    static let namespace = "kube-system"
+    static let leaseName = "node-termination-handler"
+
+    static func configuration(_ identity: String) -> LeaderElector.Configuration {
+        var configuration = LeaderElector.Configuration(
+            leaseName: leaseName, namespace: namespace, identity: identity)
+        configuration.leaseDuration = .seconds(2)
+        configuration.renewDeadline = .seconds(1)
+        configuration.retryPeriod = .milliseconds(200)
+        return configuration
+    }
+
+    /// Runs `body` with a fake apiserver and a client of it.
+    static func withServer<T: Sendable>(
+        _ body: @Sendable (FakeAPIServer, KubernetesClient) async throws -> T
+    ) async throws -> T {
+        try await FakeAPIServer.withRunning { server in
+            var clientConfiguration = KubernetesConfiguration(server: server.baseURL)
+            clientConfiguration.retryPolicy = RetryPolicy(maxRetries: 0)
+            let client = try KubernetesClient(configuration: clientConfiguration)
+            return try await body(server, client)
+        }
+    }
+
+    static func lease(_ server: FakeAPIServer) async -> JSON? {
+        await server.store.object(.leases, namespace: namespace, name: leaseName)
+    }
+
+    static func holder(_ server: FakeAPIServer) async -> String? {
+        await lease(server)?["spec"]["holderIdentity"].stringValue
+    }
+
+    /// Polls `condition` every 20 ms for up to `timeout`; true when it held.
+    static func eventually(
+        within timeout: Duration = .seconds(10), _ condition: @Sendable () async -> Bool
+    ) async throws -> Bool {
+        let clock = ContinuousClock()
+        let end = clock.now.advanced(by: timeout)
+        while clock.now < end {
+            if await condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return await condition()
+    }
+
+    /// Who is running its work right now, and the most that ever ran at once.
+    final class Terms: Sendable {
+        private let state = Mutex<(active: Set<String>, mostAtOnce: Int, cancelled: Set<String>)>(([], 0, []))
+
+        func work(_ identity: String) -> @Sendable () async throws -> Void {
+            { [self] in
+                state.withLock { state in
+                    state.active.insert(identity)
+                    state.mostAtOnce = max(state.mostAtOnce, state.active.count)
+                }
+                defer { state.withLock { _ = $0.active.remove(identity) } }
+                do {
+                    try await Task.sleep(for: .seconds(3600))
+                } catch {
+                    state.withLock { _ = $0.cancelled.insert(identity) }
+                    throw error
+                }
+            }
+        }
+
+        var active: Set<String> { state.withLock { $0.active } }
+        var mostAtOnce: Int { state.withLock { $0.mostAtOnce } }
+        func wasCancelled(_ identity: String) -> Bool { state.withLock { $0.cancelled.contains(identity) } }
+    }
+
+    @Test("the first candidate creates the Lease and leads; cancelling ends its work, then releases the Lease")
+    func acquireAndRelease() async throws {
+        try await Self.withServer { server, client in
+            let terms = Terms()
+            let elector = LeaderElector(client: client, configuration: Self.configuration("a"))
+            let term = Task { try await elector.lead(terms.work("a")) }
+            #expect(try await Self.eventually { terms.active == ["a"] })
+            let lease = try #require(await Self.lease(server))
+            #expect(lease["spec"]["holderIdentity"] == "a")
+            #expect(lease["spec"]["leaseDurationSeconds"] == 2)
+            #expect(lease["spec"]["leaseTransitions"] == 0)
+            #expect(lease["spec"]["acquireTime"].stringValue != nil)
+            term.cancel()
+            await #expect(throws: CancellationError.self) { try await term.value }
+            #expect(terms.wasCancelled("a"))
+            #expect(await Self.holder(server) == "")
+            #expect(await Self.lease(server)?["spec"]["leaseDurationSeconds"] == 1)
+        }
+    }
+
+    @Test("two replicas never lead at once, and a graceful hand-over takes about one retry period")
+    func handOver() async throws {
+        try await Self.withServer { server, client in
+            let terms = Terms()
+            let a = LeaderElector(client: client, configuration: Self.configuration("a"))
+            let b = LeaderElector(client: client, configuration: Self.configuration("b"))
+            let termA = Task { try await a.lead(terms.work("a")) }
+            #expect(try await Self.eventually { terms.active == ["a"] })
+            let termB = Task { try await b.lead(terms.work("b")) }
+            // Longer than the lease duration: b must keep waiting while a renews.
+            try await Task.sleep(for: .milliseconds(2500))
+            #expect(terms.active == ["a"])
+            #expect(await Self.holder(server) == "a")
+
+            let clock = ContinuousClock()
+            let released = clock.now
+            termA.cancel()
+            _ = try? await termA.value
+            #expect(try await Self.eventually { terms.active == ["b"] })
+            let takeOver = released.duration(to: clock.now)
+            #expect(takeOver < .milliseconds(1500), "a released lease is taken without waiting a lease duration")
+            #expect(terms.mostAtOnce == 1)
+            #expect(await Self.lease(server)?["spec"]["leaseTransitions"] == 1)
+            termB.cancel()
+            _ = try? await termB.value
+        }
+    }
+
+    @Test("a leader that vanished without releasing is replaced only a lease duration after its last renewal was seen")
+    func vanishedLeader() async throws {
+        try await Self.withServer { server, client in
+            let now = Date()
+            _ = try await client.create(
+                Lease(
+                    metadata: ObjectMeta(name: Self.leaseName, namespace: Self.namespace),
+                    spec: LeaseSpec(
+                        holderIdentity: "ghost", leaseDurationSeconds: 2, acquireTime: now, renewTime: now,
+                        leaseTransitions: 3)))
+            let terms = Terms()
+            let b = LeaderElector(client: client, configuration: Self.configuration("b"))
+            let clock = ContinuousClock()
+            let started = clock.now
+            let term = Task { try await b.lead(terms.work("b")) }
+            #expect(try await Self.eventually { terms.active == ["b"] })
+            #expect(started.duration(to: clock.now) >= .seconds(2))
+            #expect(await Self.lease(server)?["spec"]["leaseTransitions"] == 4)
+            term.cancel()
+            _ = try? await term.value
+        }
+    }
+
+    @Test("renewals failing for the renew deadline cancel the work and end the term as lost")
+    func renewalsFail() async throws {
+        try await Self.withServer { server, client in
+            let terms = Terms()
+            let a = LeaderElector(client: client, configuration: Self.configuration("a"))
+            let term = Task { try await a.lead(terms.work("a")) }
+            #expect(try await Self.eventually { terms.active == ["a"] })
+            var faults = FaultPlan()
+            faults.errors["update"] = FaultPlan.ErrorRate(rate: 1, status: 503)
+            server.faults = faults
+            let clock = ContinuousClock()
+            let failing = clock.now
+            let end = try await term.value
+            #expect(end == .lost)
+            #expect(terms.wasCancelled("a"))
+            #expect(failing.duration(to: clock.now) >= .milliseconds(800))
+            #expect(failing.duration(to: clock.now) < .seconds(5))
+            #expect(await Self.holder(server) == "a", "a lost leader does not release a lease it could not renew")
+        }
+    }
+
+    @Test("another holder writing the Lease ends the term at once, without waiting for the renew deadline")
+    func takenOver() async throws {
+        try await Self.withServer { server, client in
+            let terms = Terms()
+            let a = LeaderElector(client: client, configuration: Self.configuration("a"))
+            let term = Task { try await a.lead(terms.work("a")) }
+            #expect(try await Self.eventually { terms.active == ["a"] })
+            var lease = try await client.get(Lease.self, name: Self.leaseName, namespace: Self.namespace)
+            lease.spec?.holderIdentity = "intruder"
+            _ = try await client.update(lease)
+            let end = try await term.value
+            #expect(end == .lost)
+            #expect(await Self.holder(server) == "intruder")
+        }
+    }
+
+    @Test("leading costs one write per retry period and no quorum read; a standby reads from the watch cache")
+    func requestCost() async throws {
+        try await Self.withServer { server, client in
+            let terms = Terms()
+            let a = LeaderElector(client: client, configuration: Self.configuration("a"))
+            let b = LeaderElector(client: client, configuration: Self.configuration("b"))
+            let termA = Task { try await a.lead(terms.work("a")) }
+            #expect(try await Self.eventually { terms.active == ["a"] })
+            let termB = Task { try await b.lead(terms.work("b")) }
+            server.ledger.reset()
+            try await Task.sleep(for: .seconds(2))
+            let entries = server.ledger.snapshot().entries.filter { $0.path.contains("/leases") }
+            let writes = entries.filter { $0.requestClass == .write }.count
+            let cacheReads = entries.filter { $0.requestClass == .cacheRead }.count
+            let consistentReads = entries.filter { $0.requestClass == .consistentRead }.count
+            #expect(consistentReads == 0)
+            #expect((6...11).contains(writes), "about one renewal per 0.2 s over 2 s: \(writes)")
+            #expect((6...11).contains(cacheReads), "the standby's reads: \(cacheReads)")
+            #expect(terms.mostAtOnce == 1)
+            termA.cancel()
+            termB.cancel()
+            _ = try? await termA.value
+            _ = try? await termB.value
+        }
+    }
+
+    @Test("a 403 on the Lease is an error naming the missing RBAC rule, not an endless wait")
+    func forbidden() async throws {
+        try await Self.withServer { server, client in
+            var faults = FaultPlan()
+            faults.errors["get"] = FaultPlan.ErrorRate(rate: 1, status: 403)
+            server.faults = faults
+            let a = LeaderElector(client: client, configuration: Self.configuration("a"))
+            let error = await #expect(throws: LeaderElectionError.self) { _ = try await a.lead {} }
+            #expect(error?.description.contains("coordination.k8s.io leases in namespace kube-system") == true)
+            #expect(error?.description.contains("NTH_LEADER_ELECTION=false") == true)
+        }
+    }
+}

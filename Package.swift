@@ -130,7 +130,8 @@ let package = Package(
         .testTarget(
             name: "NodeTerminationHandlerTests",
             dependencies: [
-                "node-termination-handler", "Controller", "Interruption",
+                "node-termination-handler", "Controller", "Interruption", "AWS", "FakeKubernetes", "HTTPClient",
+                "SigV4", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -1,0 +1,197 @@
+import AWS
+import FakeKubernetes
+import Foundation
+import HTTPClient
+import SigV4
+import TestSupport
+import Testing
+
+/// Two `node-termination-handler run` processes, as two replicas of the Deployment: moto's SQS (signature checking
+/// on) and the fake apiserver over HTTPS with its generated CA in a kubeconfig. One replica leads and drains; on
+/// SIGTERM it stops cleanly and hands the Lease over; the other leads and drains the next node.
+@Suite("Two replicas of the executable", .serialized)
+struct ReplicasEndToEndTests {
+    /// One replica's process, its JSON log in a file.
+    final class Replica: @unchecked Sendable {
+        // `@unchecked`: set in init, then only read; Process is thread-safe for these calls.
+        let name: String
+        let process = Process()
+        let logPath: URL
+
+        init(name: String, executable: URL, kubeconfig: URL, environment: [String: String]) throws {
+            self.name = name
+            logPath = FileManager.default.temporaryDirectory.appendingPathComponent("nth-\(name)-\(UUID()).log")
+            _ = FileManager.default.createFile(atPath: logPath.path, contents: nil)
+            process.executableURL = executable
+            process.arguments = ["run", "--kubeconfig", kubeconfig.path]
+            process.environment = environment.merging(["POD_NAME": name]) { _, new in new }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: logPath)
+            try process.run()
+        }
+
+        var log: String { (try? String(contentsOf: logPath, encoding: .utf8)) ?? "" }
+
+        /// SIGTERM, then the exit status (killed after 20 s).
+        func terminate() async throws -> Int32 {
+            process.terminate()
+            let end = ContinuousClock.now + .seconds(20)
+            while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(50)) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+    }
+
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("node-termination-handler")
+    }
+
+    static func spotWarning(_ instance: String) -> String {
+        let time = Date().formatted(.iso8601)
+        return
+            #"{"version":"0","id":"\#(UUID())","detail-type":"EC2 Spot Instance Interruption Warning","source":"aws.ec2","account":"123456789012","time":"\#(time)","region":"us-east-1","resources":[],"detail":{"instance-id":"\#(instance)","instance-action":"terminate"}}"#
+    }
+
+    static func eventually(
+        _ what: String, within timeout: Duration = .seconds(60), replicas: [Replica],
+        _ condition: @Sendable () async throws -> Bool
+    ) async throws {
+        let end = ContinuousClock.now + timeout
+        while ContinuousClock.now < end {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let logs = replicas.map { "\($0.name):\n\($0.log.suffix(4000))" }.joined(separator: "\n")
+        Issue.record("\(what) did not happen within \(timeout); logs:\n\(logs)")
+        throw FixtureError("\(what) did not happen")
+    }
+
+    @Test("one replica leads and drains; after its SIGTERM the other takes the Lease over and drains the next node")
+    func leaderHandOver() async throws {
+        let executable = Self.executable
+        try #require(
+            FileManager.default.isExecutableFile(atPath: executable.path),
+            "the executable is not built next to the tests at \(executable.path)")
+        try await MotoServer.with { moto in
+            let queueURL = try await moto.createQueue(MotoServer.unique("replicas"), attributes: [:])
+            let queue = try SQSClient(client: moto.client(), queueURL: queueURL)
+            var storeConfiguration = ClusterStore.Configuration()
+            storeConfiguration.timeScale = 0.01
+            var serverConfiguration = FakeAPIServer.Configuration()
+            serverConfiguration.tls = true
+            try await FakeAPIServer.withRunning(
+                store: ClusterStore(configuration: storeConfiguration), configuration: serverConfiguration
+            ) { server in
+                let instances = ["i-0aaaaaaaaaaaaaaa1", "i-0aaaaaaaaaaaaaaa2"]
+                var objects: [JSON] = [ObjectFactory.namespace("apps"), ObjectFactory.namespace("kube-system")]
+                for (index, instance) in instances.enumerated() {
+                    objects.append(ObjectFactory.node(name: "node-\(index + 1)", instanceID: instance))
+                    for pod in 0..<3 {
+                        objects.append(
+                            ObjectFactory.pod(
+                                name: "web-\(index + 1)-\(pod)", namespace: "apps", nodeName: "node-\(index + 1)",
+                                owner: .replicaSet(name: "web", uid: ObjectFactory.stableUID("web")),
+                                terminationGracePeriodSeconds: 5))
+                    }
+                }
+                try await server.store.seed(all: objects)
+                let kubeconfig = try Self.writeKubeconfig(server)
+                defer { try? FileManager.default.removeItem(at: kubeconfig) }
+                let environment = [
+                    "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "QUEUE_URL": queueURL,
+                    "AWS_REGION": "us-east-1", "AWS_ENDPOINT": moto.endpoint,
+                    "AWS_ACCESS_KEY_ID": moto.credentials.accessKeyID,
+                    "AWS_SECRET_ACCESS_KEY": moto.credentials.secretAccessKey, "NAMESPACE": "kube-system",
+                    "CHECK_TAG_BEFORE_DRAINING": "false", "NTH_RECEIVE_WAIT_SECONDS": "1",
+                    "NTH_LEADER_ELECTION_LEASE_DURATION_SECONDS": "4",
+                    "NTH_LEADER_ELECTION_RENEW_DEADLINE_SECONDS": "3", "NTH_LEADER_ELECTION_RETRY_PERIOD_SECONDS": "1",
+                    "NTH_LOG_LEVEL": "debug",
+                ]
+                let replicas = try ["replica-a", "replica-b"].map {
+                    try Replica(name: $0, executable: executable, kubeconfig: kubeconfig, environment: environment)
+                }
+                defer { for replica in replicas where replica.process.isRunning { replica.process.terminate() } }
+                let store = server.store
+                let holder: @Sendable () async -> String? = {
+                    await store.object(.leases, namespace: "kube-system", name: "node-termination-handler")?["spec"][
+                        "holderIdentity"
+                    ].stringValue
+                }
+                let drained: @Sendable (String) async -> Bool = { node in
+                    let left = await store.objects(.pods, namespace: "apps").filter {
+                        $0["spec"]["nodeName"].stringValue == node
+                    }
+                    let cordoned =
+                        await store.object(.nodes, name: node)?["spec"]["unschedulable"].boolValue == true
+                    return left.isEmpty && cordoned
+                }
+
+                try await Self.eventually("a replica to take the Lease", replicas: replicas) {
+                    await holder().map { $0.hasPrefix("replica-") } ?? false
+                }
+                let leaderName = try #require(await holder())
+                let leader = try #require(replicas.first { $0.name == leaderName })
+                let standby = try #require(replicas.first { $0.name != leaderName })
+
+                _ = try await queue.sendMessage(body: Self.spotWarning(instances[0]))
+                try await Self.eventually("node-1 to be drained", replicas: replicas) { await drained("node-1") }
+                try await Self.eventually("the first message to be deleted", replicas: replicas) {
+                    try await Self.queueDepth(queue) == 0
+                }
+                #expect(!standby.log.contains("receiving interruption messages"), "the standby must not receive")
+
+                #expect(try await leader.terminate() == 0)
+                try await Self.eventually("the standby to take the Lease", within: .seconds(10), replicas: replicas) {
+                    await holder() == standby.name
+                }
+                _ = try await queue.sendMessage(body: Self.spotWarning(instances[1]))
+                try await Self.eventually("node-2 to be drained", replicas: replicas) { await drained("node-2") }
+                try await Self.eventually("the second message to be deleted", replicas: replicas) {
+                    try await Self.queueDepth(queue) == 0
+                }
+                #expect(try await standby.terminate() == 0)
+                #expect(await holder() == "", "the last leader released the Lease on SIGTERM")
+                #expect(leader.log.contains("released the lease"))
+                #expect(standby.log.contains("became the leader"))
+                #expect(
+                    server.ledger.snapshot().entries.allSatisfy {
+                        !($0.path.contains("/pods") && $0.requestClass == .consistentRead)
+                    })
+                for replica in replicas { try? FileManager.default.removeItem(at: replica.logPath) }
+            }
+        }
+    }
+
+    static func queueDepth(_ queue: SQSClient) async throws -> Int {
+        let attributes = try await queue.getQueueAttributes([
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+        ])
+        return (Int(attributes["ApproximateNumberOfMessages"] ?? "") ?? 0)
+            + (Int(attributes["ApproximateNumberOfMessagesNotVisible"] ?? "") ?? 0)
+    }
+
+    /// A kubeconfig for the fake's HTTPS address, trusting its generated CA (verification on), with a token.
+    static func writeKubeconfig(_ server: FakeAPIServer) throws -> URL {
+        let url = try #require(server.httpsBaseURL)
+        let authority = Data(try #require(server.certificateAuthorityPEM).utf8).base64EncodedString()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nth-kubeconfig-\(UUID())")
+        let text = """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: fake
+              cluster: {server: "\(url)", certificate-authority-data: \(authority)}
+            contexts:
+            - name: fake
+              context: {cluster: fake, user: fake, namespace: kube-system}
+            current-context: fake
+            users:
+            - name: fake
+              user: {token: replica-token}
+            """
+        try Data(text.utf8).write(to: path)
+        return path
+    }
+}

@@ -34,6 +34,35 @@ struct QueueTests {
         }
     }
 
+    @Test("a message whose job ends while its extension is in flight is no extension failure and no warning")
+    func extensionRacingTheEndOfItsJob() async throws {
+        try await Harness.run(
+            {
+                $0.visibilityTimeoutSeconds = 20
+                $0.visibilityExtensionSeconds = 10
+            }, setUp: { $0.addNode(1) }
+        ) { harness in
+            let node = "ip-10-0-0-1.ec2.internal"
+            harness.cluster.holdDrains(of: node)
+            harness.queue.send(Fixtures.spot(instance(1)))
+            try await eventually("the drain to start") { harness.cluster.isHolding(node) }
+            // The extender has taken its list of live messages; before SQS answers, the job ends and its message
+            // is deleted, so SQS refuses the stale receipt handle.
+            harness.queue.beforeNextExtension {
+                harness.cluster.finishDrain(node)
+                try? await eventually("the message to be deleted") { harness.queue.remaining == 0 }
+            }
+            try await eventually("the extender to sleep") { harness.clock.sleeperCount >= 1 }
+            harness.clock.advance(by: 10)
+            try await eventually("the extension call") { harness.queue.calls.extendBatches.count == 1 }
+            try await eventually("SQS to refuse the stale handle") { harness.queue.calls.staleHandles == 1 }
+            // The extender sleeps again only once it has accounted for the answer.
+            try await eventually("the extender to sleep again") { harness.clock.sleeperCount >= 1 }
+            #expect(harness.coordinator.statistics.visibilityExtensionFailures == 0)
+            #expect(!harness.logs.all.contains { $0.message.contains("visibility failed") })
+        }
+    }
+
     @Test("without extension the same drain would be redelivered (the test can fail)")
     func withoutExtensionRedelivered() async throws {
         try await Harness.run(

@@ -51,7 +51,8 @@ public struct ControllerStatistics: Sendable, Hashable {
     public var messagesLeft = 0
     /// Visibility extensions that succeeded (per message).
     public var visibilityExtensions = 0
-    /// Visibility extensions that failed (per message).
+    /// Visibility extensions that failed (per message) for messages still held; a refusal for a message whose job
+    /// ended (and which was deleted) while the extension was in flight is not counted.
     public var visibilityExtensionFailures = 0
     /// Heartbeats sent (per action).
     public var heartbeats = 0

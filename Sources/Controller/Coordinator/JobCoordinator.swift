@@ -151,9 +151,13 @@ public final class JobCoordinator: Sendable {
             let live = await board.liveMessages()
             for chunk in live.chunked(into: QueueBatch.maxEntries) {
                 do {
-                    let failures = try await queue.extendVisibility(
+                    let answered = try await queue.extendVisibility(
                         chunk, timeoutSeconds: configuration.visibilityTimeoutSeconds)
-                    recorder.add(\.visibilityExtensions, chunk.count - failures.count)
+                    // A job may end while its extension is in flight: its message, deleted meanwhile, is refused.
+                    // That is no failure; only messages still held count (and get a warning).
+                    let stillLive = answered.isEmpty ? [] : Set(await board.liveMessages().map(\.messageID))
+                    let failures = answered.filter { stillLive.contains($0.messageID) }
+                    recorder.add(\.visibilityExtensions, chunk.count - answered.count)
                     recorder.add(\.visibilityExtensionFailures, failures.count)
                     for failure in failures {
                         logger.log(

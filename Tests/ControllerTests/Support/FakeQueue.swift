@@ -39,6 +39,7 @@ final class FakeQueue: InterruptionQueue {
     }
 
     private let state = Mutex(State())
+    private let extensionHook = Mutex<(@Sendable () async -> Void)?>(nil)
     let clock: ManualClock
 
     init(clock: ManualClock) {
@@ -168,7 +169,17 @@ final class FakeQueue: InterruptionQueue {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// Runs `hook` inside the next `extendVisibility` call, before the queue answers it (to stage races).
+    func beforeNextExtension(_ hook: @escaping @Sendable () async -> Void) {
+        extensionHook.withLock { $0 = hook }
+    }
+
     func extendVisibility(_ messages: [QueueMessage], timeoutSeconds: Int) async throws -> [QueueEntryFailure] {
+        let hook = extensionHook.withLock { hook in
+            defer { hook = nil }
+            return hook
+        }
+        if let hook { await hook() }
         let failures = changeVisibility(messages, timeoutSeconds: timeoutSeconds, record: \.extendBatches)
         return failures
     }

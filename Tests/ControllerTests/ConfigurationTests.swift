@@ -13,7 +13,7 @@ struct ConfigurationTests {
         #expect(configuration.visibilityTimeoutSeconds == 20)
         #expect(configuration.visibilityExtensionSeconds == 10)
         #expect(configuration.maxReceiveCount == 5)
-        #expect(configuration.maxMessagesInFlight == 100)
+        #expect(configuration.maxMessagesInFlight == 2000)
         #expect(configuration.queueURL == nil)
         #expect(!configuration.dryRun)
         #expect(configuration.heartbeat == nil)
@@ -22,8 +22,8 @@ struct ConfigurationTests {
         #expect(configuration.podListing == .notOlderThanCordon)
         #expect(configuration.kubeAPIQPS == 100)
         #expect(configuration.kubeAPIBurst == 200)
-        #expect(configuration.evictionQPS == 100)
-        #expect(configuration.evictionBurst == 200)
+        #expect(configuration.evictionQPS == 200)
+        #expect(configuration.evictionBurst == 400)
         #expect(configuration.maxEvictionsInFlight == 20)
     }
 

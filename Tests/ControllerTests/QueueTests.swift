@@ -63,6 +63,33 @@ struct QueueTests {
         }
     }
 
+    @Test("a finished job's message whose delete keeps failing stays hidden until it is deleted; never redelivered")
+    func pendingDeleteStaysHidden() async throws {
+        try await Harness.run(
+            {
+                $0.visibilityTimeoutSeconds = 20
+                $0.visibilityExtensionSeconds = 10
+                $0.deleteAttempts = 100
+            }, setUp: { $0.addNode(1) }
+        ) { harness in
+            let id = harness.queue.send(Fixtures.spot(instance(1)))
+            harness.queue.failDeletes(of: id, times: 1000)
+            try await eventually("the job to finish") { harness.coordinator.statistics.jobsSucceeded == 1 }
+            try await eventually("a delete to fail") { harness.queue.calls.deleteBatches.count >= 1 }
+            for step in 1...6 {  // 60 s: three visibility timeouts
+                try await eventually("the extender to sleep") { harness.clock.sleeperCount >= 1 }
+                harness.clock.advance(by: 10)
+                try await eventually("extension \(step)") { harness.queue.calls.extendBatches.count == step }
+                #expect(!harness.queue.isVisible(id))
+            }
+            #expect(harness.queue.receiveCount(id) == 1)
+            #expect(harness.coordinator.statistics.jobsStarted == 1)
+            harness.queue.failDeletes(of: id, times: 0)
+            harness.clock.advance(by: 1)  // the acknowledger's back-off
+            try await harness.waitUntilQueueEmpty()
+        }
+    }
+
     @Test("without extension the same drain would be redelivered (the test can fail)")
     func withoutExtensionRedelivered() async throws {
         try await Harness.run(

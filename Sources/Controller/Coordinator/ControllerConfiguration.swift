@@ -20,8 +20,10 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var queueURL: String?
     /// `NTH_RECEIVERS`: long-poll receivers running in parallel (default 2).
     public var receivers = 2
-    /// `NTH_MAX_MESSAGES_IN_FLIGHT`: messages held by live jobs before the receivers pause (default 100).
-    public var maxMessagesInFlight = 100
+    /// `NTH_MAX_MESSAGES_IN_FLIGHT`: messages held by live jobs before the receivers pause (default 2000: a mass
+    /// reclaim of 1,000 instances brings a spot warning and a state change for each, and every node is cordoned on
+    /// receipt only while there is room).
+    public var maxMessagesInFlight = 2000
     /// `NTH_RECEIVE_WAIT_SECONDS`: the long poll's wait, 0–20 (default 20).
     public var receiveWaitSeconds = 20
     /// `SQS_MSG_VISIBILITY_TIMEOUT_SEC`: the visibility timeout asked for on receive and on each extension
@@ -64,10 +66,10 @@ public struct ControllerConfiguration: Sendable, Hashable {
     /// `KUBE_API_BURST`: requests the Kubernetes client may send at once after a quiet period (default 200).
     public var kubeAPIBurst = 200
     /// `NTH_EVICTION_QPS`: evictions (and deadline deletes) per second, a bucket of their own so that evictions
-    /// never starve cordons (default 100).
-    public var evictionQPS: Double = 100
-    /// `NTH_EVICTION_BURST`: evictions that may be sent at once after a quiet period (default 200).
-    public var evictionBurst = 200
+    /// never starve cordons (default 200: 1,000 nodes of 10 pods drain in about 50 s).
+    public var evictionQPS: Double = 200
+    /// `NTH_EVICTION_BURST`: evictions that may be sent at once after a quiet period (default 400).
+    public var evictionBurst = 400
     /// `NTH_MAX_EVICTIONS_IN_FLIGHT`: eviction requests in flight across every drain (default 20).
     public var maxEvictionsInFlight = 20
     /// Leader election among replicas (`NTH_LEADER_ELECTION*`, `POD_NAME`, `NAMESPACE`).

@@ -148,14 +148,14 @@ public final class JobCoordinator: Sendable {
             } catch {
                 return
             }
-            let live = await board.liveMessages()
+            let live = await messagesToKeepHidden()
             for chunk in live.chunked(into: QueueBatch.maxEntries) {
                 do {
                     let answered = try await queue.extendVisibility(
                         chunk, timeoutSeconds: configuration.visibilityTimeoutSeconds)
                     // A job may end while its extension is in flight: its message, deleted meanwhile, is refused.
                     // That is no failure; only messages still held count (and get a warning).
-                    let stillLive = answered.isEmpty ? [] : Set(await board.liveMessages().map(\.messageID))
+                    let stillLive = answered.isEmpty ? [] : Set(await messagesToKeepHidden().map(\.messageID))
                     let failures = answered.filter { stillLive.contains($0.messageID) }
                     recorder.add(\.visibilityExtensions, chunk.count - answered.count)
                     recorder.add(\.visibilityExtensionFailures, failures.count)
@@ -171,6 +171,16 @@ public final class JobCoordinator: Sendable {
                 }
             }
         }
+    }
+
+    /// The messages of live jobs and those whose delete is still pending (the newest handle of each).
+    private func messagesToKeepHidden() async -> [QueueMessage] {
+        var latest: [String: QueueMessage] = [:]
+        for message in await board.liveMessages() + acknowledger.pendingMessages() {
+            if let existing = latest[message.messageID], !message.isNewer(than: existing) { continue }
+            latest[message.messageID] = message
+        }
+        return latest.values.sorted { $0.messageID < $1.messageID }
     }
 
     // MARK: Ending

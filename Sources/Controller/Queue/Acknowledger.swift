@@ -4,9 +4,12 @@ internal import Interruption
 /// Deletes acknowledged messages in batches of up to 10, retrying failed entries.
 ///
 /// Jobs that finish together share batches: ``run()`` sends whatever is pending, up to 10 messages per
-/// `DeleteMessageBatch`. A failed entry (or a failed call) is tried again after a back-off, with the newest receipt
+/// `DeleteMessageBatch` and up to ``maxBatchesInFlight`` batches at once (a mass reclaim finishes hundreds of jobs
+/// within seconds). A failed entry (or a failed call) is tried again after a back-off, with the newest receipt
 /// handle known for the message, up to `attempts` times; then it is counted as lost and logged (the message comes
 /// back after its visibility timeout and its job runs again: acting twice is safe, losing an action is not).
+/// Until its delete succeeds, a message stays in ``pendingMessages()``, which the visibility extender keeps hidden:
+/// a slow or throttled delete never lets a finished job's message come back.
 actor Acknowledger {
     private let queue: any InterruptionQueue
     private let clock: any ControllerClock
@@ -14,7 +17,12 @@ actor Acknowledger {
     private let statistics: StatisticsRecorder
     private let attempts: Int
     private var pending: [String: (message: QueueMessage, attempt: Int)] = [:]
+    /// Entries of batches out now, so that concurrent batches never carry the same message.
+    private var sending: Set<String> = []
     private var wakeUp: CheckedContinuation<Void, Never>?
+
+    /// `DeleteMessageBatch` calls out at once.
+    static let maxBatchesInFlight = 4
 
     init(
         queue: any InterruptionQueue, clock: any ControllerClock, logger: ControllerLogger,
@@ -30,6 +38,9 @@ actor Acknowledger {
     /// Messages waiting to be deleted.
     var pendingCount: Int { pending.count }
 
+    /// The messages not deleted yet (with the newest receipt handle known), for the visibility extender.
+    func pendingMessages() -> [QueueMessage] { pending.values.map(\.message) }
+
     /// Queues messages for deletion.
     func enqueue(_ messages: [QueueMessage]) {
         for message in messages {
@@ -42,10 +53,23 @@ actor Acknowledger {
         }
     }
 
-    /// Sends batches until cancelled.
+    /// Sends batches until cancelled, up to ``maxBatchesInFlight`` at once.
     func run() async {
-        while !Task.isCancelled {
-            if pending.isEmpty {
+        await withTaskGroup(of: Bool.self) { group in
+            var running = 0
+            while !Task.isCancelled {
+                if running < Self.maxBatchesInFlight, let batch = nextBatch() {
+                    running += 1
+                    group.addTask { await self.send(batch) }
+                    continue
+                }
+                if running > 0 {
+                    let failed = await group.next() ?? false
+                    running -= 1
+                    // Back off a little before trying failed entries again (the others went out already).
+                    if failed { try? await clock.sleep(seconds: 1) }
+                    continue
+                }
                 await withTaskCancellationHandler {
                     await withCheckedContinuation { continuation in
                         if pending.isEmpty, !Task.isCancelled { wakeUp = continuation } else { continuation.resume() }
@@ -53,12 +77,6 @@ actor Acknowledger {
                 } onCancel: {
                     Task { await self.wake() }  // Ends at once: resumes the wait so run() sees the cancellation.
                 }
-                continue
-            }
-            let failed = await sendOneBatch()
-            if failed {
-                // Back off a little before trying failed entries again (the others went out already).
-                try? await clock.sleep(seconds: 1)
             }
         }
     }
@@ -68,7 +86,8 @@ actor Acknowledger {
         var rounds = 0
         while !pending.isEmpty, rounds < attempts * (pending.count / QueueBatch.maxEntries + 1) {
             rounds += 1
-            _ = await sendOneBatch()
+            guard let batch = nextBatch() else { break }
+            _ = await send(batch)
         }
     }
 
@@ -79,14 +98,25 @@ actor Acknowledger {
         }
     }
 
-    /// Sends one batch of the oldest-attempted entries; returns whether any entry failed.
-    private func sendOneBatch() async -> Bool {
-        let batch = pending.values.sorted { ($0.attempt, $0.message.messageID) < ($1.attempt, $1.message.messageID) }
+    /// The oldest-attempted entries not out already, marked as out; `nil` when there are none.
+    private func nextBatch() -> [QueueMessage]? {
+        let batch = pending.values.filter { !sending.contains($0.message.messageID) }
+            .sorted { ($0.attempt, $0.message.messageID) < ($1.attempt, $1.message.messageID) }
             .prefix(QueueBatch.maxEntries).map(\.message)
-        for message in batch { pending[message.messageID]?.attempt += 1 }
+        guard !batch.isEmpty else { return nil }
+        for message in batch {
+            pending[message.messageID]?.attempt += 1
+            sending.insert(message.messageID)
+        }
+        return Array(batch)
+    }
+
+    /// Sends one batch; returns whether any entry failed.
+    private func send(_ batch: [QueueMessage]) async -> Bool {
+        defer { for message in batch { sending.remove(message.messageID) } }
         var failures: [QueueEntryFailure]
         do {
-            failures = try await queue.delete(Array(batch))
+            failures = try await queue.delete(batch)
         } catch {
             logger.log(.warning, "DeleteMessageBatch failed", ["error": "\(error)", "messages": "\(batch.count)"])
             failures = batch.map { QueueEntryFailure(messageID: $0.messageID, code: "CallFailed") }

@@ -1,6 +1,7 @@
 import Controller
 import Foundation
 import Interruption
+import Synchronization
 import Testing
 
 @Suite("Queue side: visibility extension, back-pressure, batched acknowledgements, releases")
@@ -86,6 +87,38 @@ struct QueueTests {
             #expect(harness.coordinator.statistics.jobsStarted == 1)
             harness.queue.failDeletes(of: id, times: 0)
             harness.clock.advance(by: 1)  // the acknowledger's back-off
+            try await harness.waitUntilQueueEmpty()
+        }
+    }
+
+    @Test("one slow ChangeMessageVisibilityBatch does not hold up the rest of the sweep")
+    func extensionSweepIsConcurrent() async throws {
+        try await Harness.run(
+            {
+                $0.visibilityTimeoutSeconds = 20
+                $0.visibilityExtensionSeconds = 10
+                $0.workers = 40
+            },
+            setUp: { harness in for n in 1...40 { harness.addNode(n) } }
+        ) { harness in
+            for n in 1...40 {
+                harness.cluster.holdDrains(of: "ip-10-0-0-\(n).ec2.internal")
+                harness.queue.send(Fixtures.spot(instance(n)))
+            }
+            try await eventually("40 drains to start") {
+                (1...40).allSatisfy { harness.cluster.isHolding("ip-10-0-0-\($0).ec2.internal") }
+            }
+            let released = Mutex(false)
+            harness.queue.beforeNextExtension {
+                while !released.withLock({ $0 }), !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
+            }
+            try await eventually("the extender to sleep") { harness.clock.sleeperCount >= 1 }
+            harness.clock.advance(by: 10)
+            // The first batch hangs (the queue records a call once it answers); the other three go out meanwhile.
+            try await eventually("three batches answered") { harness.queue.calls.extendBatches.count == 3 }
+            released.withLock { $0 = true }
+            try await eventually("40 extensions") { harness.coordinator.statistics.visibilityExtensions == 40 }
+            for n in 1...40 { harness.cluster.finishDrain("ip-10-0-0-\(n).ec2.internal") }
             try await harness.waitUntilQueueEmpty()
         }
     }

@@ -140,7 +140,9 @@ public final class JobCoordinator: Sendable {
         }
     }
 
-    /// Keeps every live message hidden: one `ChangeMessageVisibilityBatch` per 10 messages each interval.
+    /// Keeps every live message hidden: each interval, one `ChangeMessageVisibilityBatch` per 10 messages, oldest
+    /// received first, up to ``maxExtensionBatchesInFlight`` calls at once (a sweep over thousands of messages must
+    /// end well within a visibility timeout).
     private func extendVisibilityLoop() async {
         while true {
             do {
@@ -148,28 +150,46 @@ public final class JobCoordinator: Sendable {
             } catch {
                 return
             }
-            let live = await messagesToKeepHidden()
-            for chunk in live.chunked(into: QueueBatch.maxEntries) {
-                do {
-                    let answered = try await queue.extendVisibility(
-                        chunk, timeoutSeconds: configuration.visibilityTimeoutSeconds)
-                    // A job may end while its extension is in flight: its message, deleted meanwhile, is refused.
-                    // That is no failure; only messages still held count (and get a warning).
-                    let stillLive = answered.isEmpty ? [] : Set(await messagesToKeepHidden().map(\.messageID))
-                    let failures = answered.filter { stillLive.contains($0.messageID) }
-                    recorder.add(\.visibilityExtensions, chunk.count - answered.count)
-                    recorder.add(\.visibilityExtensionFailures, failures.count)
-                    for failure in failures {
-                        logger.log(
-                            .warning, "extending a message's visibility failed",
-                            ["sqs.message.id": failure.messageID, "error": failure.code])
+            let live = await messagesToKeepHidden().sorted { $0.receivedAt < $1.receivedAt }
+            await withTaskGroup(of: Void.self) { group in
+                var running = 0
+                for chunk in live.chunked(into: QueueBatch.maxEntries) {
+                    if running == Self.maxExtensionBatchesInFlight {
+                        await group.next()
+                        running -= 1
                     }
-                } catch {
                     if Task.isCancelled { return }
-                    recorder.add(\.visibilityExtensionFailures, chunk.count)
-                    logger.log(.warning, "ChangeMessageVisibilityBatch failed", ["error": "\(error)"])
+                    running += 1
+                    group.addTask { await self.extendVisibility(of: chunk) }
                 }
             }
+            if Task.isCancelled { return }
+        }
+    }
+
+    /// `ChangeMessageVisibilityBatch` calls out at once during a sweep.
+    static let maxExtensionBatchesInFlight = 4
+
+    /// Extends one batch and accounts for the answer.
+    private func extendVisibility(of chunk: [QueueMessage]) async {
+        do {
+            let answered = try await queue.extendVisibility(
+                chunk, timeoutSeconds: configuration.visibilityTimeoutSeconds)
+            // A job may end while its extension is in flight: its message, deleted meanwhile, is refused.
+            // That is no failure; only messages still held count (and get a warning).
+            let stillLive = answered.isEmpty ? [] : Set(await messagesToKeepHidden().map(\.messageID))
+            let failures = answered.filter { stillLive.contains($0.messageID) }
+            recorder.add(\.visibilityExtensions, chunk.count - answered.count)
+            recorder.add(\.visibilityExtensionFailures, failures.count)
+            for failure in failures {
+                logger.log(
+                    .warning, "extending a message's visibility failed",
+                    ["sqs.message.id": failure.messageID, "error": failure.code])
+            }
+        } catch {
+            if Task.isCancelled { return }
+            recorder.add(\.visibilityExtensionFailures, chunk.count)
+            logger.log(.warning, "ChangeMessageVisibilityBatch failed", ["error": "\(error)"])
         }
     }
 

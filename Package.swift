@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // System libraries. Each is a module map over the distribution's headers, found through pkg-config, with the
@@ -115,14 +117,17 @@ let package = Package(
         // The running system: pollers, node index, job coordinator, drainer, lifecycle hooks, leader election.
         .target(
             name: "Controller",
-            dependencies: ["Interruption", "Kubernetes", "AWS", "HTTPClient"],
+            dependencies: [
+                "Interruption", "Kubernetes", "AWS", "HTTPClient",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "ControllerTests",
             dependencies: [
                 "Controller", "FakeKubernetes", "Kubernetes", "Interruption", "AWS", "HTTPClient", "SigV4",
-                "TestSupport",
+                "TestSupport", .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
         ),
@@ -198,6 +203,10 @@ let package = Package(
             dependencies: [
                 "AWS", "Controller", "HTTPClient", "Kubernetes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,8 +1,10 @@
 import AWS
 import Controller
+import CoreMetrics
 import Foundation
 import HTTPClient
 import Kubernetes
+import Prometheus
 
 /// The running controller: the AWS and Kubernetes clients, the cluster side and the coordinator, run together
 /// until SIGTERM or SIGINT.
@@ -11,8 +13,14 @@ struct ControllerProcess {
     let environment: [String: String]
     let kubernetes: KubernetesConfiguration
     let logger: ControllerLogger
+    /// The Prometheus registry `MetricsSystem` was bootstrapped with, when metrics are served.
+    let registry: PrometheusCollectorRegistry?
 
     func run() async throws {
+        let metrics = registry.map { _ in ControllerMetrics() }
+        var kubernetes = self.kubernetes
+        kubernetes.metrics = metrics?.kubernetesRequests
+        let replica = ReplicaState()
         let http = try HTTPClient()
         defer { http.shutdown() }
         let aws = AWSClient(environment: environment, httpClient: http)
@@ -33,9 +41,10 @@ struct ControllerProcess {
         let makeCoordinator: @Sendable () -> JobCoordinator = { [configuration, logger] in
             JobCoordinator(
                 configuration: configuration, queue: queue, directory: directory, cluster: cluster,
-                lifecycle: lifecycle, logger: logger)
+                lifecycle: lifecycle, logger: logger, metrics: metrics)
         }
         let elector = leaderElector(kubernetesClient)
+        replica.setElecting(elector != nil)
 
         logger.log(
             .info, "starting",
@@ -48,7 +57,19 @@ struct ControllerProcess {
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await cluster.run() }
-            group.addTask { try await runTerms(elector: elector, makeCoordinator: makeCoordinator) }
+            group.addTask {
+                try await cluster.waitUntilSynced()
+                replica.setSynced()
+            }
+            let servers = ObservabilityServer.servers(
+                configuration, registry: registry, replica: replica)
+            for server in servers {
+                group.addTask { try await server.run() }
+            }
+            group.addTask {
+                try await runTerms(
+                    elector: elector, makeCoordinator: makeCoordinator, replica: replica, leader: metrics?.leader)
+            }
             group.addTask {
                 let received = await signals.next()
                 logger.log(.info, "shutting down", ["signal": received.map(String.init) ?? "none"])
@@ -73,17 +94,29 @@ struct ControllerProcess {
     /// Runs a coordinator for every term as leader (a fresh one each term: it resumes the jobs the previous term
     /// wrote on nodes), or one for good without leader election; returns only when cancelled.
     private func runTerms(
-        elector: LeaderElector?, makeCoordinator: @escaping @Sendable () -> JobCoordinator
+        elector: LeaderElector?, makeCoordinator: @escaping @Sendable () -> JobCoordinator, replica: ReplicaState,
+        leader: CoreMetrics.Gauge?
     ) async throws {
+        leader?.record(0)
         guard let elector else {
             let coordinator = makeCoordinator()
+            replica.setCoordinator(coordinator)
+            leader?.record(1)
             defer { logger.log(.info, "coordinator stopped", ["statistics": "\(coordinator.statistics)"]) }
             try await coordinator.run()
             return
         }
         while !Task.isCancelled {
             let coordinator = makeCoordinator()
-            let end = try await elector.lead { try await coordinator.run() }
+            let end = try await elector.lead {
+                replica.setCoordinator(coordinator)
+                leader?.record(1)
+                defer {
+                    replica.setCoordinator(nil)
+                    leader?.record(0)
+                }
+                try await coordinator.run()
+            }
             logger.log(.info, "term ended", ["end": "\(end)", "statistics": "\(coordinator.statistics)"])
         }
     }

@@ -1,9 +1,11 @@
 import AWS
 import ArgumentParser
 import Controller
+import CoreMetrics
 import Foundation
 import HTTPClient
 import Kubernetes
+import Prometheus
 
 /// `node-termination-handler run`: the controller in queue mode, until SIGTERM or SIGINT.
 struct Run: AsyncParsableCommand {
@@ -61,8 +63,16 @@ struct Run: AsyncParsableCommand {
         let logger = JSONLogSink(minimum: level).logger
         let kubernetes = try KubernetesConfiguration.load(
             kubeconfigPath: kubeconfig, context: context, environment: environment)
+        // Only main bootstraps a metrics backend, and only when it is served.
+        var registry: PrometheusCollectorRegistry?
+        if configuration.observability.prometheusEnabled {
+            let prometheus = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
+            registry = prometheus
+        }
         try await ControllerProcess(
-            configuration: configuration, environment: environment, kubernetes: kubernetes, logger: logger
+            configuration: configuration, environment: environment, kubernetes: kubernetes, logger: logger,
+            registry: registry
         ).run()
     }
 }

@@ -74,6 +74,8 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var maxEvictionsInFlight = 20
     /// Leader election among replicas (`NTH_LEADER_ELECTION*`, `POD_NAME`, `NAMESPACE`).
     public var leaderElection = LeaderElectionSettings()
+    /// The metrics and probe servers (`ENABLE_PROMETHEUS_SERVER`, `ENABLE_PROBES_SERVER`, their ports and paths).
+    public var observability = ObservabilitySettings()
     /// The deadline rules the decoder uses.
     public var deadlineRules = DeadlineRules()
     /// The action policy (NTH's cordon, taint, drain, tag, heartbeat and dry-run options).
@@ -110,7 +112,8 @@ public struct ControllerConfiguration: Sendable, Hashable {
     /// `NTH_LIFECYCLE_COMPLETION_ATTEMPTS` (1–100), `NTH_DELETE_ATTEMPTS` (1–100), `NTH_INSTANCE_CACHE_SECONDS`
     /// (0–86400), `NTH_DELETE_REMAINING_AT_DEADLINE`, `NTH_MINIMUM_DRAIN_SECONDS` (0–3600), `KUBE_API_QPS` and
     /// `NTH_EVICTION_QPS` (0.1–100000), `KUBE_API_BURST` and `NTH_EVICTION_BURST` (1–100000),
-    /// `NTH_MAX_EVICTIONS_IN_FLIGHT` (1–10000), the leader election's (``LeaderElectionSettings``); plus everything
+    /// `NTH_MAX_EVICTIONS_IN_FLIGHT` (1–10000), the leader election's (``LeaderElectionSettings``), the metrics and
+    /// probes' (``ObservabilitySettings``); plus everything
     /// ``ActionPolicy/init(environment:)`` reads.
     ///
     /// - Parameter environment: The environment, for example `ProcessInfo.processInfo.environment`.
@@ -167,6 +170,7 @@ public struct ControllerConfiguration: Sendable, Hashable {
         evictionBurst = reader.integer("NTH_EVICTION_BURST", in: 1...100_000) ?? evictionBurst
         maxEvictionsInFlight = reader.integer("NTH_MAX_EVICTIONS_IN_FLIGHT", in: 1...10_000) ?? maxEvictionsInFlight
         leaderElection = LeaderElectionSettings(reading: &reader)
+        observability = ObservabilitySettings(reading: &reader)
         problems += reader.problems
         guard problems.isEmpty else { throw ControllerConfigurationError(problems: problems) }
     }

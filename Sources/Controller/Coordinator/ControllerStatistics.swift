@@ -1,6 +1,6 @@
 internal import Synchronization
 
-/// Counters of what the coordinator did, for tests, logs and (later) metrics. Every message received is accounted
+/// Counters of what the coordinator did, for tests, logs and metrics (``ControllerMetrics``). Every message received is accounted
 /// for: it became events, or was rejected and deleted, or rejected and left for the redrive policy.
 public struct ControllerStatistics: Sendable, Hashable {
     /// `ReceiveMessage` calls that returned.
@@ -37,10 +37,14 @@ public struct ControllerStatistics: Sendable, Hashable {
     public var unmanaged = 0
     /// Cordon calls that succeeded.
     public var cordons = 0
+    /// Cordon calls that failed (the node vanished, or the apiserver refused).
+    public var cordonFailures = 0
     /// Drains that ended (any verdict).
     public var drains = 0
     /// Drains that reached their deadline.
     public var drainDeadlinesReached = 0
+    /// Drains blocked by pods the drain options do not allow to evict.
+    public var drainsBlocked = 0
     /// Messages deleted.
     public var messagesDeleted = 0
     /// Messages given up on after every delete attempt.
@@ -69,14 +73,25 @@ public struct ControllerStatistics: Sendable, Hashable {
     public init() {}
 }
 
-/// Thread-safe counters, added to from any task (and from synchronous drain progress callbacks).
+/// Thread-safe counters, added to from any task (and from synchronous drain progress callbacks), mirrored to
+/// ``ControllerMetrics`` when there are metrics.
 final class StatisticsRecorder: Sendable {
     private let counters = Mutex(ControllerStatistics())
+    private let metrics: ControllerMetrics?
+
+    init(metrics: ControllerMetrics? = nil) {
+        self.metrics = metrics
+    }
 
     /// Adds `amount` to one counter.
     func add(_ counter: WritableKeyPath<ControllerStatistics, Int>, _ amount: Int) {
         guard amount != 0 else { return }
-        counters.withLock { $0[keyPath: counter] += amount }
+        let (before, after) = counters.withLock { counters in
+            let before = counters
+            counters[keyPath: counter] += amount
+            return (before, counters)
+        }
+        metrics?.count(from: before, to: after)
     }
 
     /// Counts a rejection by code.
@@ -85,6 +100,7 @@ final class StatisticsRecorder: Sendable {
             $0.rejected[code, default: 0] += 1
             if deleted { $0.rejectedDeleted += 1 } else { $0.rejectedLeft += 1 }
         }
+        metrics?.rejected(code: code, deleted: deleted)
     }
 
     /// The counters now.

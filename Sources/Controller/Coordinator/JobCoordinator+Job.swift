@@ -1,3 +1,4 @@
+internal import CoreMetrics
 internal import Foundation
 internal import Interruption
 internal import Synchronization
@@ -148,10 +149,25 @@ extension JobCoordinator {
             nodeName: node, afterResourceVersion: resourceVersion, deadline: deadline,
             filter: configuration.policy.drainFilter, priority: job.priority, listing: configuration.podListing,
             deleteRemainingAtDeadline: configuration.deleteRemainingAtDeadline)
+        let running = runningDrains.withLock { running in
+            running += 1
+            return running
+        }
+        metrics?.drainsRunning.record(running)
+        defer {
+            let running = runningDrains.withLock { running in
+                running -= 1
+                return running
+            }
+            metrics?.drainsRunning.record(running)
+        }
         let outcome = try await cluster.drain(request) { progress in
             if activity.observe(progress) { slot.release() }
         }
         recorder.add(\.drains, 1)
+        if let metrics, let receivedAt = Self.firstReceipt(of: job) {
+            ControllerMetrics.record(metrics.receiveToDrainEnd, seconds: clock.now.timeIntervalSince(receivedAt))
+        }
         let meta = [
             "instance.id": job.instanceID.rawValue, "node.name": node, "result": outcome.result.rawValue,
             "evicted": "\(outcome.evicted.count)", "refusals": "\(outcome.refusals)",
@@ -174,6 +190,7 @@ extension JobCoordinator {
                 .warning, "drain deadline reached with pods left",
                 meta.merging(["remaining": "\(outcome.remaining.count)"]) { l, _ in l })
         case .blocked:
+            recorder.add(\.drainsBlocked, 1)
             await emit(
                 node: node, reason: "DrainBlocked", action: "Drain",
                 note: "Blocked by \(outcome.blocking.count) pods the drain options do not allow to evict",

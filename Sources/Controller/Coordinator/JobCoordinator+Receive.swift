@@ -1,3 +1,4 @@
+internal import CoreMetrics
 internal import Foundation
 internal import Interruption
 internal import Kubernetes
@@ -12,6 +13,9 @@ extension JobCoordinator {
         var affected: [InstanceID: Bool] = [:]  // instance → whether its job is new
         var rejectedToDelete: [QueueMessage] = []
         for item in received {
+            if let metrics, let sentAt = item.sentAt {
+                ControllerMetrics.record(metrics.messageAge, seconds: now.timeIntervalSince(sentAt))
+            }
             let message = QueueMessage(
                 messageID: item.messageID, receiptHandle: item.receiptHandle, receivedAt: now,
                 receiveCount: item.receiveCount)
@@ -102,6 +106,9 @@ extension JobCoordinator {
             let receipt = try await cluster.cordon(node: node, steps: steps, state: state)
             await board.setCordon(receipt, kinds: job.kinds, for: id)
             recorder.add(\.cordons, 1)
+            if let metrics, let receivedAt = Self.firstReceipt(of: job) {
+                ControllerMetrics.record(metrics.receiveToCordon, seconds: clock.now.timeIntervalSince(receivedAt))
+            }
             let kinds = job.kinds.map(\.rawValue).sorted().joined(separator: ", ")
             await emit(
                 node: node, reason: "Cordon", action: "Cordon",
@@ -113,9 +120,11 @@ extension JobCoordinator {
                     "event.kind": job.kinds.map(\.rawValue).sorted().joined(separator: ","),
                 ])
         } catch  where Self.isNotFound(error) {
+            recorder.add(\.cordonFailures, 1)
             await board.setResolution(.notFound, for: id)
             logger.log(.warning, "node vanished before its cordon", ["instance.id": id.rawValue, "node.name": node])
         } catch {
+            recorder.add(\.cordonFailures, 1)
             logger.log(
                 .warning, "cordon failed", ["instance.id": id.rawValue, "node.name": node, "error": "\(error)"])
             throw error
@@ -138,5 +147,10 @@ extension JobCoordinator {
             .info, "dry run: would perform these steps",
             ["instance.id": id.rawValue, "steps": steps.map { "\($0)" }.joined(separator: "; ")])
         await board.drop(id)
+    }
+
+    /// When the job's earliest message still held was received; `nil` for a resumed job without its messages.
+    static func firstReceipt(of job: InstanceJob) -> Date? {
+        job.pendingMessages.filter { !JobBoard.isResumeMarker($0) }.map(\.receivedAt).min()
     }
 }

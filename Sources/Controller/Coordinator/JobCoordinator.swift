@@ -1,6 +1,8 @@
+internal import CoreMetrics
 internal import Foundation
 public import Interruption
 internal import Kubernetes
+internal import Synchronization
 
 /// The queue side of the controller: receives interruption messages, keeps one job per instance, cordons at once,
 /// drains by priority, keeps lifecycle hooks alive and completes them, and acknowledges a message only when every
@@ -29,7 +31,12 @@ public final class JobCoordinator: Sendable {
     let board: JobBoard
     let slots: DrainSlots
     let acknowledger: Acknowledger
-    let recorder = StatisticsRecorder()
+    let recorder: StatisticsRecorder
+    let metrics: ControllerMetrics?
+    /// Drains running now, for the `nth_drains_running` gauge.
+    let runningDrains = Mutex(0)
+    /// The receivers' freshness, for readiness.
+    let pollState: Mutex<PollState>
 
     /// Creates a coordinator.
     ///
@@ -41,11 +48,16 @@ public final class JobCoordinator: Sendable {
     ///   - lifecycle: Auto Scaling lifecycle actions.
     ///   - clock: Time and sleeps.
     ///   - logger: Where log lines go.
+    ///   - metrics: Where metrics go; none by default.
     public init(
         configuration: ControllerConfiguration, queue: any InterruptionQueue, directory: any InstanceDirectory,
         cluster: any ClusterOperations, lifecycle: any LifecycleActions,
-        clock: any ControllerClock = SystemControllerClock(), logger: ControllerLogger = .disabled
+        clock: any ControllerClock = SystemControllerClock(), logger: ControllerLogger = .disabled,
+        metrics: ControllerMetrics? = nil
     ) {
+        self.metrics = metrics
+        self.recorder = StatisticsRecorder(metrics: metrics)
+        self.pollState = Mutex(PollState(startedAt: clock.now))
         self.configuration = configuration
         self.queue = queue
         self.cluster = cluster
@@ -64,6 +76,10 @@ public final class JobCoordinator: Sendable {
 
     /// What the coordinator did so far.
     public var statistics: ControllerStatistics { recorder.snapshot }
+
+    /// How fresh the receivers are: when one last returned from `ReceiveMessage`, and whether any waits for room
+    /// under `NTH_MAX_MESSAGES_IN_FLIGHT` (not receiving on purpose).
+    public var poll: PollState { pollState.withLock { $0 } }
 
     /// The most drains that held a worker slot at once.
     public var busiestDrainSlots: Int { slots.busiest }
@@ -112,6 +128,8 @@ public final class JobCoordinator: Sendable {
         while !Task.isCancelled {
             let room: Int
             do {
+                pollState.withLock { $0.waitingForRoom += 1 }
+                defer { pollState.withLock { $0.waitingForRoom -= 1 } }
                 room = try await board.reserve(upTo: QueueBatch.maxEntries)
             } catch {
                 return
@@ -123,6 +141,8 @@ public final class JobCoordinator: Sendable {
                     visibilityTimeoutSeconds: configuration.visibilityTimeoutSeconds)
                 failures = 0
                 recorder.add(\.receives, 1)
+                let now = clock.now
+                pollState.withLock { $0.lastReceive = now }
             } catch {
                 await board.unreserve(room)
                 if Task.isCancelled { return }
@@ -137,6 +157,7 @@ public final class JobCoordinator: Sendable {
             }
             await process(received, startJob: startJob)
             await board.unreserve(room)
+            await recordMessagesInFlight()
         }
     }
 
@@ -205,8 +226,15 @@ public final class JobCoordinator: Sendable {
 
     // MARK: Ending
 
+    /// Sets the `nth_sqs_messages_in_flight` gauge.
+    func recordMessagesInFlight() async {
+        guard let metrics else { return }
+        metrics.messagesInFlight.record(await board.liveMessageCount)
+    }
+
     /// Deletes, releases or leaves the messages of an ended job.
     func dispose(_ disposal: JobBoard.Disposal) async {
+        await recordMessagesInFlight()
         guard !configuration.dryRun else { return }
         await acknowledger.enqueue(disposal.delete)
         await release(disposal.release)

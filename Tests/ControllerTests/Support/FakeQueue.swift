@@ -13,6 +13,7 @@ final class FakeQueue: InterruptionQueue {
         var handle: String?
         var visibleAt: Date
         var deleted = false
+        var sentAt: Date?
     }
 
     struct Calls {
@@ -47,13 +48,13 @@ final class FakeQueue: InterruptionQueue {
         clock.onAdvance { [weak self] in self?.wakeAll() }
     }
 
-    /// Sends a message; returns its id.
+    /// Sends a message (with its `SentTimestamp`, if given); returns its id.
     @discardableResult
-    func send(_ body: String) -> String {
+    func send(_ body: String, sentAt: Date? = nil) -> String {
         let id = state.withLock { state -> String in
             state.nextID += 1
             let id = String(format: "m-%04d", state.nextID)
-            state.messages[id] = Stored(id: id, body: body, visibleAt: .distantPast)
+            state.messages[id] = Stored(id: id, body: body, visibleAt: .distantPast, sentAt: sentAt)
             state.order.append(id)
             return id
         }
@@ -122,7 +123,7 @@ final class FakeQueue: InterruptionQueue {
             batch.append(
                 ReceivedMessage(
                     messageID: id, receiptHandle: message.handle ?? "", body: message.body,
-                    receiveCount: message.receiveCount))
+                    receiveCount: message.receiveCount, sentAt: message.sentAt))
         }
         guard !batch.isEmpty else { return nil }
         state.calls.receives += 1

@@ -18,7 +18,7 @@ struct Harness {
     /// (a graceful shutdown) and waits for it to return (at most 10 s).
     static func run(
         _ configure: (inout ControllerConfiguration) -> Void = { _ in },
-        setUp: (Harness) throws -> Void = { _ in },
+        setUp: (Harness) throws -> Void = { _ in }, metrics: ControllerMetrics? = nil,
         _ body: (Harness) async throws -> Void
     ) async throws {
         var configuration = ControllerConfiguration()
@@ -32,8 +32,9 @@ struct Harness {
         let lifecycle = FakeLifecycle(clock: clock)
         let coordinator = JobCoordinator(
             configuration: configuration, queue: queue, directory: directory, cluster: cluster, lifecycle: lifecycle,
-            clock: clock, logger: ControllerLogger { level, message, metadata in logs.append(level, message, metadata) }
-        )
+            clock: clock,
+            logger: ControllerLogger { level, message, metadata in logs.append(level, message, metadata) },
+            metrics: metrics)
         let harness = Harness(
             clock: clock, queue: queue, directory: directory, cluster: cluster, lifecycle: lifecycle,
             coordinator: coordinator, logs: logs)

@@ -57,16 +57,16 @@ struct ControllerProcess {
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await cluster.run() }
-            group.addTask {
-                try await cluster.waitUntilSynced()
-                replica.setSynced()
-            }
             let servers = ObservabilityServer.servers(
                 configuration, registry: registry, replica: replica)
             for server in servers {
                 group.addTask { try await server.run() }
             }
             group.addTask {
+                // Every child runs until cancelled; the first to return ends the process. So the sync is awaited
+                // here, before standing for election, not in a child of its own.
+                try await cluster.waitUntilSynced()
+                replica.setSynced()
                 try await runTerms(
                     elector: elector, makeCoordinator: makeCoordinator, replica: replica, leader: metrics?.leader)
             }

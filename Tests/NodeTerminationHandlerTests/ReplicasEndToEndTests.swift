@@ -17,20 +17,53 @@ struct ReplicasEndToEndTests {
         let name: String
         let process = Process()
         let logPath: URL
+        let metricsPort: Int
+        let probesPort: Int
 
         init(name: String, executable: URL, kubeconfig: URL, environment: [String: String]) throws {
             self.name = name
+            metricsPort = try Self.freePort()
+            probesPort = try Self.freePort()
             logPath = FileManager.default.temporaryDirectory.appendingPathComponent("nth-\(name)-\(UUID()).log")
             _ = FileManager.default.createFile(atPath: logPath.path, contents: nil)
             process.executableURL = executable
             process.arguments = ["run", "--kubeconfig", kubeconfig.path]
-            process.environment = environment.merging(["POD_NAME": name]) { _, new in new }
+            process.environment = environment.merging([
+                "POD_NAME": name, "ENABLE_PROMETHEUS_SERVER": "true", "PROMETHEUS_SERVER_PORT": String(metricsPort),
+                "ENABLE_PROBES_SERVER": "true", "PROBES_SERVER_PORT": String(probesPort),
+            ]) { _, new in new }
             process.standardOutput = FileHandle.nullDevice
             process.standardError = try FileHandle(forWritingTo: logPath)
             try process.run()
         }
 
         var log: String { (try? String(contentsOf: logPath, encoding: .utf8)) ?? "" }
+
+        /// A port the kernel just handed out (closed again, so the replica can bind it).
+        static func freePort() throws -> Int {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                    bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+                }
+            }
+            guard bound else { throw FixtureError("no free port") }
+            return Int(UInt16(bigEndian: address.sin_port))
+        }
+
+        /// GET `path` on the metrics or probes port: status and body (status 0 when nothing answered).
+        func get(_ path: String, port: Int, client: HTTPClient) async -> (status: Int, body: String) {
+            guard
+                let response = try? await client.execute(
+                    HTTPRequest(url: "http://127.0.0.1:\(port)\(path)", timeout: .seconds(5)))
+            else { return (0, "") }
+            return (response.status, String(decoding: response.body, as: UTF8.self))
+        }
 
         /// SIGTERM, then the exit status (killed after 20 s).
         func terminate() async throws -> Int32 {
@@ -141,6 +174,22 @@ struct ReplicasEndToEndTests {
                     try await Self.queueDepth(queue) == 0
                 }
                 #expect(!standby.log.contains("receiving interruption messages"), "the standby must not receive")
+                let http = moto.httpClient
+                #expect(await leader.get("/healthz", port: leader.probesPort, client: http).status == 200)
+                let standbyReady = await standby.get("/readyz", port: standby.probesPort, client: http)
+                #expect(standbyReady.status == 200 && standbyReady.body.contains("standby"), "\(standbyReady)")
+                let leaderReady = await leader.get("/readyz", port: leader.probesPort, client: http)
+                #expect(leaderReady.status == 200 && leaderReady.body.contains("leader"), "\(leaderReady)")
+                let metrics = await leader.get("/metrics", port: leader.metricsPort, client: http).body
+                #expect(metrics.contains(#"actions_total{node_action="cordon",node_status="success"} 1"#), "\(metrics)")
+                #expect(metrics.contains("nth_leader 1"))
+                #expect(metrics.contains("nth_receive_to_drain_end_seconds_count 1"))
+                #expect(
+                    metrics.contains(
+                        #"nth_kubernetes_requests_total{verb="evict",resource="pods/eviction",code="201"} 3"#))
+                #expect(
+                    await standby.get("/metrics", port: standby.metricsPort, client: http).body.contains("nth_leader 0")
+                )
 
                 #expect(try await leader.terminate() == 0)
                 try await Self.eventually("the standby to take the Lease", within: .seconds(10), replicas: replicas) {

@@ -191,6 +191,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // `simulate`: a mass interruption against in-process fakes (the fake apiserver, an in-memory queue, EC2 and
+        // Auto Scaling) with the real controller.
+        .target(
+            name: "Simulation",
+            dependencies: ["Controller", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SimulationTests",
+            dependencies: ["Simulation", "Controller", "FakeKubernetes", "Interruption"],
+            swiftSettings: strictSettings
+        ),
+
         .executableTarget(
             name: "burst-bench",
             dependencies: ["AWS", "Controller", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes"],
@@ -201,7 +214,7 @@ let package = Package(
         .executableTarget(
             name: "node-termination-handler",
             dependencies: [
-                "AWS", "Controller", "HTTPClient", "Kubernetes",
+                "AWS", "Controller", "HTTPClient", "Kubernetes", "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -16,7 +16,7 @@ struct NodeTerminationHandler: AsyncParsableCommand {
             (QUEUE_URL, WORKERS, DRY_RUN, CORDON_ONLY, TAINT_NODE, …); see docs/configuration.md.
             """,
         version: "0.1.0",
-        subcommands: [Run.self]
+        subcommands: [Run.self, Simulate.self]
     )
 
     mutating func run() async throws {

@@ -61,4 +61,13 @@ struct RunCommandTests {
         #expect(try ControllerLogger.Level("warn") == .warning)
         #expect(throws: (any Error).self) { try ControllerLogger.Level("loud") }
     }
+
+    @Test("simulate rejects an unknown interruption kind and takes the known ones")
+    func simulateKinds() throws {
+        #expect(throws: (any Error).self) {
+            _ = try NodeTerminationHandler.parseAsRoot(["simulate", "--kinds", "spot-warning,meteor"])
+        }
+        let command = try NodeTerminationHandler.parseAsRoot(["simulate", "--kinds", "asg-terminate", "--nodes", "5"])
+        #expect((command as? Simulate)?.nodes == 5)
+    }
 }

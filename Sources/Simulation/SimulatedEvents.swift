@@ -1,0 +1,32 @@
+public import Foundation
+
+/// EventBridge messages as AWS sends them, for `simulate` (the shapes of `testdata/events`).
+public enum SimulatedEvents {
+    /// The kinds `simulate` sends, round-robin.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        /// `EC2 Spot Instance Interruption Warning`: two minutes' notice.
+        case spotWarning = "spot-warning"
+        /// `EC2 Instance-terminate Lifecycle Action`: an Auto Scaling scale-in held by a terminate hook.
+        case autoScalingTerminate = "asg-terminate"
+        /// `EC2 Instance Rebalance Recommendation`.
+        case rebalance
+    }
+
+    /// The message body of `kind` for `instanceID`, sent at `time`.
+    public static func body(_ kind: Kind, instanceID: String, time: Date) -> String {
+        let stamp = time.formatted(.iso8601)
+        let id = UUID().uuidString.lowercased()
+        switch kind {
+        case .spotWarning:
+            return
+                #"{"version":"0","id":"\#(id)","detail-type":"EC2 Spot Instance Interruption Warning","source":"aws.ec2","account":"123456789012","time":"\#(stamp)","region":"us-east-1","resources":["arn:aws:ec2:us-east-1b:instance/\#(instanceID)"],"detail":{"instance-id":"\#(instanceID)","instance-action":"terminate"}}"#
+        case .autoScalingTerminate:
+            let token = UUID().uuidString.lowercased()
+            return
+                #"{"version":"0","id":"\#(id)","detail-type":"EC2 Instance-terminate Lifecycle Action","source":"aws.autoscaling","account":"123456789012","time":"\#(stamp)","region":"us-east-1","resources":["arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:26e7234b-03a4-47fb-b0a9-2b241662774e:autoScalingGroupName/workers-a"],"detail":{"LifecycleActionToken":"\#(token)","AutoScalingGroupName":"workers-a","LifecycleHookName":"node-termination-handler","EC2InstanceId":"\#(instanceID)","LifecycleTransition":"autoscaling:EC2_INSTANCE_TERMINATING"}}"#
+        case .rebalance:
+            return
+                #"{"version":"0","id":"\#(id)","detail-type":"EC2 Instance Rebalance Recommendation","source":"aws.ec2","account":"123456789012","time":"\#(stamp)","region":"us-east-1","resources":["arn:aws:ec2:us-east-1b:instance/\#(instanceID)"],"detail":{"instance-id":"\#(instanceID)"}}"#
+        }
+    }
+}

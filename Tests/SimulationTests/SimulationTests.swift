@@ -1,0 +1,75 @@
+import Controller
+import FakeKubernetes
+import Foundation
+import Interruption
+import Simulation
+import Synchronization
+import Testing
+
+@Suite("simulate: a mass interruption against in-process fakes", .serialized)
+struct SimulationTests {
+    @Test("every interrupted node is cordoned and drained, hooks completed, queue emptied, no quorum read")
+    func smallReclaim() async throws {
+        var configuration = try Simulation.Configuration()
+        configuration.nodes = 12
+        configuration.podsPerNode = 4
+        configuration.interruptions = 9
+        configuration.kinds = [.spotWarning, .autoScalingTerminate]
+        configuration.timeout = .seconds(60)
+        let reports = ReportLog()
+        let summary = try await Simulation(configuration: configuration).run(progress: { reports.add($0) })
+        #expect(summary.interruptedByKind == [.spotWarning: 5, .autoScalingTerminate: 4])
+        #expect(summary.cordoned == 9)
+        #expect(summary.drained == 9)
+        #expect(summary.allCordoned != nil)
+        #expect(summary.lifecycleCompletions == 4)
+        #expect(summary.statistics.messagesDeleted == 9)
+        #expect(summary.statistics.jobsSucceeded == 9)
+        #expect(summary.apiserverRequests["consistentRead"] == nil)
+        #expect(summary.apiserverRequests["eviction"] == 36)
+    }
+
+    @Test("the controller's variables apply: CORDON_ONLY cordons every interrupted node and evicts nothing")
+    func cordonOnly() async throws {
+        var configuration = try Simulation.Configuration(environment: ["CORDON_ONLY": "true"])
+        configuration.nodes = 6
+        configuration.podsPerNode = 2
+        configuration.interruptions = 3
+        configuration.kinds = [.spotWarning]
+        configuration.timeout = .seconds(60)
+        let summary = try await Simulation(configuration: configuration).run()
+        #expect(summary.cordoned == 3)
+        #expect(summary.drained == 0)
+        #expect(summary.apiserverRequests["eviction"] == nil)
+        #expect(summary.statistics.messagesDeleted == 3)
+    }
+
+    @Test("the simulated queue refuses a stale receipt handle and hides a received message until released")
+    func queueSemantics() async throws {
+        let queue = SimulatedQueue()
+        let id = await queue.send("hello")
+        let first = try await queue.receive(maxMessages: 10, waitTimeSeconds: 0, visibilityTimeoutSeconds: 30)
+        #expect(first.map(\.messageID) == [id])
+        #expect(try await queue.receive(maxMessages: 10, waitTimeSeconds: 0, visibilityTimeoutSeconds: 30).isEmpty)
+        let held = QueueMessage(
+            messageID: id, receiptHandle: first[0].receiptHandle, receivedAt: Date(), receiveCount: 1)
+        #expect(try await queue.release([held]).isEmpty)
+        let second = try await queue.receive(maxMessages: 10, waitTimeSeconds: 0, visibilityTimeoutSeconds: 30)
+        #expect(second.first?.receiveCount == 2)
+        let failures = try await queue.delete([held])
+        #expect(failures.map(\.code) == ["ReceiptHandleIsInvalid"])
+        let fresh = QueueMessage(
+            messageID: id, receiptHandle: second[0].receiptHandle, receivedAt: Date(), receiveCount: 2)
+        #expect(try await queue.delete([fresh]).isEmpty)
+        #expect(await queue.depth == 0)
+    }
+}
+
+/// Progress reports collected from the simulation's callback.
+final class ReportLog: Sendable {
+    private let reports = Mutex<[Simulation.Progress]>([])
+
+    func add(_ report: Simulation.Progress) { reports.withLock { $0.append(report) } }
+
+    var all: [Simulation.Progress] { reports.withLock { $0 } }
+}

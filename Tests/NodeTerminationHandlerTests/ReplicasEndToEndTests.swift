@@ -114,6 +114,8 @@ struct ReplicasEndToEndTests {
             storeConfiguration.timeScale = 0.01
             var serverConfiguration = FakeAPIServer.Configuration()
             serverConfiguration.tls = true
+            // Exactly the RBAC the Helm chart grants (events on): a missing rule shows as a 403 below.
+            serverConfiguration.accessRules = try Self.chartAccessRules(events: true)
             try await FakeAPIServer.withRunning(
                 store: ClusterStore(configuration: storeConfiguration), configuration: serverConfiguration
             ) { server in
@@ -140,7 +142,7 @@ struct ReplicasEndToEndTests {
                     "CHECK_TAG_BEFORE_DRAINING": "false", "NTH_RECEIVE_WAIT_SECONDS": "1",
                     "NTH_LEADER_ELECTION_LEASE_DURATION_SECONDS": "4",
                     "NTH_LEADER_ELECTION_RENEW_DEADLINE_SECONDS": "3", "NTH_LEADER_ELECTION_RETRY_PERIOD_SECONDS": "1",
-                    "NTH_LOG_LEVEL": "debug",
+                    "NTH_LOG_LEVEL": "debug", "EMIT_KUBERNETES_EVENTS": "true",
                 ]
                 let replicas = try ["replica-a", "replica-b"].map {
                     try Replica(name: $0, executable: executable, kubeconfig: kubeconfig, environment: environment)
@@ -204,10 +206,18 @@ struct ReplicasEndToEndTests {
                 #expect(await holder() == "", "the last leader released the Lease on SIGTERM")
                 #expect(leader.log.contains("released the lease"))
                 #expect(standby.log.contains("became the leader"))
-                #expect(
-                    server.ledger.snapshot().entries.allSatisfy {
-                        !($0.path.contains("/pods") && $0.requestClass == .consistentRead)
-                    })
+                let entries = server.ledger.snapshot().entries
+                #expect(entries.allSatisfy { !($0.path.contains("/pods") && $0.requestClass == .consistentRead) })
+                let refused = entries.filter { $0.status == 403 }.map { "\($0.method) \($0.path)" }
+                #expect(refused.isEmpty, "the chart's RBAC lacks a rule for: \(refused)")
+                // The rules are all used: each names a call the controller made here.
+                let calls = Set(entries.map { "\($0.method) \(Self.resourceKind($0.path))" })
+                for call in [
+                    "GET nodes", "PATCH nodes", "GET pods", "POST pods/eviction", "GET leases", "POST leases",
+                    "PUT leases", "POST events",
+                ] {
+                    #expect(calls.contains(call), "\(call) not seen: \(calls.sorted())")
+                }
                 for replica in replicas { try? FileManager.default.removeItem(at: replica.logPath) }
             }
         }
@@ -242,5 +252,41 @@ struct ReplicasEndToEndTests {
             """
         try Data(text.utf8).write(to: path)
         return path
+    }
+
+    /// The rules `charts/node-termination-handler` grants: its ClusterRole (with the events rule when `events`)
+    /// and its leader-election Role in `kube-system`, read from the chart's `files/`.
+    static func chartAccessRules(events: Bool) throws -> AccessRules {
+        let files = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("charts/node-termination-handler/files")
+        func rules(_ name: String) throws -> String {
+            let text = try String(contentsOf: files.appendingPathComponent(name), encoding: .utf8)
+            return text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
+                .joined(separator: "\n")
+        }
+        var clusterRules = try rules("cluster-rules.yaml")
+        if events { clusterRules += "\n" + (try rules("events-rules.yaml")) }
+        let manifests = """
+            kind: ClusterRole
+            rules:
+            \(clusterRules)
+            ---
+            kind: Role
+            metadata: {namespace: kube-system}
+            rules:
+            \(try rules("leader-election-rules.yaml"))
+            """
+        return try AccessRules(
+            manifests: manifests, defaultNamespace: "kube-system",
+            user: "system:serviceaccount:kube-system:node-termination-handler")
+    }
+
+    /// `nodes`, `pods/eviction`, `leases`, … from an API path.
+    static func resourceKind(_ path: String) -> String {
+        let segments = path.split(separator: "/").map(String.init)
+        let kinds = ["nodes", "pods", "leases", "events"]
+        guard let index = segments.lastIndex(where: { kinds.contains($0) }) else { return path }
+        let subresource = segments.count > index + 2 ? "/" + segments[index + 2] : ""
+        return segments[index] + subresource
     }
 }

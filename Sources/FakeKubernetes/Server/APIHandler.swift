@@ -7,6 +7,8 @@ struct APIHandler: Sendable {
     let faults: FaultInjector
     let kubernetesMinorVersion: Int
     let serverAddress: @Sendable () -> String
+    /// RBAC; `nil` allows everything.
+    var accessRules: AccessRules?
 
     func handle(_ request: APIRequest) async -> APIResponse {
         let route = APIRoute(path: request.path)
@@ -17,6 +19,8 @@ struct APIHandler: Sendable {
         if drawn.latency > .zero { try? await Task.sleep(for: drawn.latency) }
         if let injected = drawn.error {
             response = Self.injectedError(injected)
+        } else if let denial = authorize(route, verb: verb, request) {
+            response = .error(denial)
         } else {
             do {
                 response = try await serve(route, verb: verb, request)
@@ -49,6 +53,18 @@ struct APIHandler: Sendable {
             APIError(
                 code: fault.status, reason: reasons[fault.status] ?? "InternalError",
                 message: "injected fault: \(fault.status)", retryAfterSeconds: fault.retryAfterSeconds))
+    }
+
+    /// The 403 for a resource request the access rules do not allow; `nil` when allowed (or there are no rules).
+    func authorize(_ route: APIRoute, verb: String, _ request: APIRequest) -> APIError? {
+        guard let accessRules, case .resource(let target) = route else { return nil }
+        let rbacVerb = verb == "evict" ? "create" : verb
+        let resource = target.subresource.map { "\(target.resource.plural)/\($0)" } ?? target.resource.plural
+        guard
+            !accessRules.allows(
+                verb: rbacVerb, group: target.resource.group, resource: resource, namespace: target.namespace)
+        else { return nil }
+        return accessRules.forbidden(verb: rbacVerb, target: target)
     }
 
     /// The verb (for faults) and ledger class of a request.

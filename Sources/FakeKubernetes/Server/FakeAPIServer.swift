@@ -33,6 +33,8 @@ public final class FakeAPIServer: Sendable {
         public var tlsPort: UInt16 = 0
         /// The certificates to serve HTTPS with; `nil` generates fresh ones at every start.
         public var tlsCredentials: TLSCredentials?
+        /// RBAC enforced on resource requests (403 `Forbidden` when no rule allows one); `nil` allows everything.
+        public var accessRules: AccessRules?
 
         /// The defaults: a free port, version 1.32.
         public init() {}
@@ -95,7 +97,7 @@ public final class FakeAPIServer: Sendable {
         let handler = APIHandler(
             store: store, ledger: ledger, faults: injector,
             kubernetesMinorVersion: configuration.kubernetesMinorVersion,
-            serverAddress: { [weak self] in "127.0.0.1:\(self?.port ?? 0)" })
+            serverAddress: { [weak self] in "127.0.0.1:\(self?.port ?? 0)" }, accessRules: configuration.accessRules)
         let split = configuration.splitWatchEvents
         let server = HTTPServer(
             config: HTTPServer.Configuration(

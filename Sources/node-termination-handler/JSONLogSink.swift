@@ -32,7 +32,8 @@ extension ControllerLogger.Level {
         case "debug": self = .debug
         case "warning", "warn": self = .warning
         case "error": self = .error
-        case let other?: throw ValidationError("NTH_LOG_LEVEL \(other) is not debug, info, warning or error")
+        case let other?:
+            throw ValidationError("NTH_LOG_LEVEL (or LOG_LEVEL) \(other) is not debug, info, warning or error")
         }
     }
 }

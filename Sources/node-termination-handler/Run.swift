@@ -30,7 +30,7 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Plan and log only: no Kubernetes, SQS or Auto Scaling writes (env DRY_RUN).")
     var dryRun = false
 
-    @Option(help: "Log level: debug, info, warning or error (env NTH_LOG_LEVEL).")
+    @Option(help: "Log level: debug, info, warning or error (env NTH_LOG_LEVEL, else NTH's LOG_LEVEL).")
     var logLevel: String?
 
     /// The environment with the command-line options written over their variables.
@@ -40,6 +40,11 @@ struct Run: AsyncParsableCommand {
         if dryRun { environment["DRY_RUN"] = "true" }
         if let logLevel { environment["NTH_LOG_LEVEL"] = logLevel }
         return environment
+    }
+
+    /// `NTH_LOG_LEVEL`, else NTH's `LOG_LEVEL` (`info`, `debug`, `error`, any case), else info.
+    static func logLevel(_ environment: [String: String]) throws -> JSONLogSink.Level {
+        try JSONLogSink.Level(environment["NTH_LOG_LEVEL"] ?? environment["LOG_LEVEL"])
     }
 
     /// Reads and checks the configuration; every problem is reported at once.
@@ -59,7 +64,7 @@ struct Run: AsyncParsableCommand {
     mutating func run() async throws {
         let environment = effectiveEnvironment(ProcessInfo.processInfo.environment)
         let configuration = try controllerConfiguration(environment)
-        let level = try JSONLogSink.Level(environment["NTH_LOG_LEVEL"])
+        let level = try Self.logLevel(environment)
         let logger = JSONLogSink(minimum: level).logger
         let kubernetes = try KubernetesConfiguration.load(
             kubeconfigPath: kubeconfig, context: context, environment: environment)

@@ -60,6 +60,9 @@ struct RunCommandTests {
         #expect(try ControllerLogger.Level("DEBUG") == .debug)
         #expect(try ControllerLogger.Level("warn") == .warning)
         #expect(throws: (any Error).self) { try ControllerLogger.Level("loud") }
+        #expect(try Run.logLevel(["LOG_LEVEL": "DEBUG"]) == .debug, "NTH's variable")
+        #expect(try Run.logLevel(["LOG_LEVEL": "debug", "NTH_LOG_LEVEL": "error"]) == .error, "ours first")
+        #expect(try Run.logLevel([:]) == .info)
     }
 
     @Test("simulate rejects an unknown interruption kind and takes the known ones")

@@ -129,6 +129,7 @@ let package = Package(
                 "Controller", "FakeKubernetes", "Kubernetes", "Interruption", "AWS", "HTTPClient", "SigV4",
                 "TestSupport", .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
 

@@ -98,6 +98,7 @@ final class CurlTransfer: @unchecked Sendable {
     private func configure(request: HTTPRequest, configuration: HTTPClient.Configuration) throws {
         try check(nth_curl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer), "the error buffer")
         try setString(CURLOPT_URL, request.url, "the URL")
+        if let proxy = request.proxy { try setString(CURLOPT_PROXY, proxy, "the proxy") }
         try setLong(CURLOPT_NOSIGNAL, 1, "NOSIGNAL")
         try setString(CURLOPT_PROTOCOLS_STR, "http,https", "the allowed protocols")
         try setLong(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS), "HTTP/2 over TLS")

@@ -88,6 +88,8 @@ public struct HTTPRequest: Sendable {
     public var timeout: Duration?
     /// The largest buffered response body accepted; the client's default when `nil`.
     public var maxResponseBytes: Int?
+    /// A proxy for this request only (`http://host:port`); the environment's (`HTTPS_PROXY`, …) when `nil`.
+    public var proxy: String?
 
     /// Creates a request.
     public init(
@@ -97,8 +99,10 @@ public struct HTTPRequest: Sendable {
         body: Data? = nil,
         tls: TLSConfiguration? = nil,
         timeout: Duration? = nil,
-        maxResponseBytes: Int? = nil
+        maxResponseBytes: Int? = nil,
+        proxy: String? = nil
     ) {
+        self.proxy = proxy
         self.method = method
         self.url = url
         self.headers = headers

@@ -38,10 +38,11 @@ struct ControllerProcess {
         let queue = SQSInterruptionQueue(client: sqs)
         let directory = EC2InstanceDirectory(client: ec2, cacheSeconds: configuration.instanceCacheSeconds)
         let lifecycle = AutoScalingLifecycleActions(client: autoScaling)
+        let webhook = WebhookNotifier(settings: configuration.webhook, client: http, logger: logger)
         let makeCoordinator: @Sendable () -> JobCoordinator = { [configuration, logger] in
             JobCoordinator(
                 configuration: configuration, queue: queue, directory: directory, cluster: cluster,
-                lifecycle: lifecycle, logger: logger, metrics: metrics)
+                lifecycle: lifecycle, logger: logger, metrics: metrics, webhook: webhook)
         }
         let elector = leaderElector(kubernetesClient)
         replica.setElecting(elector != nil)
@@ -51,6 +52,7 @@ struct ControllerProcess {
             [
                 "queue": redactedQueue(queueURL), "apiserver": kubernetes.server, "dry_run": "\(configuration.dryRun)",
                 "leader_election": "\(elector != nil)",
+                "webhook.host": configuration.webhook.url.flatMap { URL(string: $0)?.host } ?? "none",
             ])
         await checkIdentity(aws)
 

@@ -76,6 +76,8 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var leaderElection = LeaderElectionSettings()
     /// The metrics and probe servers (`ENABLE_PROMETHEUS_SERVER`, `ENABLE_PROBES_SERVER`, their ports and paths).
     public var observability = ObservabilitySettings()
+    /// The webhook (`WEBHOOK_URL`, `WEBHOOK_HEADERS`, `WEBHOOK_TEMPLATE`, `WEBHOOK_TEMPLATE_FILE`, `WEBHOOK_PROXY`).
+    public var webhook = WebhookSettings()
     /// The deadline rules the decoder uses.
     public var deadlineRules = DeadlineRules()
     /// The action policy (NTH's cordon, taint, drain, tag, heartbeat and dry-run options).
@@ -171,6 +173,7 @@ public struct ControllerConfiguration: Sendable, Hashable {
         maxEvictionsInFlight = reader.integer("NTH_MAX_EVICTIONS_IN_FLIGHT", in: 1...10_000) ?? maxEvictionsInFlight
         leaderElection = LeaderElectionSettings(reading: &reader)
         observability = ObservabilitySettings(reading: &reader)
+        webhook = WebhookSettings(reading: &reader)
         problems += reader.problems
         guard problems.isEmpty else { throw ControllerConfigurationError(problems: problems) }
     }

@@ -38,6 +38,7 @@ extension JobCoordinator {
                         continue
                     case .finished(let disposal):
                         recorder.add(\.jobsSucceeded, 1)
+                        await notifyWebhook(job, resolution: resolution)
                         logger.log(
                             .info, "job done; acknowledging",
                             meta.merging(["messages": "\(disposal.delete.count)"]) { l, _ in l })
@@ -54,6 +55,7 @@ extension JobCoordinator {
             } catch {
                 if Task.isCancelled { return }  // Shutdown: the messages are released by run().
                 recorder.add(\.jobsFailed, 1)
+                await notifyWebhook(job, resolution: resolution)
                 logger.log(
                     .error, "job failed; releasing its messages for a retry",
                     meta.merging(["error": "\(error)"]) { l, _ in l })
@@ -66,6 +68,18 @@ extension JobCoordinator {
                 return
             }
         }
+    }
+
+    /// Queues the job's webhook notification (NTH posts one after the node actions, whether they succeeded or
+    /// not): one per job, from its most urgent event (the earliest of those).
+    private func notifyWebhook(_ job: InstanceJob, resolution: NodeResolution) async {
+        let event = job.firstEvents.values.min { first, second in
+            first.kind.priority != second.kind.priority
+                ? first.kind.priority > second.kind.priority : first.time < second.time
+        }
+        guard let webhook, let event else { return }
+        let node: String? = if case .found(let name) = resolution { name } else { nil }
+        await webhook.notify(WebhookNotifier.fields(for: event, node: node))
     }
 
     /// The steps for a job: the policy's plan, with the queue side's choices for instances without a node.

@@ -33,6 +33,7 @@ public final class JobCoordinator: Sendable {
     let acknowledger: Acknowledger
     let recorder: StatisticsRecorder
     let metrics: ControllerMetrics?
+    let webhook: WebhookNotifier?
     /// Drains running now, for the `nth_drains_running` gauge.
     let runningDrains = Mutex(0)
     /// The receivers' freshness, for readiness.
@@ -49,13 +50,15 @@ public final class JobCoordinator: Sendable {
     ///   - clock: Time and sleeps.
     ///   - logger: Where log lines go.
     ///   - metrics: Where metrics go; none by default.
+    ///   - webhook: Where one notification per interrupted instance goes; none by default (and none in dry run).
     public init(
         configuration: ControllerConfiguration, queue: any InterruptionQueue, directory: any InstanceDirectory,
         cluster: any ClusterOperations, lifecycle: any LifecycleActions,
         clock: any ControllerClock = SystemControllerClock(), logger: ControllerLogger = .disabled,
-        metrics: ControllerMetrics? = nil
+        metrics: ControllerMetrics? = nil, webhook: WebhookNotifier? = nil
     ) {
         self.metrics = metrics
+        self.webhook = configuration.dryRun ? nil : webhook
         self.recorder = StatisticsRecorder(metrics: metrics)
         self.pollState = Mutex(PollState(startedAt: clock.now))
         self.configuration = configuration
@@ -110,6 +113,7 @@ public final class JobCoordinator: Sendable {
             if !configuration.dryRun {
                 group.addTask { await self.extendVisibilityLoop() }
                 group.addTask { await self.acknowledger.run() }
+                if let webhook { group.addTask { await webhook.run() } }
             }
             // Ends when run() is cancelled; the children are cancelled with it.
             for await id in jobs {

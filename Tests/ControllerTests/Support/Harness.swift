@@ -19,6 +19,7 @@ struct Harness {
     static func run(
         _ configure: (inout ControllerConfiguration) -> Void = { _ in },
         setUp: (Harness) throws -> Void = { _ in }, metrics: ControllerMetrics? = nil,
+        webhook: WebhookNotifier? = nil,
         _ body: (Harness) async throws -> Void
     ) async throws {
         var configuration = ControllerConfiguration()
@@ -34,7 +35,7 @@ struct Harness {
             configuration: configuration, queue: queue, directory: directory, cluster: cluster, lifecycle: lifecycle,
             clock: clock,
             logger: ControllerLogger { level, message, metadata in logs.append(level, message, metadata) },
-            metrics: metrics)
+            metrics: metrics, webhook: webhook)
         let harness = Harness(
             clock: clock, queue: queue, directory: directory, cluster: cluster, lifecycle: lifecycle,
             coordinator: coordinator, logs: logs)

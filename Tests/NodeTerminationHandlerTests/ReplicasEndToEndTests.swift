@@ -134,16 +134,7 @@ struct ReplicasEndToEndTests {
                 try await server.store.seed(all: objects)
                 let kubeconfig = try Self.writeKubeconfig(server)
                 defer { try? FileManager.default.removeItem(at: kubeconfig) }
-                let environment = [
-                    "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "QUEUE_URL": queueURL,
-                    "AWS_REGION": "us-east-1", "AWS_ENDPOINT": moto.endpoint,
-                    "AWS_ACCESS_KEY_ID": moto.credentials.accessKeyID,
-                    "AWS_SECRET_ACCESS_KEY": moto.credentials.secretAccessKey, "NAMESPACE": "kube-system",
-                    "CHECK_TAG_BEFORE_DRAINING": "false", "NTH_RECEIVE_WAIT_SECONDS": "1",
-                    "NTH_LEADER_ELECTION_LEASE_DURATION_SECONDS": "4",
-                    "NTH_LEADER_ELECTION_RENEW_DEADLINE_SECONDS": "3", "NTH_LEADER_ELECTION_RETRY_PERIOD_SECONDS": "1",
-                    "NTH_LOG_LEVEL": "debug", "EMIT_KUBERNETES_EVENTS": "true",
-                ]
+                let environment = Self.environment(queueURL: queueURL, moto: moto)
                 let replicas = try ["replica-a", "replica-b"].map {
                     try Replica(name: $0, executable: executable, kubeconfig: kubeconfig, environment: environment)
                 }
@@ -221,6 +212,18 @@ struct ReplicasEndToEndTests {
                 for replica in replicas { try? FileManager.default.removeItem(at: replica.logPath) }
             }
         }
+    }
+
+    /// What both replicas run with: moto, the queue, fast leader election, debug logs, events on.
+    static func environment(queueURL: String, moto: MotoServer) -> [String: String] {
+        [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "QUEUE_URL": queueURL,
+            "AWS_REGION": "us-east-1", "AWS_ENDPOINT": moto.endpoint, "AWS_ACCESS_KEY_ID": moto.credentials.accessKeyID,
+            "AWS_SECRET_ACCESS_KEY": moto.credentials.secretAccessKey, "NAMESPACE": "kube-system",
+            "CHECK_TAG_BEFORE_DRAINING": "false", "NTH_RECEIVE_WAIT_SECONDS": "1",
+            "NTH_LEADER_ELECTION_LEASE_DURATION_SECONDS": "4", "NTH_LEADER_ELECTION_RENEW_DEADLINE_SECONDS": "3",
+            "NTH_LEADER_ELECTION_RETRY_PERIOD_SECONDS": "1", "NTH_LOG_LEVEL": "debug", "EMIT_KUBERNETES_EVENTS": "true",
+        ]
     }
 
     static func queueDepth(_ queue: SQSClient) async throws -> Int {

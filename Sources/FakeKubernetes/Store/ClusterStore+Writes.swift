@@ -141,6 +141,14 @@ extension ClusterStore {
         }
     }
 
+    /// Deletes an object as an administrator would (no RBAC, no preconditions), for tests and seeding scripts.
+    /// - Returns: the object as deleted or as now terminating.
+    /// - Throws: ``APIError`` 404 when there is no such object.
+    @discardableResult
+    public func remove(_ resource: ResourceType, namespace: String = "", name: String) throws -> JSON {
+        try delete(resource, namespace: namespace, name: name, options: DeleteOptions(json: .null))
+    }
+
     /// Deletes an object. A pod bound to a node with a grace period is marked terminating (deletionTimestamp) and
     /// left for the simulated kubelet to remove; everything else goes at once.
     /// - Returns: the object as deleted or as now terminating.

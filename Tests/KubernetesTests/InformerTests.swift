@@ -83,6 +83,31 @@ struct InformerTests {
         }
     }
 
+    @Test("a transform trims every object before it is cached or published, listed and watched alike")
+    func transform() async throws {
+        try await withScriptedServer { server in
+            try await server.script(
+                "GET", "/api/v1/nodes",
+                [
+                    list("10", [nodeJSON("a", resourceVersion: "8")]),
+                    .stream(
+                        [watchLine("ADDED", nodeJSON("b", resourceVersion: "11", instance: "i-b")) + "\n"], hold: true),
+                ])
+            let client = try KubernetesClient(configuration: server.configuration())
+            let informer = Informer<Node>(
+                client: client, index: { [$0.instanceID].compactMap { $0 } },
+                transform: { node in
+                    var trimmed = node
+                    trimmed.status = nil
+                    return trimmed
+                })
+            _ = try await run(informer) { $0.contains("added b") }
+            #expect(informer.objects.count == 2)
+            #expect(informer.objects.allSatisfy { $0.status == nil })
+            #expect(informer.objects(indexedBy: "i-b").first?.metadata.name == "b", "indexed after the transform")
+        }
+    }
+
     @Test("a 410 ERROR event makes it relist with a consistent read and reconcile the cache")
     func relistOnExpired() async throws {
         try await withScriptedServer { server in

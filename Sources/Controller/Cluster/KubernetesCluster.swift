@@ -76,7 +76,8 @@ public final class KubernetesCluster: ClusterOperations {
         evictionConfiguration.retryPolicy = RetryPolicy(maxRetries: 0)
         if let limiter = configuration.evictionRateLimiter { evictionConfiguration.rateLimiter = limiter }
         self.evictionClient = try KubernetesClient(configuration: evictionConfiguration, httpClient: httpClient)
-        self.nodes = Informer<Node>(client: client, index: { node in [node.instanceID].compactMap { $0 } })
+        self.nodes = Informer<Node>(
+            client: client, index: { node in [node.instanceID].compactMap { $0 } }, transform: Self.cached)
         self.budget = EvictionBudget(limit: configuration.maxEvictionsInFlight)
     }
 
@@ -133,7 +134,28 @@ public final class KubernetesCluster: ClusterOperations {
             resourceVersion: node.metadata.resourceVersion, unreadableJobState: unreadable)
     }
 
-    static func isReady(_ node: Node) -> Bool {
+    /// The node as the cache keeps it: what resolution, cordons, readiness and resumption read (name,
+    /// resourceVersion, providerID, unschedulable, taints, the Ready condition's status, the job-state annotations),
+    /// without labels, other annotations, addresses or other conditions.
+    public static func cached(_ node: Node) -> Node {
+        var trimmed = Node(
+            metadata: ObjectMeta(
+                name: node.metadata.name, namespace: node.metadata.namespace,
+                resourceVersion: node.metadata.resourceVersion))
+        trimmed.metadata.uid = node.metadata.uid
+        let ours = node.metadata.annotations?.filter { $0.key.hasPrefix(NodeJobState.annotationPrefix) } ?? [:]
+        trimmed.metadata.annotations = ours.isEmpty ? nil : ours
+        if let spec = node.spec {
+            trimmed.spec = NodeSpec(providerID: spec.providerID, unschedulable: spec.unschedulable, taints: spec.taints)
+        }
+        if let ready = node.status?.conditions?.first(where: { $0.type == "Ready" }) {
+            trimmed.status = NodeStatus(conditions: [NodeCondition(type: ready.type, status: ready.status)])
+        }
+        return trimmed
+    }
+
+    /// Whether the node's Ready condition is True.
+    public static func isReady(_ node: Node) -> Bool {
         node.status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } == true
     }
 

@@ -24,11 +24,15 @@ public enum InformerEvent<Object: KubernetesResource>: Sendable {
 public final class Informer<Object: KubernetesResource>: Sendable {
     /// Maps an object to the keys it is indexed under (none, one or several).
     public typealias IndexFunction = @Sendable (Object) -> [String]
+    /// Trims an object before it is cached (client-go's `SetTransform`): drop what the owner never reads, so
+    /// that the cache costs memory for what matters only.
+    public typealias Transform = @Sendable (Object) -> Object
 
     private let client: KubernetesClient
     private let namespace: String?
     private let options: ListOptions
     private let index: IndexFunction?
+    private let transform: Transform?
     /// The first wait after a failed list or watch.
     public let backoff: Duration
     /// The longest wait between attempts.
@@ -47,11 +51,14 @@ public final class Informer<Object: KubernetesResource>: Sendable {
     ///   - backoff: the first wait after a failure.
     ///   - maxBackoff: the longest wait after repeated failures.
     ///   - watchTimeoutSeconds: how long each watch lasts before the server ends it.
+    ///   - transform: trims each object before it is cached and published; `nil` keeps objects whole.
     public init(
         client: KubernetesClient, namespace: String? = nil, labelSelector: String? = nil,
         fieldSelector: String? = nil, index: IndexFunction? = nil, backoff: Duration = .milliseconds(200),
-        maxBackoff: Duration = .seconds(30), watchTimeoutSeconds: Int = Int.random(in: 300...600)
+        maxBackoff: Duration = .seconds(30), watchTimeoutSeconds: Int = Int.random(in: 300...600),
+        transform: Transform? = nil
     ) {
+        self.transform = transform
         self.client = client
         self.namespace = namespace
         self.options = ListOptions(labelSelector: labelSelector, fieldSelector: fieldSelector)
@@ -155,7 +162,7 @@ public final class Informer<Object: KubernetesResource>: Sendable {
 
     private func replace(with items: [Object], resourceVersion: String) {
         var fresh: [String: Object] = [:]
-        for item in items { fresh[Self.key(of: item)] = item }
+        for item in items { fresh[Self.key(of: item)] = transform?(item) ?? item }
         state.withLock { state in
             var events: [InformerEvent<Object>] = []
             for (key, old) in state.objects where fresh[key] == nil {
@@ -184,7 +191,8 @@ public final class Informer<Object: KubernetesResource>: Sendable {
         state.withLock { state in
             if let version = event.resourceVersion, !version.isEmpty { state.resourceVersion = version }
             switch event {
-            case .added(let object), .modified(let object):
+            case .added(let whole), .modified(let whole):
+                let object = transform?(whole) ?? whole
                 let key = Self.key(of: object)
                 if let old = state.objects[key] {
                     state.store(key: key, object: object, index: index)
@@ -193,9 +201,9 @@ public final class Informer<Object: KubernetesResource>: Sendable {
                     state.store(key: key, object: object, index: index)
                     state.publish([.added(object)])
                 }
-            case .deleted(let object):
-                let key = Self.key(of: object)
-                let old = state.objects[key] ?? object
+            case .deleted(let whole):
+                let key = Self.key(of: whole)
+                let old = state.objects[key] ?? transform?(whole) ?? whole
                 state.remove(key: key)
                 state.publish([.deleted(old)])
             case .bookmark:

@@ -1,6 +1,7 @@
 import Controller
 import Foundation
 import Interruption
+import Kubernetes
 import Synchronization
 import Testing
 
@@ -80,4 +81,38 @@ final class OrderLog: Sendable {
     private let state = Mutex<[String]>([])
     func append(_ name: String) { state.withLock { $0.append(name) } }
     var names: [String] { state.withLock { $0 } }
+}
+
+@Suite("The node cache keeps what the controller reads")
+struct CachedNodeTests {
+    @Test("labels, foreign annotations, addresses and other conditions are dropped; job state and Ready kept")
+    func trimmed() throws {
+        var node = Node(
+            metadata: ObjectMeta(
+                name: "node-1", labels: ["kubernetes.io/hostname": "node-1", "team": "a"],
+                annotations: [
+                    "node.alpha.kubernetes.io/ttl": "0", NodeJobState.instanceIDKey: "i-0123456789abcdef0",
+                ], resourceVersion: "42"),
+            spec: NodeSpec(
+                providerID: "aws:///us-east-1a/i-0123456789abcdef0", unschedulable: true,
+                taints: [Taint(key: "k", value: "v", effect: "NoSchedule")]),
+            status: NodeStatus(
+                conditions: [
+                    NodeCondition(type: "MemoryPressure", status: "False"),
+                    NodeCondition(type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting"),
+                ], addresses: [NodeAddress(type: "InternalIP", address: "10.0.0.1")]))
+        node.metadata.uid = "uid-1"
+        let cached = KubernetesCluster.cached(node)
+        #expect(cached.metadata.name == "node-1")
+        #expect(cached.metadata.uid == "uid-1")
+        #expect(cached.metadata.resourceVersion == "42")
+        #expect(cached.metadata.labels == nil)
+        #expect(cached.metadata.annotations == [NodeJobState.instanceIDKey: "i-0123456789abcdef0"])
+        #expect(cached.instanceID == "i-0123456789abcdef0")
+        #expect(cached.spec?.unschedulable == true)
+        #expect(cached.spec?.taints?.count == 1)
+        #expect(cached.status?.conditions == [NodeCondition(type: "Ready", status: "True")])
+        #expect(cached.status?.addresses == nil)
+        #expect(KubernetesCluster.isReady(cached))
+    }
 }

@@ -22,9 +22,9 @@ struct ConfigurationTests {
         #expect(configuration.podListing == .notOlderThanCordon)
         #expect(configuration.kubeAPIQPS == 100)
         #expect(configuration.kubeAPIBurst == 200)
-        #expect(configuration.evictionQPS == 200)
-        #expect(configuration.evictionBurst == 400)
-        #expect(configuration.maxEvictionsInFlight == 20)
+        #expect(configuration.evictionQPS == 400)
+        #expect(configuration.evictionBurst == 800)
+        #expect(configuration.maxEvictionsInFlight == 50)
     }
 
     @Test("KUBE_API_QPS and KUBE_API_BURST (NTH's) set the client's bucket; evictions get a bucket of their own")

@@ -101,115 +101,151 @@ struct ReplicasEndToEndTests {
         throw FixtureError("\(what) did not happen")
     }
 
-    @Test("one replica leads and drains; after its SIGTERM the other takes the Lease over and drains the next node")
-    func leaderHandOver() async throws {
-        let executable = Self.executable
+    /// What a two-replica test works with; made by ``withWorld(_:seed:_:)``.
+    struct World: Sendable {
+        let server: FakeAPIServer
+        let queue: SQSClient
+        let replicas: [Replica]
+        let moto: MotoServer
+
+        var store: ClusterStore { server.store }
+
+        /// The Lease's holder now.
+        func holder() async -> String? {
+            await store.object(.leases, namespace: "kube-system", name: "node-termination-handler")?["spec"][
+                "holderIdentity"
+            ].stringValue
+        }
+
+        /// Waits until a replica holds the Lease; the leader and the standby.
+        func electedPair() async throws -> (leader: Replica, standby: Replica) {
+            try await eventually("a replica to take the Lease") {
+                await holder().map { $0.hasPrefix("replica-") } ?? false
+            }
+            let leaderName = try #require(await holder())
+            let leader = try #require(replicas.first { $0.name == leaderName })
+            let standby = try #require(replicas.first { $0.name != leaderName })
+            return (leader, standby)
+        }
+
+        /// ``ReplicasEndToEndTests/eventually(_:within:replicas:_:)`` with this world's replicas' logs on failure.
+        func eventually(
+            _ what: String, within timeout: Duration = .seconds(60), _ condition: @Sendable () async throws -> Bool
+        ) async throws {
+            try await ReplicasEndToEndTests.eventually(what, within: timeout, replicas: replicas, condition)
+        }
+
+        /// Whether `node` is cordoned and has no pod of `apps` left.
+        func drained(_ node: String) async -> Bool {
+            let left = await store.objects(.pods, namespace: "apps").filter {
+                $0["spec"]["nodeName"].stringValue == node
+            }
+            let cordoned = await store.object(.nodes, name: node)?["spec"]["unschedulable"].boolValue == true
+            return left.isEmpty && cordoned
+        }
+    }
+
+    /// A moto queue, the fake apiserver over HTTPS enforcing exactly the chart's RBAC (events on; a missing rule
+    /// shows as a 403 in the ledger), seeded with `objects`, and two replicas of the executable; stops them all after
+    /// `body`.
+    static func withWorld(
+        _ name: String, seed objects: [JSON], _ body: @Sendable (World) async throws -> Void
+    ) async throws {
         try #require(
             FileManager.default.isExecutableFile(atPath: executable.path),
             "the executable is not built next to the tests at \(executable.path)")
         try await MotoServer.with { moto in
-            let queueURL = try await moto.createQueue(MotoServer.unique("replicas"), attributes: [:])
+            let queueURL = try await moto.createQueue(MotoServer.unique(name), attributes: [:])
             let queue = try SQSClient(client: moto.client(), queueURL: queueURL)
             var storeConfiguration = ClusterStore.Configuration()
             storeConfiguration.timeScale = 0.01
             var serverConfiguration = FakeAPIServer.Configuration()
             serverConfiguration.tls = true
-            // Exactly the RBAC the Helm chart grants (events on): a missing rule shows as a 403 below.
-            serverConfiguration.accessRules = try Self.chartAccessRules(events: true)
+            serverConfiguration.accessRules = try chartAccessRules(events: true)
             try await FakeAPIServer.withRunning(
                 store: ClusterStore(configuration: storeConfiguration), configuration: serverConfiguration
             ) { server in
-                let instances = ["i-0aaaaaaaaaaaaaaa1", "i-0aaaaaaaaaaaaaaa2"]
-                var objects: [JSON] = [ObjectFactory.namespace("apps"), ObjectFactory.namespace("kube-system")]
-                for (index, instance) in instances.enumerated() {
-                    objects.append(ObjectFactory.node(name: "node-\(index + 1)", instanceID: instance))
-                    for pod in 0..<3 {
-                        objects.append(
-                            ObjectFactory.pod(
-                                name: "web-\(index + 1)-\(pod)", namespace: "apps", nodeName: "node-\(index + 1)",
-                                owner: .replicaSet(name: "web", uid: ObjectFactory.stableUID("web")),
-                                terminationGracePeriodSeconds: 5))
-                    }
-                }
-                try await server.store.seed(all: objects)
-                let kubeconfig = try Self.writeKubeconfig(server)
+                try await server.store.seed(
+                    all: [ObjectFactory.namespace("apps"), ObjectFactory.namespace("kube-system")] + objects)
+                let kubeconfig = try writeKubeconfig(server)
                 defer { try? FileManager.default.removeItem(at: kubeconfig) }
-                let environment = Self.environment(queueURL: queueURL, moto: moto)
+                let environment = environment(queueURL: queueURL, moto: moto)
                 let replicas = try ["replica-a", "replica-b"].map {
                     try Replica(name: $0, executable: executable, kubeconfig: kubeconfig, environment: environment)
                 }
-                defer { for replica in replicas where replica.process.isRunning { replica.process.terminate() } }
-                let store = server.store
-                let holder: @Sendable () async -> String? = {
-                    await store.object(.leases, namespace: "kube-system", name: "node-termination-handler")?["spec"][
-                        "holderIdentity"
-                    ].stringValue
+                defer {
+                    for replica in replicas where replica.process.isRunning { replica.process.terminate() }
                 }
-                let drained: @Sendable (String) async -> Bool = { node in
-                    let left = await store.objects(.pods, namespace: "apps").filter {
-                        $0["spec"]["nodeName"].stringValue == node
-                    }
-                    let cordoned =
-                        await store.object(.nodes, name: node)?["spec"]["unschedulable"].boolValue == true
-                    return left.isEmpty && cordoned
-                }
-
-                try await Self.eventually("a replica to take the Lease", replicas: replicas) {
-                    await holder().map { $0.hasPrefix("replica-") } ?? false
-                }
-                let leaderName = try #require(await holder())
-                let leader = try #require(replicas.first { $0.name == leaderName })
-                let standby = try #require(replicas.first { $0.name != leaderName })
-
-                _ = try await queue.sendMessage(body: Self.spotWarning(instances[0]))
-                try await Self.eventually("node-1 to be drained", replicas: replicas) { await drained("node-1") }
-                try await Self.eventually("the first message to be deleted", replicas: replicas) {
-                    try await Self.queueDepth(queue) == 0
-                }
-                #expect(!standby.log.contains("receiving interruption messages"), "the standby must not receive")
-                let http = moto.httpClient
-                #expect(await leader.get("/healthz", port: leader.probesPort, client: http).status == 200)
-                let standbyReady = await standby.get("/readyz", port: standby.probesPort, client: http)
-                #expect(standbyReady.status == 200 && standbyReady.body.contains("standby"), "\(standbyReady)")
-                let leaderReady = await leader.get("/readyz", port: leader.probesPort, client: http)
-                #expect(leaderReady.status == 200 && leaderReady.body.contains("leader"), "\(leaderReady)")
-                let metrics = await leader.get("/metrics", port: leader.metricsPort, client: http).body
-                #expect(metrics.contains(#"actions_total{node_action="cordon",node_status="success"} 1"#), "\(metrics)")
-                #expect(metrics.contains("nth_leader 1"))
-                #expect(metrics.contains("nth_receive_to_drain_end_seconds_count 1"))
-                #expect(
-                    metrics.contains(
-                        #"nth_kubernetes_requests_total{verb="evict",resource="pods/eviction",code="201"} 3"#))
-                #expect(
-                    await standby.get("/metrics", port: standby.metricsPort, client: http).body.contains("nth_leader 0")
-                )
-
-                #expect(try await leader.terminate() == 0)
-                try await Self.eventually("the standby to take the Lease", within: .seconds(10), replicas: replicas) {
-                    await holder() == standby.name
-                }
-                _ = try await queue.sendMessage(body: Self.spotWarning(instances[1]))
-                try await Self.eventually("node-2 to be drained", replicas: replicas) { await drained("node-2") }
-                try await Self.eventually("the second message to be deleted", replicas: replicas) {
-                    try await Self.queueDepth(queue) == 0
-                }
-                #expect(try await standby.terminate() == 0)
-                #expect(await holder() == "", "the last leader released the Lease on SIGTERM")
-                #expect(leader.log.contains("released the lease"))
-                #expect(standby.log.contains("became the leader"))
-                let entries = server.ledger.snapshot().entries
-                #expect(entries.allSatisfy { !($0.path.contains("/pods") && $0.requestClass == .consistentRead) })
-                let refused = entries.filter { $0.status == 403 }.map { "\($0.method) \($0.path)" }
-                #expect(refused.isEmpty, "the chart's RBAC lacks a rule for: \(refused)")
-                // The rules are all used: each names a call the controller made here.
-                let calls = Set(entries.map { "\($0.method) \(Self.resourceKind($0.path))" })
-                for call in [
-                    "GET nodes", "PATCH nodes", "GET pods", "POST pods/eviction", "GET leases", "POST leases",
-                    "PUT leases", "POST events",
-                ] {
-                    #expect(calls.contains(call), "\(call) not seen: \(calls.sorted())")
-                }
+                try await body(World(server: server, queue: queue, replicas: replicas, moto: moto))
                 for replica in replicas { try? FileManager.default.removeItem(at: replica.logPath) }
+            }
+        }
+    }
+
+    /// A node of three `web` pods in `apps`.
+    static func nodeWithPods(_ node: String, instance: String, labels: [String: String] = [:]) -> [JSON] {
+        [ObjectFactory.node(name: node, instanceID: instance)]
+            + (0..<3).map { pod in
+                ObjectFactory.pod(
+                    name: "\(node)-web-\(pod)", namespace: "apps", nodeName: node, labels: labels,
+                    owner: .replicaSet(name: "web", uid: ObjectFactory.stableUID("web")),
+                    terminationGracePeriodSeconds: 5)
+            }
+    }
+
+    @Test("one replica leads and drains; after its SIGTERM the other takes the Lease over and drains the next node")
+    func leaderHandOver() async throws {
+        let instances = ["i-0aaaaaaaaaaaaaaa1", "i-0aaaaaaaaaaaaaaa2"]
+        let objects =
+            Self.nodeWithPods("node-1", instance: instances[0])
+            + Self.nodeWithPods("node-2", instance: instances[1])
+        try await Self.withWorld("replicas", seed: objects) { world in
+            let (leader, standby) = try await world.electedPair()
+            _ = try await world.queue.sendMessage(body: Self.spotWarning(instances[0]))
+            try await world.eventually("node-1 to be drained") { await world.drained("node-1") }
+            try await world.eventually("the first message to be deleted") {
+                try await Self.queueDepth(world.queue) == 0
+            }
+            #expect(!standby.log.contains("receiving interruption messages"), "the standby must not receive")
+            let http = world.moto.httpClient
+            #expect(await leader.get("/healthz", port: leader.probesPort, client: http).status == 200)
+            let standbyReady = await standby.get("/readyz", port: standby.probesPort, client: http)
+            #expect(standbyReady.status == 200 && standbyReady.body.contains("standby"), "\(standbyReady)")
+            let leaderReady = await leader.get("/readyz", port: leader.probesPort, client: http)
+            #expect(leaderReady.status == 200 && leaderReady.body.contains("leader"), "\(leaderReady)")
+            let metrics = await leader.get("/metrics", port: leader.metricsPort, client: http).body
+            #expect(metrics.contains(#"actions_total{node_action="cordon",node_status="success"} 1"#), "\(metrics)")
+            #expect(metrics.contains("nth_leader 1"))
+            #expect(metrics.contains("nth_receive_to_drain_end_seconds_count 1"))
+            #expect(
+                metrics.contains(#"nth_kubernetes_requests_total{verb="evict",resource="pods/eviction",code="201"} 3"#))
+            #expect(
+                await standby.get("/metrics", port: standby.metricsPort, client: http).body.contains("nth_leader 0"))
+
+            #expect(try await leader.terminate() == 0)
+            try await world.eventually("the standby to take the Lease", within: .seconds(10)) {
+                await world.holder() == standby.name
+            }
+            _ = try await world.queue.sendMessage(body: Self.spotWarning(instances[1]))
+            try await world.eventually("node-2 to be drained") { await world.drained("node-2") }
+            try await world.eventually("the second message to be deleted") {
+                try await Self.queueDepth(world.queue) == 0
+            }
+            #expect(try await standby.terminate() == 0)
+            #expect(await world.holder() == "", "the last leader released the Lease on SIGTERM")
+            #expect(leader.log.contains("released the lease"))
+            #expect(standby.log.contains("became the leader"))
+            let entries = world.server.ledger.snapshot().entries
+            #expect(entries.allSatisfy { !($0.path.contains("/pods") && $0.requestClass == .consistentRead) })
+            let refused = entries.filter { $0.status == 403 }.map { "\($0.method) \($0.path)" }
+            #expect(refused.isEmpty, "the chart's RBAC lacks a rule for: \(refused)")
+            // The rules are all used: each names a call the controller made here.
+            let calls = Set(entries.map { "\($0.method) \(Self.resourceKind($0.path))" })
+            for call in [
+                "GET nodes", "PATCH nodes", "GET pods", "POST pods/eviction", "GET leases", "POST leases",
+                "PUT leases", "POST events",
+            ] {
+                #expect(calls.contains(call), "\(call) not seen: \(calls.sorted())")
             }
         }
     }

@@ -107,6 +107,18 @@ struct ConfigurationTests {
         #expect(error?.description.contains("WORKERS=\"0\"") == true)
     }
 
+    @Test("KUBERNETES_EVENTS_EXTRA_ANNOTATIONS: key=value pairs (values may hold =); a pair without = is an error")
+    func eventAnnotations() throws {
+        let configuration = try ControllerConfiguration(environment: [
+            "KUBERNETES_EVENTS_EXTRA_ANNOTATIONS": "team=platform, url=https://x/?a=b"
+        ])
+        #expect(configuration.eventAnnotations == ["team": "platform", "url": "https://x/?a=b"])
+        #expect(configuration.clusterConfiguration.eventAnnotations == configuration.eventAnnotations)
+        #expect(throws: ControllerConfigurationError.self) {
+            try ControllerConfiguration(environment: ["KUBERNETES_EVENTS_EXTRA_ANNOTATIONS": "team"])
+        }
+    }
+
     @Test("leader election: on by default with client-go's timings; its variables are read and checked together")
     func leaderElection() throws {
         let defaults = try ControllerConfiguration(environment: [:]).leaderElection

@@ -36,6 +36,8 @@ public final class KubernetesCluster: ClusterOperations {
         public var reportingController = "node-termination-handler"
         /// Events' `reportingInstance`, such as the pod name.
         public var reportingInstance = "node-termination-handler"
+        /// Annotations added to every event (NTH's `KUBERNETES_EVENTS_EXTRA_ANNOTATIONS`), besides `instance-id`.
+        public var eventAnnotations: [String: String] = [:]
         /// The wall clock (deadlines are dates).
         public var now: @Sendable () -> Date = { Date() }
         /// How back-offs, deadline timers and readiness timeouts sleep; tests inject a faster one.
@@ -220,8 +222,13 @@ public final class KubernetesCluster: ClusterOperations {
         let related = event.relatedPod.map {
             ObjectReference(apiVersion: "v1", kind: "Pod", namespace: $0.namespace, name: $0.name)
         }
+        var annotations = configuration.eventAnnotations
+        if let instanceID = nodes.object(name: event.nodeName)?.instanceID { annotations["instance-id"] = instanceID }
         let record = Event(
-            metadata: ObjectMeta(name: "\(event.nodeName).\(suffix)", namespace: "default"), eventTime: now,
+            metadata: ObjectMeta(
+                name: "\(event.nodeName).\(suffix)", namespace: "default",
+                annotations: annotations.isEmpty ? nil : annotations),
+            eventTime: now,
             reportingController: configuration.reportingController,
             reportingInstance: String(configuration.reportingInstance.prefix(128)), action: event.action,
             reason: event.reason, note: String(event.note.utf8.prefix(1024)) ?? String(event.note.prefix(256)),

@@ -19,6 +19,7 @@ extension ControllerConfiguration {
         var cluster = KubernetesCluster.Configuration()
         cluster.deadlineRules = deadlineRules
         cluster.maxEvictionsInFlight = maxEvictionsInFlight
+        cluster.eventAnnotations = eventAnnotations
         cluster.evictionRateLimiter = RateLimiter(qps: evictionQPS, burst: evictionBurst, clock: ContinuousClock())
         return cluster
     }

@@ -1,3 +1,4 @@
+internal import Foundation
 public import Interruption
 
 /// The queue side's knobs, and the action policy they go with.
@@ -60,6 +61,8 @@ public struct ControllerConfiguration: Sendable, Hashable {
     /// `EMIT_KUBERNETES_EVENTS`: record events.k8s.io Events on nodes (cordon, drain outcome, hook completion, job
     /// failure; default false, as NTH).
     public var emitKubernetesEvents = false
+    /// `KUBERNETES_EVENTS_EXTRA_ANNOTATIONS` (`key=value,key2=value2`): annotations on every event recorded.
+    public var eventAnnotations: [String: String] = [:]
     /// `KUBE_API_QPS`: requests per second the Kubernetes client allows itself for reads, watches and writes
     /// (default 100; NTH's is 5, which NTH issue 1280 shows cannot cordon 50 nodes within the spot window).
     public var kubeAPIQPS: Double = 100
@@ -168,6 +171,13 @@ public struct ControllerConfiguration: Sendable, Hashable {
         deleteRemainingAtDeadline = reader.bool("NTH_DELETE_REMAINING_AT_DEADLINE") ?? deleteRemainingAtDeadline
         minimumDrainSeconds = reader.integer("NTH_MINIMUM_DRAIN_SECONDS", in: 0...3600) ?? minimumDrainSeconds
         emitKubernetesEvents = reader.bool("EMIT_KUBERNETES_EVENTS") ?? emitKubernetesEvents
+        if let text = reader.value("KUBERNETES_EVENTS_EXTRA_ANNOTATIONS") {
+            if let parsed = Self.keyValuePairs(text) {
+                eventAnnotations = parsed
+            } else {
+                reader.fail("KUBERNETES_EVENTS_EXTRA_ANNOTATIONS", text, "key=value pairs separated by commas")
+            }
+        }
         kubeAPIQPS = reader.decimal("KUBE_API_QPS", in: 0.1...100_000) ?? kubeAPIQPS
         kubeAPIBurst = reader.integer("KUBE_API_BURST", in: 1...100_000) ?? kubeAPIBurst
         evictionQPS = reader.decimal("NTH_EVICTION_QPS", in: 0.1...100_000) ?? evictionQPS
@@ -178,6 +188,20 @@ public struct ControllerConfiguration: Sendable, Hashable {
         webhook = WebhookSettings(reading: &reader)
         problems += reader.problems
         guard problems.isEmpty else { throw ControllerConfigurationError(problems: problems) }
+    }
+}
+
+extension ControllerConfiguration {
+    /// `k=v,k2=v2` as a dictionary (values may contain `=`); `nil` when a pair has no `=` or an empty key.
+    static func keyValuePairs(_ text: String) -> [String: String]? {
+        var pairs: [String: String] = [:]
+        for item in text.split(separator: ",") {
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = parts[0].trimmingCharacters(in: .whitespaces)
+            guard parts.count == 2, !key.isEmpty else { return nil }
+            pairs[key] = parts[1].trimmingCharacters(in: .whitespaces)
+        }
+        return pairs
     }
 }
 

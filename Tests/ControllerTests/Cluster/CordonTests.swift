@@ -147,9 +147,11 @@ struct CordonTests {
         }
     }
 
-    @Test("events are recorded about the node in default, best effort")
+    @Test("events are recorded about the node in default, with its instance id and the extra annotations")
     func events() async throws {
-        try await withClusterHarness(seed: Self.seed) { harness in
+        var configuration = testClusterConfiguration()
+        configuration.eventAnnotations = ["team": "platform", "pager": "on=call"]
+        try await withClusterHarness(seed: Self.seed, configuration: configuration) { harness in
             await harness.cluster.recordEvent(
                 NodeEvent(nodeName: "n1", reason: "Cordon", action: "Cordon", note: "spot interruption evt-1"))
             let events = try await harness.client.list(Kubernetes.Event.self, namespace: "default")
@@ -157,6 +159,10 @@ struct CordonTests {
             #expect(events.items.first?.regarding?.name == "n1")
             #expect(events.items.first?.regarding?.kind == "Node")
             #expect(events.items.first?.reason == "Cordon")
+            let annotations = events.items.first?.metadata.annotations ?? [:]
+            #expect(annotations["team"] == "platform")
+            #expect(annotations["pager"] == "on=call")
+            #expect(annotations["instance-id"] != nil)
         }
     }
 }

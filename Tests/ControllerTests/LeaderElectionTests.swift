@@ -74,6 +74,13 @@ struct LeaderElectionTests {
             }
         }
 
+        /// Starts `identity` standing for election with this work; the task ends with the term.
+        func start(_ identity: String, client: KubernetesClient) -> Task<LeaderElector.TermEnd, any Error> {
+            let elector = LeaderElector(client: client, configuration: LeaderElectionTests.configuration(identity))
+            let work = work(identity)
+            return Task { try await elector.lead(work) }
+        }
+
         var active: Set<String> { state.withLock { $0.active } }
         var mostAtOnce: Int { state.withLock { $0.mostAtOnce } }
         func wasCancelled(_ identity: String) -> Bool { state.withLock { $0.cancelled.contains(identity) } }
@@ -83,8 +90,7 @@ struct LeaderElectionTests {
     func acquireAndRelease() async throws {
         try await Self.withServer { server, client in
             let terms = Terms()
-            let elector = LeaderElector(client: client, configuration: Self.configuration("a"))
-            let term = Task { try await elector.lead(terms.work("a")) }
+            let term = terms.start("a", client: client)
             #expect(try await Self.eventually { terms.active == ["a"] })
             let lease = try #require(await Self.lease(server))
             #expect(lease["spec"]["holderIdentity"] == "a")
@@ -103,11 +109,9 @@ struct LeaderElectionTests {
     func handOver() async throws {
         try await Self.withServer { server, client in
             let terms = Terms()
-            let a = LeaderElector(client: client, configuration: Self.configuration("a"))
-            let b = LeaderElector(client: client, configuration: Self.configuration("b"))
-            let termA = Task { try await a.lead(terms.work("a")) }
+            let termA = terms.start("a", client: client)
             #expect(try await Self.eventually { terms.active == ["a"] })
-            let termB = Task { try await b.lead(terms.work("b")) }
+            let termB = terms.start("b", client: client)
             // Longer than the lease duration: b must keep waiting while a renews.
             try await Task.sleep(for: .milliseconds(2500))
             #expect(terms.active == ["a"])
@@ -138,10 +142,9 @@ struct LeaderElectionTests {
                         holderIdentity: "ghost", leaseDurationSeconds: 2, acquireTime: now, renewTime: now,
                         leaseTransitions: 3)))
             let terms = Terms()
-            let b = LeaderElector(client: client, configuration: Self.configuration("b"))
             let clock = ContinuousClock()
             let started = clock.now
-            let term = Task { try await b.lead(terms.work("b")) }
+            let term = terms.start("b", client: client)
             #expect(try await Self.eventually { terms.active == ["b"] })
             #expect(started.duration(to: clock.now) >= .seconds(2))
             #expect(await Self.lease(server)?["spec"]["leaseTransitions"] == 4)
@@ -154,8 +157,7 @@ struct LeaderElectionTests {
     func renewalsFail() async throws {
         try await Self.withServer { server, client in
             let terms = Terms()
-            let a = LeaderElector(client: client, configuration: Self.configuration("a"))
-            let term = Task { try await a.lead(terms.work("a")) }
+            let term = terms.start("a", client: client)
             #expect(try await Self.eventually { terms.active == ["a"] })
             var faults = FaultPlan()
             faults.errors["update"] = FaultPlan.ErrorRate(rate: 1, status: 503)
@@ -175,8 +177,7 @@ struct LeaderElectionTests {
     func takenOver() async throws {
         try await Self.withServer { server, client in
             let terms = Terms()
-            let a = LeaderElector(client: client, configuration: Self.configuration("a"))
-            let term = Task { try await a.lead(terms.work("a")) }
+            let term = terms.start("a", client: client)
             #expect(try await Self.eventually { terms.active == ["a"] })
             var lease = try await client.get(Lease.self, name: Self.leaseName, namespace: Self.namespace)
             lease.spec?.holderIdentity = "intruder"
@@ -191,11 +192,9 @@ struct LeaderElectionTests {
     func requestCost() async throws {
         try await Self.withServer { server, client in
             let terms = Terms()
-            let a = LeaderElector(client: client, configuration: Self.configuration("a"))
-            let b = LeaderElector(client: client, configuration: Self.configuration("b"))
-            let termA = Task { try await a.lead(terms.work("a")) }
+            let termA = terms.start("a", client: client)
             #expect(try await Self.eventually { terms.active == ["a"] })
-            let termB = Task { try await b.lead(terms.work("b")) }
+            let termB = terms.start("b", client: client)
             server.ledger.reset()
             try await Task.sleep(for: .seconds(2))
             let entries = server.ledger.snapshot().entries.filter { $0.path.contains("/leases") }

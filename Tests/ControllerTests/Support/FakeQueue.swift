@@ -92,12 +92,12 @@ final class FakeQueue: InterruptionQueue {
     {
         while true {
             try Task.checkCancellation()
+            // The version is read before the time: an advance between the two then bumps the version, and the
+            // wait below returns at once instead of missing the messages the advance made visible.
+            let version = state.withLock { $0.version }
             let now = clock.now
-            let (result, version) = state.withLock { state -> (Result<[ReceivedMessage], any Error>?, UInt64) in
-                (
-                    Self.take(&state, maxMessages: maxMessages, now: now, visibility: visibilityTimeoutSeconds),
-                    state.version
-                )
+            let result = state.withLock { state in
+                Self.take(&state, maxMessages: maxMessages, now: now, visibility: visibilityTimeoutSeconds)
             }
             if let result { return try result.get() }
             await waitForChange(since: version)

@@ -26,9 +26,8 @@ struct DryRunAndShutdownTests {
             // Nothing is deleted, so every message comes back after its visibility timeout and is planned again.
             // Time moves until that is seen: a redelivery received while its earlier plan is still being logged
             // joins that job and is planned only at its next return.
-            try await eventually("the redeliveries") {
-                harness.clock.advance(by: 30)
-                return harness.coordinator.statistics.dryRunPlans >= 4
+            try await harness.advance(by: 30, until: "the redeliveries") {
+                harness.coordinator.statistics.dryRunPlans >= 4
             }
             #expect(harness.cluster.writes == 0)
             #expect(harness.cluster.drainsStarted.isEmpty)

@@ -77,17 +77,18 @@ struct QueueTests {
             harness.queue.failDeletes(of: id, times: 1000)
             try await eventually("the job to finish") { harness.coordinator.statistics.jobsSucceeded == 1 }
             try await eventually("a delete to fail") { harness.queue.calls.deleteBatches.count >= 1 }
-            for step in 1...6 {  // 60 s: three visibility timeouts
-                try await eventually("the extender to sleep") { harness.clock.sleeperCount >= 1 }
-                harness.clock.advance(by: 10)
-                try await eventually("extension \(step)") { harness.queue.calls.extendBatches.count == step }
+            // The acknowledger sleeps on the clock too (its back-off), so a sleeper does not say the extender is
+            // asleep: time moves a second at a time, and a late sleep costs the extender a second, not a round.
+            for step in 1...6 {  // over 60 s: three visibility timeouts
+                try await harness.advance(by: 1, until: "extension \(step)") {
+                    harness.queue.calls.extendBatches.count == step
+                }
                 #expect(!harness.queue.isVisible(id))
             }
             #expect(harness.queue.receiveCount(id) == 1)
             #expect(harness.coordinator.statistics.jobsStarted == 1)
             harness.queue.failDeletes(of: id, times: 0)
-            harness.clock.advance(by: 1)  // the acknowledger's back-off
-            try await harness.waitUntilQueueEmpty()
+            try await harness.advance(by: 1, until: "the delete to go out") { harness.queue.remaining == 0 }
         }
     }
 
@@ -174,7 +175,12 @@ struct QueueTests {
     @Test("acknowledgements go out in batches of at most 10; failed entries are retried")
     func batchedDeletes() async throws {
         try await Harness.run(
-            { $0.receivers = 3 },
+            {
+                $0.receivers = 3
+                // Time moves fast here (the back-off); a long visibility keeps that from redelivering anything.
+                $0.visibilityTimeoutSeconds = 43_200
+                $0.visibilityExtensionSeconds = 1000
+            },
             setUp: { harness in
                 for n in 1...25 {
                     harness.addNode(n)
@@ -183,10 +189,8 @@ struct QueueTests {
                 }
             }
         ) { harness in
-            try await eventually("every message deleted") {
-                harness.clock.advance(by: 1)  // the acknowledger backs off a second after a failed entry
-                return harness.queue.remaining == 0
-            }
+            // The acknowledger backs off a second after a failed entry.
+            try await harness.advance(by: 1, until: "every message deleted") { harness.queue.remaining == 0 }
             let batches = harness.queue.calls.deleteBatches
             #expect(batches.allSatisfy { $0.count <= 10 })
             let tries = batches.joined().filter { (id: String) in id == "m-0007" }.count
@@ -198,15 +202,18 @@ struct QueueTests {
 
     @Test("receive failures back off and recover")
     func receiveFailures() async throws {
-        try await Harness.run(setUp: { harness in
-            harness.addNode(1)
-            harness.queue.failReceives(4)
-            harness.queue.send(Fixtures.spot(instance(1)))
-        }) { harness in
-            try await eventually("recovery") {
-                harness.clock.advance(by: 1)
-                return harness.queue.remaining == 0
+        try await Harness.run(
+            {
+                $0.visibilityTimeoutSeconds = 43_200  // time moves fast here; nothing is redelivered meanwhile
+                $0.visibilityExtensionSeconds = 1000
+            },
+            setUp: { harness in
+                harness.addNode(1)
+                harness.queue.failReceives(4)
+                harness.queue.send(Fixtures.spot(instance(1)))
             }
+        ) { harness in
+            try await harness.advance(by: 1, until: "recovery") { harness.queue.remaining == 0 }
             #expect(harness.coordinator.statistics.receiveFailures == 4)
         }
     }

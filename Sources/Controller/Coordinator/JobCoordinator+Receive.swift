@@ -142,11 +142,11 @@ extension JobCoordinator {
     private func logDryRun(_ id: InstanceID) async {
         guard let (job, progress) = await board.snapshot(id) else { return }
         let steps = plannedSteps(for: job, resolution: progress.resolution ?? .notFound)
-        recorder.add(\.dryRunPlans, 1)
         logger.log(
             .info, "dry run: would perform these steps",
             ["instance.id": id.rawValue, "steps": steps.map { "\($0)" }.joined(separator: "; ")])
         await board.drop(id)
+        recorder.add(\.dryRunPlans, 1)  // after the log and the drop: a counted plan is logged and forgotten
     }
 
     /// When the job's earliest message still held was received; `nil` for a resumed job without its messages.

@@ -37,11 +37,11 @@ extension JobCoordinator {
                 jobs.record(
                     events, message: QueueMessage(messageID: "", receiptHandle: "", receivedAt: state.startedAt))
                 guard let job = jobs.jobs[id] else { continue }
-                recorder.add(\.dryRunPlans, 1)
                 let steps = plannedSteps(for: job, resolution: .found(nodeName: node.name))
                 logger.log(
                     .info, "dry run: would resume this job",
                     meta.merging(["steps": steps.map { "\($0)" }.joined(separator: "; ")]) { l, _ in l })
+                recorder.add(\.dryRunPlans, 1)  // after the log: a counted plan has been logged
                 continue
             }
             guard await board.resume(events, progress: resumedProgress(state, node: node)) else { continue }

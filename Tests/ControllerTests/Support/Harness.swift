@@ -63,6 +63,19 @@ struct Harness {
         return name
     }
 
+    /// Moves the clock `step` seconds at a time until `condition` holds. A sleeper the test counts on may not have
+    /// started its sleep when the test moves time (its deadline then counts from the later time), so one big move
+    /// can be missed; small moves repeated cannot.
+    func advance(
+        by step: TimeInterval, until what: @autoclosure () -> String, _ condition: () async throws -> Bool
+    ) async throws {
+        try await eventually(what()) {
+            if try await condition() { return true }
+            clock.advance(by: step)
+            return false
+        }
+    }
+
     /// Waits until every message sent is deleted.
     func waitUntilQueueEmpty(_ what: String = "the queue to be empty") async throws {
         try await eventually(what) { queue.remaining == 0 }

@@ -30,20 +30,29 @@ extension KubernetesClient {
     public func list<T: KubernetesResource>(
         _ type: T.Type, namespace: String? = nil, options: ListOptions = ListOptions()
     ) async throws -> ObjectList<T> {
+        try await listPage(type, namespace: namespace, options: options, transform: nil)
+    }
+
+    private func listPage<T: KubernetesResource>(
+        _ type: T.Type, namespace: String?, options: ListOptions, transform: (@Sendable (T) -> T)?
+    ) async throws -> ObjectList<T> {
         let call = Call(
             verb: "list", method: .get,
             path: T.descriptor.collectionPath(namespace: T.descriptor.isNamespaced ? namespace : nil),
             query: options.queryItems, resource: T.descriptor.plural)
-        return try decode(ObjectList<T>.self, from: try await send(call).body, call: call)
+        return try decodeList(T.self, from: try await send(call).body, call: call, transform: transform)
     }
 
     /// Lists every object, following `continue` tokens page by page; the result carries the first page's
     /// resourceVersion (every page of a paged list is read at the same one).
+    /// - Parameter transform: applied to each item as soon as it is decoded, before the next one is (an informer
+    ///   keeping only some fields never holds the whole list of full objects).
     /// - Throws: ``KubernetesError``.
     public func listAll<T: KubernetesResource>(
-        _ type: T.Type, namespace: String? = nil, options: ListOptions = ListOptions()
+        _ type: T.Type, namespace: String? = nil, options: ListOptions = ListOptions(),
+        transform: (@Sendable (T) -> T)? = nil
     ) async throws -> ObjectList<T> {
-        var page = try await list(type, namespace: namespace, options: options)
+        var page = try await listPage(type, namespace: namespace, options: options, transform: transform)
         var items = page.items
         let metadata = page.metadata
         while let token = page.metadata.continueToken, !token.isEmpty {
@@ -51,7 +60,7 @@ extension KubernetesClient {
             next.continueToken = token
             next.resourceVersion = nil
             next.resourceVersionMatch = nil
-            page = try await list(type, namespace: namespace, options: next)
+            page = try await listPage(type, namespace: namespace, options: next, transform: transform)
             items += page.items
         }
         return ObjectList(metadata: ListMeta(resourceVersion: metadata.resourceVersion), items: items)

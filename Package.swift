@@ -52,9 +52,20 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // RFC 3339 and RFC 1123 times, parsed and formatted by hand (no Foundation date styles, so no ICU data).
+        .target(
+            name: "Timestamps",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TimestampsTests",
+            dependencies: ["Timestamps"],
+            swiftSettings: strictSettings
+        ),
+
         .target(
             name: "SigV4",
-            dependencies: ["COpenSSL"],
+            dependencies: ["COpenSSL", "Timestamps"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -70,14 +81,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // The interruption domain: event decoding, instance jobs, action policy, drain rules. Pure, Foundation only.
+        // The interruption domain: event decoding, instance jobs, action policy, drain rules. Pure: Foundation and Timestamps only.
         .target(
             name: "Interruption",
+            dependencies: ["Timestamps"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "InterruptionTests",
-            dependencies: ["Interruption"],
+            dependencies: ["Interruption", "Timestamps"],
             swiftSettings: strictSettings
         ),
 
@@ -85,7 +97,7 @@ let package = Package(
         // token-bucket rate limiter and a list-then-watch informer.
         .target(
             name: "Kubernetes",
-            dependencies: ["HTTPClient", .product(name: "Yams", package: "Yams")],
+            dependencies: ["HTTPClient", "Timestamps", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -104,7 +116,7 @@ let package = Package(
         ),
         .target(
             name: "AWS",
-            dependencies: ["HTTPClient", "SigV4", "CLibXML2"],
+            dependencies: ["HTTPClient", "SigV4", "CLibXML2", "Timestamps"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -118,7 +130,7 @@ let package = Package(
         .target(
             name: "Controller",
             dependencies: [
-                "Interruption", "Kubernetes", "AWS", "HTTPClient",
+                "Interruption", "Kubernetes", "AWS", "HTTPClient", "Timestamps",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
@@ -170,7 +182,7 @@ let package = Package(
         .target(
             name: "FakeKubernetes",
             dependencies: [
-                "COpenSSLTLS",
+                "COpenSSLTLS", "Timestamps",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "Yams", package: "Yams"),
@@ -196,7 +208,7 @@ let package = Package(
         // Auto Scaling) with the real controller.
         .target(
             name: "Simulation",
-            dependencies: ["Controller", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes"],
+            dependencies: ["Controller", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes", "Timestamps"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -215,7 +227,7 @@ let package = Package(
         .executableTarget(
             name: "node-termination-handler",
             dependencies: [
-                "AWS", "Controller", "HTTPClient", "Kubernetes", "Simulation",
+                "AWS", "Controller", "HTTPClient", "Kubernetes", "Simulation", "Timestamps",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

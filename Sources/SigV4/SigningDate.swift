@@ -1,4 +1,5 @@
 public import Foundation
+import Timestamps
 
 /// A signing time in the two forms SigV4 uses: `X-Amz-Date` (`20150830T123600Z`) and the credential scope's date
 /// stamp (`20150830`), both in UTC.
@@ -21,36 +22,10 @@ public struct SigningDate: Sendable, Hashable {
         guard interval.isFinite, interval >= -62_167_219_200, interval < 253_402_300_800 else {
             throw SigV4Error(.invalidDate, "\(date.timeIntervalSince1970)")
         }
-        let seconds = Int64(interval)
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = Self.civil(fromDays: days)
-        let stamp = Self.digits(year, 4) + Self.digits(month, 2) + Self.digits(day, 2)
-        let time =
-            Self.digits(secondOfDay / 3600, 2) + Self.digits(secondOfDay % 3600 / 60, 2)
-            + Self.digits(secondOfDay % 60, 2)
+        let time = CivilTime.components(secondsSinceEpoch: Int64(interval))
+        let stamp = CivilTime.padded(time.year, 4) + CivilTime.padded(time.month, 2) + CivilTime.padded(time.day, 2)
+        let clock = CivilTime.padded(time.hour, 2) + CivilTime.padded(time.minute, 2) + CivilTime.padded(time.second, 2)
         self.dateStamp = stamp
-        self.amzDate = stamp + "T" + time + "Z"
-    }
-
-    /// Year, month and day of the proleptic Gregorian calendar for a count of days since 1970-01-01
-    /// (Howard Hinnant's `civil_from_days`).
-    private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return (year, month, day)
-    }
-
-    /// `value` in decimal, left-padded with zeros to `width` digits.
-    private static func digits(_ value: Int64, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        self.amzDate = stamp + "T" + clock + "Z"
     }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+import Timestamps
 
 /// EventBridge messages as AWS sends them, for `simulate` (the shapes of `testdata/events`).
 public enum SimulatedEvents {
@@ -14,7 +15,7 @@ public enum SimulatedEvents {
 
     /// The message body of `kind` for `instanceID`, sent at `time`.
     public static func body(_ kind: Kind, instanceID: String, time: Date) -> String {
-        let stamp = time.formatted(.iso8601)
+        let stamp = RFC3339.format(time)
         let id = UUID().uuidString.lowercased()
         switch kind {
         case .spotWarning:

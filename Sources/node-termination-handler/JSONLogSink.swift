@@ -1,6 +1,7 @@
 import ArgumentParser
 import Controller
 import Foundation
+import Timestamps
 
 /// Writes log lines as JSON objects, one per line, on standard error: `{"time":…,"level":…,"msg":…,…}`.
 struct JSONLogSink: Sendable {
@@ -13,7 +14,7 @@ struct JSONLogSink: Sendable {
         return ControllerLogger { level, message, metadata in
             guard level >= minimum else { return }
             var object: [String: String] = metadata
-            object["time"] = Date().formatted(.iso8601)
+            object["time"] = RFC3339.format(Date(), fractionDigits: 3)
             object["level"] = "\(level)"
             object["msg"] = message
             guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {

@@ -90,26 +90,6 @@ struct EndpointTests {
         #expect(AWSConfiguration(environment: ["AWS_DEFAULT_REGION": "us-west-2", "HOME": "/x"]).region == "us-west-2")
     }
 
-    @Test("ISO 8601 timestamps with and without fractions and offsets")
-    func iso8601() {
-        let base = Date(timeIntervalSince1970: 1_795_987_770)
-        #expect(Timestamp.parseISO8601("2026-11-29T21:29:30Z") == base)
-        let fractional = Timestamp.parseISO8601("2026-11-29T21:29:30.291310Z")
-        #expect(abs((fractional?.timeIntervalSince1970 ?? 0) - 1_795_987_770.29131) < 0.000_01)
-        #expect(Timestamp.parseISO8601("2026-11-29T22:29:30+01:00") == base)
-        #expect(Timestamp.parseISO8601("2026-11-29") == nil)
-        #expect(Timestamp.parseISO8601("2026-13-29T21:29:30Z") == nil)
-        #expect(Timestamp.parseISO8601("garbage-in-the-field") == nil)
-        #expect(Timestamp.parseISO8601("2000-02-29T00:00:00Z") == Date(timeIntervalSince1970: 951_782_400))
-    }
-
-    @Test("HTTP dates")
-    func httpDate() {
-        #expect(Timestamp.parseHTTPDate("Sun, 06 Nov 1994 08:49:37 GMT") == Date(timeIntervalSince1970: 784_111_777))
-        #expect(Timestamp.parseHTTPDate("Sunday, 06-Nov-94 08:49:37 GMT") == nil)
-        #expect(Timestamp.parseHTTPDate("") == nil)
-    }
-
     @Test("query bodies percent-encode everything but unreserved characters")
     func queryEncoding() {
         let body = QueryEncoding.body(

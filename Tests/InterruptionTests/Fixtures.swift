@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Timestamps
 
 @testable import Interruption
 
@@ -47,13 +48,9 @@ enum Fixtures {
     }
 }
 
-/// An RFC 3339 time computed by Foundation, as an oracle independent of `EventTime`.
+/// An RFC 3339 time (the parser is checked against Foundation's in TimestampsTests).
 func date(_ text: String) throws -> Date {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    if let date = formatter.date(from: text) { return date }
-    formatter.formatOptions = [.withInternetDateTime]
-    return try #require(formatter.date(from: text), "bad test date \(text)")
+    try #require(RFC3339.parse(text), "bad test date \(text)")
 }
 
 func instance(_ text: String) throws -> InstanceID {

@@ -29,16 +29,25 @@ struct ResourceCodingTests {
         #expect(Node.instanceID(fromProviderID: providerID) == expected)
     }
 
-    @Test("timestamps parse with and without fractions and format with microseconds")
+    @Test("timestamps decode with and without fractions or offsets and encode with microseconds")
     func timestamps() throws {
-        let plain = try #require(KubernetesJSON.parseTimestamp("2026-11-29T20:31:05Z"))
-        let micro = try #require(KubernetesJSON.parseTimestamp("2026-11-29T20:31:05.123456Z"))
+        struct Stamped: Codable { var time: Date }
+        let decoder = KubernetesJSON.makeDecoder()
+        func decode(_ text: String) throws -> Date {
+            let body = Data(#"{"time":"\#(text)"}"#.utf8)
+            let stamped = try decoder.decode(Stamped.self, from: body)
+            return stamped.time
+        }
+        func encode(_ date: Date) throws -> String {
+            String(decoding: try KubernetesJSON.makeEncoder().encode(Stamped(time: date)), as: UTF8.self)
+        }
+        let plain = try decode("2026-11-29T20:31:05Z")
+        let micro = try decode("2026-11-29T20:31:05.123456Z")
         #expect(abs(micro.timeIntervalSince(plain) - 0.123456) < 1e-6)
-        #expect(KubernetesJSON.formatTimestamp(micro) == "2026-11-29T20:31:05.123456Z")
-        #expect(KubernetesJSON.formatTimestamp(plain) == "2026-11-29T20:31:05.000000Z")
-        let offset = try #require(KubernetesJSON.parseTimestamp("2026-11-29T22:31:05+02:00"))
-        #expect(offset == plain)
-        #expect(KubernetesJSON.parseTimestamp("yesterday") == nil)
+        #expect(try encode(micro) == #"{"time":"2026-11-29T20:31:05.123456Z"}"#)
+        #expect(try encode(plain) == #"{"time":"2026-11-29T20:31:05.000000Z"}"#)
+        #expect(try decode("2026-11-29T22:31:05+02:00") == plain)
+        #expect(throws: DecodingError.self) { try decode("yesterday") }
     }
 
     @Test("a pod decodes its owners, node, phase, deletion state and volumes")
@@ -65,7 +74,7 @@ struct ResourceCodingTests {
 
     @Test("a lease round-trips with MicroTime fields")
     func leaseRoundTrip() throws {
-        let renew = try #require(KubernetesJSON.parseTimestamp("2026-11-29T20:04:59.654321Z"))
+        let renew = Date(timeIntervalSince1970: 1_795_982_699.654_321)  // 2026-11-29T20:04:59.654321Z
         let lease = Lease(
             metadata: ObjectMeta(name: "nth", namespace: "kube-system", resourceVersion: "7"),
             spec: LeaseSpec(holderIdentity: "me", leaseDurationSeconds: 15, renewTime: renew, leaseTransitions: 3))

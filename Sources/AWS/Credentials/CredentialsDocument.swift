@@ -1,6 +1,7 @@
 import Foundation
 import HTTPClient
 import SigV4
+import Timestamps
 
 /// The JSON document the container endpoint (ECS, EKS Pod Identity) and IMDS return:
 /// `{"AccessKeyId", "SecretAccessKey", "Token", "Expiration", ...}`, or an error `{"code", "message"}`.
@@ -38,7 +39,7 @@ struct CredentialsDocument: Decodable {
         }
         var expiration: Date?
         if let text = document.Expiration {
-            guard let date = Timestamp.parseISO8601(text) else {
+            guard let date = RFC3339.parse(text.trimmingASCIIWhitespace()) else {
                 throw AWSError(
                     kind: .unexpectedResponse, service: "credentials", operation: source,
                     message: "the credentials' Expiration \"\(text)\" is not an ISO 8601 time")

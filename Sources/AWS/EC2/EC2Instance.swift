@@ -1,4 +1,5 @@
 public import Foundation
+import Timestamps
 
 /// An EC2 instance as `DescribeInstances` describes it: the fields the controller needs to match instances to
 /// nodes and to decide what to do.
@@ -94,7 +95,7 @@ public struct EC2Instance: Sendable, Equatable {
             privateIPAddress: nonEmpty(item.value(at: "privateIpAddress")),
             availabilityZone: nonEmpty(item.value(at: "placement", "availabilityZone")),
             instanceType: nonEmpty(item.value(at: "instanceType")),
-            launchTime: item.value(at: "launchTime").flatMap(Timestamp.parseISO8601),
+            launchTime: item.value(at: "launchTime").flatMap { RFC3339.parse($0.trimmingASCIIWhitespace()) },
             tags: tags)
     }
 }

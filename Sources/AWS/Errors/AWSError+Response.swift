@@ -1,5 +1,6 @@
 import Foundation
 import HTTPClient
+import Timestamps
 
 extension AWSError {
     /// Decodes a non-2xx response into an error, whichever protocol the body uses.
@@ -22,7 +23,7 @@ extension AWSError {
     static func decode(response: HTTPResponse, service: String, operation: String) -> AWSError {
         let headers = response.headers
         var requestID = headers["x-amzn-RequestId"] ?? headers["x-amz-request-id"]
-        let serverDate = headers["Date"].flatMap(Timestamp.parseHTTPDate)
+        let serverDate = headers["Date"].flatMap { RFC1123.parse($0) }
         let queryCode = headers["x-amzn-query-error"].flatMap { value in
             value.split(separator: ";").first.map(String.init)
         }

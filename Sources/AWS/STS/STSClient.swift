@@ -1,5 +1,6 @@
 import Foundation
 import SigV4
+import Timestamps
 
 /// The two AWS STS operations the controller needs: `AssumeRoleWithWebIdentity` (IRSA credentials; unsigned) and
 /// `GetCallerIdentity` (a start-up check of who we are).
@@ -52,7 +53,7 @@ public struct STSClient: Sendable {
             let secret = document.value(at: "SecretAccessKey"), !secret.isEmpty,
             let token = document.value(at: "SessionToken"), !token.isEmpty,
             let expirationText = document.value(at: "Expiration"),
-            let expiration = Timestamp.parseISO8601(expirationText)
+            let expiration = RFC3339.parse(expirationText.trimmingASCIIWhitespace())
         else {
             throw AWSError(
                 kind: .unexpectedResponse, service: "STS", operation: action,

@@ -1,6 +1,7 @@
 import Foundation
 public import Interruption
 import Kubernetes
+import Timestamps
 
 extension KubernetesCluster {
     /// Cordons, taints, labels and annotates a node in one strategic merge patch.
@@ -129,7 +130,7 @@ extension KubernetesCluster {
         var object: [String: JSONValue] = ["key": .string(taint.key), "effect": .string(taint.effect)]
         if let value = taint.value { object["value"] = .string(value) }
         if let time = taint.timeAdded {
-            object["timeAdded"] = .string(time.formatted(.iso8601))
+            object["timeAdded"] = .string(RFC3339.format(time))
         }
         return .object(object)
     }

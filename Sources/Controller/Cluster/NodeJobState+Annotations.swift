@@ -1,5 +1,6 @@
 import Foundation
 import Interruption
+import Timestamps
 
 extension NodeJobState {
     /// `node-termination-handler/instance-id`.
@@ -92,14 +93,9 @@ extension NodeJobState {
                 lifecycleHooks: hooks))
     }
 
-    static func format(_ date: Date) -> String {
-        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
-    }
+    static func format(_ date: Date) -> String { RFC3339.format(date, fractionDigits: 3) }
 
-    static func parse(_ text: String) -> Date? {
-        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
-            ?? (try? Date.ISO8601FormatStyle().parse(text))
-    }
+    static func parse(_ text: String) -> Date? { RFC3339.parse(text) }
 }
 
 /// Why a node's job-state annotations could not be read.

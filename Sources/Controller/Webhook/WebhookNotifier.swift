@@ -1,6 +1,7 @@
 internal import Foundation
 public import HTTPClient
 public import Interruption
+internal import Timestamps
 
 /// Posts one notification per interrupted instance to `WEBHOOK_URL`, off the drain's path: ``notify(_:)`` only
 /// queues it; ``run()`` sends with a 5 s timeout and up to three attempts with back-off. The URL is never logged
@@ -136,5 +137,5 @@ public actor WebhookNotifier {
         return fields
     }
 
-    private static func stamp(_ date: Date) -> String { date.formatted(.iso8601) }
+    private static func stamp(_ date: Date) -> String { RFC3339.format(date) }
 }

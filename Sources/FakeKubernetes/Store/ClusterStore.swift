@@ -1,4 +1,5 @@
 import Foundation
+import Timestamps
 
 /// The fake cluster's state: storage ("etcd", with a bounded MVCC history), a watch cache that may lag behind it,
 /// watch history, watchers, and the simulated kubelet.
@@ -259,7 +260,7 @@ public actor ClusterStore {
 enum Timestamps {
     static func now() -> String { string(Date()) }
 
-    static func string(_ date: Date) -> String { date.formatted(.iso8601) }
+    static func string(_ date: Date) -> String { RFC3339.format(date) }
 
-    static func date(_ string: String) -> Date? { try? Date(string, strategy: .iso8601) }
+    static func date(_ string: String) -> Date? { RFC3339.parse(string) }
 }

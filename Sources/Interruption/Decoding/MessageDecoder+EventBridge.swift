@@ -1,4 +1,5 @@
 internal import Foundation
+internal import Timestamps
 
 extension Message {
     /// Decodes an EventBridge envelope by `source` and `detail-type`.
@@ -126,7 +127,7 @@ extension Message {
 
     /// Health times are RFC 1123; RFC 3339 is accepted too.
     private static func healthTime(_ text: String) -> Date? {
-        EventTime.rfc1123(text) ?? EventTime.rfc3339(text)
+        RFC1123.parse(text) ?? RFC3339.parse(text)
     }
 }
 

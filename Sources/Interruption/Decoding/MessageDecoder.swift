@@ -1,4 +1,5 @@
 public import Foundation
+import Timestamps
 
 /// Turns the body of an SQS message from an interruption queue into typed events, or a typed rejection.
 ///
@@ -116,6 +117,6 @@ struct Message {
 
     /// An RFC 3339 time field, or the receive time when it is absent or invalid (as NTH does).
     func eventTime(_ object: JSONValue, _ key: String) -> Date {
-        optionalString(object, key).flatMap(EventTime.rfc3339) ?? receivedAt
+        optionalString(object, key).flatMap { RFC3339.parse($0) } ?? receivedAt
     }
 }

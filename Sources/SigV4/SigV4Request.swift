@@ -82,9 +82,9 @@ public struct SigV4Request: Sendable {
         headers: [(name: String, value: String)] = [],
         payload: Payload = .empty
     ) throws(SigV4Error) {
-        guard let components = URLComponents(url: url, resolvingAgainstBaseURL: true),
-            let rawHost = components.percentEncodedHost, !rawHost.isEmpty
-        else {
+        // URL's own accessors, not URLComponents: its parser loads ICU's IDNA tables on first use (+4 MiB RSS).
+        let components = url.absoluteURL
+        guard let rawHost = components.host(percentEncoded: true), !rawHost.isEmpty else {
             throw SigV4Error(.invalidURL, url.absoluteString)
         }
         var host = rawHost.lowercased()
@@ -101,8 +101,8 @@ public struct SigV4Request: Sendable {
         }
         self.init(
             method: method,
-            path: components.percentEncodedPath,
-            query: components.percentEncodedQuery ?? "",
+            path: components.path(percentEncoded: true),
+            query: components.query(percentEncoded: true) ?? "",
             headers: allHeaders,
             payload: payload
         )

@@ -17,10 +17,7 @@ struct JSONLogSink: Sendable {
             object["time"] = RFC3339.format(Date(), fractionDigits: 3)
             object["level"] = "\(level)"
             object["msg"] = message
-            guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
-                return
-            }
-            FileHandle.standardError.write(data + Data("\n".utf8))
+            FileHandle.standardError.write(FlatJSON.encode(object) + Data("\n".utf8))
         }
     }
 }

@@ -104,7 +104,7 @@ struct ObservabilityServer {
     }
 
     static func json(_ status: HTTPStatusCode, _ fields: [String: String]) -> FlyingFox.HTTPResponse {
-        let body = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data()
+        let body = FlatJSON.encode(fields)
         return FlyingFox.HTTPResponse(
             statusCode: status, headers: [.contentType: "application/json"], body: body)
     }

@@ -88,7 +88,7 @@ public struct ContainerCredentialsSource: CredentialsSource {
 
     /// Accepts https URIs, and http URIs to loopback or the ECS / Pod Identity agents.
     static func validate(fullURI: String) throws(AWSError) {
-        guard let components = URLComponents(string: fullURI), let scheme = components.scheme?.lowercased(),
+        guard let components = URL(string: fullURI), let scheme = components.scheme?.lowercased(),
             let host = components.host?.lowercased(), !host.isEmpty
         else {
             throw AWSError(

@@ -54,7 +54,7 @@ public struct EndpointResolver: Sendable, Equatable {
     /// - Throws: ``AWSError/Kind/configuration`` for an override that is not an http(s) URL, or no region.
     public func endpoint(for service: AWSService, region: String?) throws(AWSError) -> String {
         if let url = serviceOverrides[service.environmentName] ?? override {
-            guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+            guard let components = URL(string: url), let scheme = components.scheme?.lowercased(),
                 scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
             else {
                 throw AWSError(

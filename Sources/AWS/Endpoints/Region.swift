@@ -23,7 +23,7 @@ public enum Region {
     /// - Parameter queueURL: the queue URL.
     /// - Returns: the region, or `nil` when the host names none (moto, LocalStack).
     public static func fromQueueURL(_ queueURL: String) -> String? {
-        guard let host = URLComponents(string: queueURL)?.host?.lowercased() else { return nil }
+        guard let host = URL(string: queueURL)?.host?.lowercased() else { return nil }
         if host == "queue.amazonaws.com" { return "us-east-1" }
         return host.split(separator: ".").map(String.init).first(where: isValid)
     }

@@ -50,14 +50,22 @@ public enum RFC3339 {
     }
 
     /// Formats an instant as UTC: `2026-11-29T10:00:00Z`, or with `fractionDigits` (up to 9) digits of a second,
-    /// rounded to the nearest: `2026-11-29T10:00:00.872Z`.
+    /// rounded to the nearest: `2026-11-29T10:00:00.872Z`. Instants outside the years 0000 to 9999 (and NaN) are
+    /// clamped to them, so that any `Date` formats, `distantFuture` included.
     public static func format(_ date: Date, fractionDigits: Int = 0) -> String {
         let digits = min(max(fractionDigits, 0), 9)
         var scale: Int64 = 1
         for _ in 0..<digits { scale *= 10 }
-        let ticks = Int64((date.timeIntervalSince1970 * Double(scale)).rounded())
-        let seconds = ticks >= 0 ? ticks / scale : (ticks - scale + 1) / scale
-        let fraction = ticks - seconds * scale
+        let interval = date.timeIntervalSince1970
+        // 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
+        let clamped = interval.isNaN ? 0 : min(max(interval, -62_167_219_200), 253_402_300_799)
+        let whole = clamped.rounded(.down)
+        var seconds = Int64(whole)
+        var fraction = Int64(((clamped - whole) * Double(scale)).rounded())
+        if fraction == scale {  // rounded up into the next second
+            seconds += 1
+            fraction = 0
+        }
         let time = CivilTime.components(secondsSinceEpoch: seconds)
         var text = CivilTime.padded(time.year, 4) + "-" + CivilTime.padded(time.month, 2) + "-"
         text += CivilTime.padded(time.day, 2) + "T" + CivilTime.padded(time.hour, 2) + ":"

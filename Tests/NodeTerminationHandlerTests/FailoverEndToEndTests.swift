@@ -33,7 +33,7 @@ struct FailoverEndToEndTests {
                 cordoned?["metadata"]["annotations"]["node-termination-handler/instance-id"].stringValue == instance,
                 "the job state is on the node")
 
-            #expect(try await leader.terminate() == 0)
+            try await leader.expectCleanExit()
             #expect(leader.log.contains("released the lease"))
             try await world.eventually("the standby to lead") { await world.holder() == standby.name }
             try await world.eventually("the standby to resume the job from the node's annotations") {
@@ -45,7 +45,7 @@ struct FailoverEndToEndTests {
             try await world.eventually("the message to be deleted") {
                 try await ReplicasEndToEndTests.queueDepth(world.queue) == 0
             }
-            #expect(try await standby.terminate() == 0)
+            try await standby.expectCleanExit()
             let refused = world.server.ledger.snapshot().entries.filter { $0.status == 403 }
             #expect(refused.isEmpty, "\(refused.map(\.path))")
         }

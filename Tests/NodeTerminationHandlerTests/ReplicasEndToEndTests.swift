@@ -65,6 +65,14 @@ struct ReplicasEndToEndTests {
             return (response.status, String(decoding: response.body, as: UTF8.self))
         }
 
+        /// SIGTERM, then expects a clean exit (status 0); on anything else the failure carries how the process ended
+        /// and the end of its log.
+        func expectCleanExit(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+            let status = try await terminate()
+            let how = process.terminationReason == .uncaughtSignal ? "killed by signal \(status)" : "exit \(status)"
+            #expect(status == 0, "\(name): \(how); log ends:\n\(log.suffix(4000))", sourceLocation: sourceLocation)
+        }
+
         /// SIGTERM, then the exit status (killed after 20 s).
         func terminate() async throws -> Int32 {
             process.terminate()
@@ -222,7 +230,7 @@ struct ReplicasEndToEndTests {
             #expect(
                 await standby.get("/metrics", port: standby.metricsPort, client: http).body.contains("nth_leader 0"))
 
-            #expect(try await leader.terminate() == 0)
+            try await leader.expectCleanExit()
             try await world.eventually("the standby to take the Lease", within: .seconds(10)) {
                 await world.holder() == standby.name
             }
@@ -231,7 +239,7 @@ struct ReplicasEndToEndTests {
             try await world.eventually("the second message to be deleted") {
                 try await Self.queueDepth(world.queue) == 0
             }
-            #expect(try await standby.terminate() == 0)
+            try await standby.expectCleanExit()
             #expect(await world.holder() == "", "the last leader released the Lease on SIGTERM")
             #expect(leader.log.contains("released the lease"))
             #expect(standby.log.contains("became the leader"))

@@ -94,6 +94,17 @@ struct TimestampTests {
                 < 1e-6)
     }
 
+    @Test("any Date formats: far instants and NaN are clamped to the years 0000 to 9999, never a trap")
+    func formatExtremes() {
+        #expect(RFC3339.format(.distantFuture, fractionDigits: 9) == "4001-01-01T00:00:00.000000000Z")
+        #expect(RFC3339.format(.distantPast, fractionDigits: 6) == "0000-12-30T00:00:00.000000Z")  // proleptic
+        #expect(
+            RFC3339.format(Date(timeIntervalSince1970: 1e300), fractionDigits: 9) == "9999-12-31T23:59:59.000000000Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: -1e300)) == "0000-01-01T00:00:00Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: .infinity)) == "9999-12-31T23:59:59Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: .nan)) == "1970-01-01T00:00:00Z")
+    }
+
     @Test("AWS's forms: offsets, fractions, leap days")
     func awsForms() {
         let base = Date(timeIntervalSince1970: 1_795_987_770)

@@ -63,6 +63,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Any JSON value, Codable: Kubernetes patch bodies and unmodelled fields, interruption event bodies.
+        .target(
+            name: "JSONValues",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "JSONValuesTests",
+            dependencies: ["JSONValues"],
+            swiftSettings: strictSettings
+        ),
+
         .target(
             name: "SigV4",
             dependencies: ["COpenSSL", "Timestamps"],
@@ -81,10 +92,10 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // The interruption domain: event decoding, instance jobs, action policy, drain rules. Pure: Foundation and Timestamps only.
+        // The interruption domain: event decoding, instance jobs, action policy, drain rules. Pure: Foundation, JSONValues and Timestamps only.
         .target(
             name: "Interruption",
-            dependencies: ["Timestamps"],
+            dependencies: ["JSONValues", "Timestamps"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -97,12 +108,12 @@ let package = Package(
         // token-bucket rate limiter and a list-then-watch informer.
         .target(
             name: "Kubernetes",
-            dependencies: ["HTTPClient", "Timestamps", .product(name: "Yams", package: "Yams")],
+            dependencies: ["HTTPClient", "JSONValues", "Timestamps", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "KubernetesTests",
-            dependencies: ["Kubernetes", "FakeKubernetes"],
+            dependencies: ["Kubernetes", "FakeKubernetes", "JSONValues"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
@@ -130,7 +141,7 @@ let package = Package(
         .target(
             name: "Controller",
             dependencies: [
-                "Interruption", "Kubernetes", "AWS", "HTTPClient", "Timestamps",
+                "Interruption", "Kubernetes", "AWS", "HTTPClient", "JSONValues", "Timestamps",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings

@@ -1,5 +1,6 @@
 import FakeKubernetes
 import Foundation
+import JSONValues
 import Kubernetes
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 public import Interruption
+import JSONValues
 import Kubernetes
 import Timestamps
 

@@ -1,4 +1,5 @@
 internal import Foundation
+import JSONValues
 
 extension Message {
     /// The test notification Auto Scaling sends when a hook or notification target is set up.

@@ -1,4 +1,5 @@
 internal import Foundation
+import JSONValues
 internal import Timestamps
 
 extension Message {
@@ -52,7 +53,9 @@ extension Message {
     /// `detail.state`, which may be empty (an error, not a match).
     private func requiredStateText(_ detail: JSONValue) throws(Rejection) -> String {
         guard let value = detail["state"] else { throw Rejection(.missingField("detail.state")) }
-        guard let text = value.string else { throw Rejection(.malformedField("detail.state", value: value.typeName)) }
+        guard let text = value.stringValue else {
+            throw Rejection(.malformedField("detail.state", value: value.typeName))
+        }
         return text
     }
 
@@ -91,7 +94,7 @@ extension Message {
         guard let entitiesValue = detail["affectedEntities"] else {
             throw Rejection(.missingField("detail.affectedEntities"))
         }
-        guard let entities = entitiesValue.array else {
+        guard let entities = entitiesValue.arrayValue else {
             throw Rejection(.malformedField("detail.affectedEntities", value: entitiesValue.typeName))
         }
         var events: [InterruptionEvent] = []

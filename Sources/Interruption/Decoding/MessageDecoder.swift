@@ -1,4 +1,5 @@
 public import Foundation
+import JSONValues
 import Timestamps
 
 /// Turns the body of an SQS message from an interruption queue into typed events, or a typed rejection.
@@ -57,7 +58,7 @@ public struct MessageDecoder: Sendable {
         }
         if let wrapped = root["Message"], root["LifecycleTransition"] == nil, root["Event"] == nil {
             // An SNS notification: its `Message` is the notification (or event) as a JSON string. Unwrapped once.
-            guard let text = wrapped.string else {
+            guard let text = wrapped.stringValue else {
                 throw Rejection(.malformedField("Message", value: wrapped.typeName))
             }
             let inner = try Self.parseObject(text)
@@ -84,7 +85,7 @@ public struct MessageDecoder: Sendable {
     /// An object with a non-empty `detail-type` is an EventBridge event; NTH treats an empty one as a notification.
     private static func isEventBridgeEnvelope(_ object: JSONValue) -> Bool {
         guard let detailType = object["detail-type"] else { return false }
-        return detailType.string?.isEmpty != true
+        return detailType.stringValue?.isEmpty != true
     }
 }
 
@@ -98,14 +99,14 @@ struct Message {
     /// A required, non-empty string field.
     func requiredString(_ object: JSONValue, _ key: String, path: String) throws(Rejection) -> String {
         guard let value = object[key] else { throw Rejection(.missingField(path)) }
-        guard let text = value.string else { throw Rejection(.malformedField(path, value: value.typeName)) }
+        guard let text = value.stringValue else { throw Rejection(.malformedField(path, value: value.typeName)) }
         guard !text.isEmpty else { throw Rejection(.malformedField(path, value: "")) }
         return text
     }
 
     /// An optional string field: `nil` when absent, null or not a string.
     func optionalString(_ object: JSONValue, _ key: String) -> String? {
-        object[key]?.string
+        object[key]?.stringValue
     }
 
     /// A required instance id field.

@@ -1,3 +1,5 @@
+public import JSONValues
+
 /// Query options of a list or watch.
 ///
 /// See https://kubernetes.io/docs/reference/using-api/api-concepts/#semantics-for-get-and-list for what

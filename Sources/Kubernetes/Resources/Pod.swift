@@ -1,3 +1,5 @@
+public import JSONValues
+
 /// A core/v1 Pod, with what a drain needs: owners, node, phase, deletion state, grace period and volumes.
 ///
 /// See https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/

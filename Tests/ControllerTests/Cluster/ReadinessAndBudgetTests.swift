@@ -2,6 +2,7 @@ import Controller
 import FakeKubernetes
 import Foundation
 import Interruption
+import JSONValues
 import Kubernetes
 import Testing
 

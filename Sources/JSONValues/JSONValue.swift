@@ -1,6 +1,7 @@
 import Foundation
 
-/// Any JSON document, for patch bodies and for fields this module does not model.
+/// Any JSON document: Kubernetes patch bodies and the fields the client does not model, and the bodies of
+/// interruption events, read by the pure decoder.
 ///
 /// `null` is kept as ``null`` so that merge patches can delete fields (`{"spec":{"unschedulable":null}}`).
 public enum JSONValue: Sendable, Hashable, Codable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
@@ -80,5 +81,29 @@ public enum JSONValue: Sendable, Hashable, Codable, ExpressibleByStringLiteral, 
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
+    }
+
+    /// The elements of the array this value is, or `nil`.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
+    /// Whether this value is an object.
+    public var isObject: Bool {
+        if case .object = self { return true }
+        return false
+    }
+
+    /// What kind of value this is, for error messages: "a string", "an object", "null".
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
     }
 }

@@ -84,8 +84,11 @@ final class FakeQueue: InterruptionQueue {
     /// Makes the next deletes of `id` fail `times` times.
     func failDeletes(of id: String, times: Int) { state.withLock { $0.deleteFailures[id] = times } }
 
-    /// Makes the next `count` receives throw.
-    func failReceives(_ count: Int) { state.withLock { $0.receiveFailures = count } }
+    /// Makes the next `count` receives throw, waking the receives waiting now (they fail at once).
+    func failReceives(_ count: Int) {
+        state.withLock { $0.receiveFailures = count }
+        wakeAll()
+    }
 
     func receive(maxMessages: Int, waitTimeSeconds: Int, visibilityTimeoutSeconds: Int) async throws
         -> [ReceivedMessage]

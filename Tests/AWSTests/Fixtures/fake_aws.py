@@ -34,6 +34,10 @@ import sys
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Fixtures"))
+from fixture_http import lowered, read_request, serve_until_stdin_closes  # noqa: E402 (after the path it needs)
+from fixture_http import response as http_response  # noqa: E402
+
 CONFIG = {
     "imdsRole": "nth-node-role",
     "credentialsLifetime": 6 * 3600,
@@ -59,14 +63,9 @@ def amz(seconds):
 
 
 def response(status, body=b"", headers=None, reason="OK"):
-    if isinstance(body, str):
-        body = body.encode()
     headers = dict(headers or {})
     headers.setdefault("Date", email.utils.formatdate(now(), usegmt=True))
-    lines = [f"HTTP/1.1 {status} {reason}", f"Content-Length: {len(body)}"]
-    for name, value in headers.items():
-        lines.append(f"{name}: {value}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+    return http_response(status, body, headers, reason)
 
 
 def credentials(prefix):
@@ -184,20 +183,6 @@ def route(method, path, headers, body):
     return response(404, "not found", reason="Not Found")
 
 
-async def read_request(reader):
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    method, target, _ = lines[0].split(" ", 2)
-    headers = {}
-    for line in lines[1:]:
-        if line:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0") or 0)
-    body = await reader.readexactly(length) if length else b""
-    return method, urllib.parse.urlsplit(target).path, headers, body
-
-
 async def handle(reader, writer):
     sock = writer.get_extra_info("socket")
     if sock is not None:
@@ -205,7 +190,8 @@ async def handle(reader, writer):
     try:
         while True:
             try:
-                method, path, headers, body = await read_request(reader)
+                method, path, pairs, body = await read_request(reader)
+                headers = lowered(pairs)
             except (asyncio.IncompleteReadError, ConnectionError):
                 return
             reply = route(method, path, headers, body)
@@ -224,17 +210,7 @@ async def handle(reader, writer):
 async def main():
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     print(json.dumps({"port": server.sockets[0].getsockname()[1]}), flush=True)
-    loop = asyncio.get_running_loop()
-    stdin_closed = loop.create_future()
-
-    def on_stdin():
-        if not sys.stdin.buffer.read1(1024) and not stdin_closed.done():
-            stdin_closed.set_result(None)
-
-    loop.add_reader(sys.stdin.fileno(), on_stdin)
-    await stdin_closed
-    sys.stdout.flush()
-    os._exit(0)
+    await serve_until_stdin_closes()
 
 
 if __name__ == "__main__":

@@ -26,43 +26,10 @@ import ssl
 import sys
 import urllib.parse
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Fixtures"))
+from fixture_http import read_request, response, serve_until_stdin_closes  # noqa: E402 (after the path it needs)
+
 STATS = {"connections": 0, "holdsOpened": 0, "holdsClosed": 0, "clientCertificates": []}
-
-
-def response(status, body=b"", headers=None, reason="OK"):
-    lines = [f"HTTP/1.1 {status} {reason}", f"Content-Length: {len(body)}"]
-    for name, value in (headers or {}).items():
-        lines.append(f"{name}: {value}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-
-async def read_request(reader):
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    method, target, _ = lines[0].split(" ", 2)
-    headers = []
-    for line in lines[1:]:
-        if line:
-            name, _, value = line.partition(":")
-            headers.append([name.strip(), value.strip()])
-    length = 0
-    chunked = False
-    for name, value in headers:
-        if name.lower() == "content-length":
-            length = int(value)
-        if name.lower() == "transfer-encoding" and "chunked" in value.lower():
-            chunked = True
-    body = b""
-    if chunked:
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
-            chunk = await reader.readexactly(size + 2)
-            if size == 0:
-                break
-            body += chunk[:-2]
-    elif length:
-        body = await reader.readexactly(length)
-    return method, target, headers, body
 
 
 async def hold_until_closed(reader):
@@ -183,18 +150,7 @@ async def main():
     hole, fillers, ports["blackhole"] = blackhole()
     print(json.dumps(ports), flush=True)
 
-    loop = asyncio.get_running_loop()
-    stdin_closed = loop.create_future()
-
-    def on_stdin():
-        if not sys.stdin.buffer.read1(1024) and not stdin_closed.done():
-            stdin_closed.set_result(None)
-
-    loop.add_reader(sys.stdin.fileno(), on_stdin)
-    await stdin_closed
-    # Exit at once: held connections would otherwise print cancellation tracebacks on the way out.
-    sys.stdout.flush()
-    os._exit(0)
+    await serve_until_stdin_closes()
 
 
 if __name__ == "__main__":

@@ -22,37 +22,11 @@ import ssl
 import sys
 import urllib.parse
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Fixtures"))
+from fixture_http import lowered, read_request, response, serve_until_stdin_closes  # noqa: E402 (after the path it needs)
+
 SCRIPTS = {}
 REQUESTS = []
-
-
-def response(status, body=b"", headers=None):
-    lines = [f"HTTP/1.1 {status} Scripted", f"Content-Length: {len(body)}"]
-    for name, value in (headers or {}).items():
-        lines.append(f"{name}: {value}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-
-async def read_request(reader):
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    method, target, _ = lines[0].split(" ", 2)
-    headers = {}
-    for line in lines[1:]:
-        if line:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-    body = b""
-    if "content-length" in headers:
-        body = await reader.readexactly(int(headers["content-length"]))
-    elif "chunked" in headers.get("transfer-encoding", ""):
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
-            chunk = await reader.readexactly(size + 2)
-            if size == 0:
-                break
-            body += chunk[:-2]
-    return method, target, headers, body
 
 
 def not_found(method, path):
@@ -76,7 +50,8 @@ async def handle(reader, writer):
     try:
         while True:
             try:
-                method, target, headers, body = await read_request(reader)
+                method, target, pairs, body = await read_request(reader)
+                headers = lowered(pairs)
             except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
                 return
             parsed = urllib.parse.urlsplit(target)
@@ -148,17 +123,7 @@ async def main():
         context.load_cert_chain(sys.argv[1], sys.argv[2])
     server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024, ssl=context)
     print(json.dumps({"http": server.sockets[0].getsockname()[1]}), flush=True)
-    loop = asyncio.get_running_loop()
-    stdin_closed = loop.create_future()
-
-    def on_stdin():
-        if not sys.stdin.buffer.read1(1024) and not stdin_closed.done():
-            stdin_closed.set_result(None)
-
-    loop.add_reader(sys.stdin.fileno(), on_stdin)
-    await stdin_closed
-    sys.stdout.flush()
-    os._exit(0)
+    await serve_until_stdin_closes()
 
 
 if __name__ == "__main__":

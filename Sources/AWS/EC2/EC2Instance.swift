@@ -95,7 +95,7 @@ public struct EC2Instance: Sendable, Equatable {
             privateIPAddress: nonEmpty(item.value(at: "privateIpAddress")),
             availabilityZone: nonEmpty(item.value(at: "placement", "availabilityZone")),
             instanceType: nonEmpty(item.value(at: "instanceType")),
-            launchTime: item.value(at: "launchTime").flatMap { RFC3339.parse($0.trimmingASCIIWhitespace()) },
+            launchTime: item.value(at: "launchTime").flatMap { RFC3339.parse($0) },
             tags: tags)
     }
 }

@@ -53,7 +53,7 @@ public struct STSClient: Sendable {
             let secret = document.value(at: "SecretAccessKey"), !secret.isEmpty,
             let token = document.value(at: "SessionToken"), !token.isEmpty,
             let expirationText = document.value(at: "Expiration"),
-            let expiration = RFC3339.parse(expirationText.trimmingASCIIWhitespace())
+            let expiration = RFC3339.parse(expirationText)  // value(at:) trims
         else {
             throw AWSError(
                 kind: .unexpectedResponse, service: "STS", operation: action,

@@ -69,7 +69,10 @@ struct ListDecodingTests {
 
     @Test("a body that is not a list object (truncated, an array, text) fails with the decoder's error")
     func notAList() async throws {
-        for body in [#"{"items":[{"metadata":{"name":"a"}}"#, #"[]"#, "<html>proxy error</html>", #"{"items":[1,]}"#] {
+        for body in [
+            #"{"items":[{"metadata":{"name":"a"}}"#, #"[]"#, "<html>proxy error</html>", #"{"items":[1,]}"#,
+            #"{"items":[]} <html>"#,
+        ] {
             let error = await #expect(throws: KubernetesError.self, "\(body)") { try await Self.list(body) }
             #expect(error?.code == .decoding, "\(body)")
         }

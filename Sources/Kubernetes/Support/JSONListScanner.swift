@@ -27,7 +27,10 @@ enum JSONListScanner {
         cursor.skipWhitespace()
         try cursor.expect(UInt8(ascii: "{"))
         cursor.skipWhitespace()
-        if cursor.peek == UInt8(ascii: "}") { return ranges }
+        if cursor.peek == UInt8(ascii: "}") {
+            cursor.offset += 1
+            return try cursor.atEnd(ranges)
+        }
         while true {
             cursor.skipWhitespace()
             let key = try cursor.string()
@@ -44,7 +47,7 @@ enum JSONListScanner {
             cursor.skipWhitespace()
             switch cursor.next() {
             case UInt8(ascii: ","): continue
-            case UInt8(ascii: "}"): return ranges
+            case UInt8(ascii: "}"): return try cursor.atEnd(ranges)
             default: throw Malformed(offset: cursor.offset)
             }
         }
@@ -55,6 +58,13 @@ enum JSONListScanner {
         var offset = 0
 
         var peek: UInt8? { offset < bytes.count ? bytes[offset] : nil }
+
+        /// `ranges`, if nothing but whitespace follows (as the decoder requires of a whole body).
+        mutating func atEnd(_ ranges: Ranges) throws(Malformed) -> Ranges {
+            skipWhitespace()
+            guard peek == nil else { throw Malformed(offset: offset) }
+            return ranges
+        }
 
         mutating func next() -> UInt8? {
             defer { offset += 1 }

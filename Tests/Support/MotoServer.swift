@@ -1,9 +1,8 @@
+public import AWS
 import Foundation
 public import HTTPClient
 public import SigV4
 import Testing
-
-@testable public import AWS
 
 /// A moto server (through `Tests/AWSTests/Fixtures/moto_nth.py`, the moto extension that adds Auto Scaling's
 /// lifecycle actions and records them) shared by the AWS and controller tests, with signature checking on: an IAM user with an

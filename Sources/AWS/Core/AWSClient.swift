@@ -57,8 +57,16 @@ public final class AWSClient: Sendable {
     }
 
     /// Creates a client whose signed requests pass through `interceptor` just before they are sent (tests tamper
-    /// with them to show that the server checks the signature).
-    init(
+    /// with them to show that the server checks the signature; the controller never sets one).
+    ///
+    /// - Parameters:
+    ///   - configuration: region, endpoints, retries and timeouts.
+    ///   - credentialsProvider: where credentials come from; `nil` when every call is unsigned.
+    ///   - httpClient: the HTTP transport, shared with other users.
+    ///   - clock: the wall clock and sleeper.
+    ///   - random: the jitter source, returning numbers in [0, 1).
+    ///   - interceptor: sees, and may change, every request after signing; `nil` for none.
+    public init(
         configuration: AWSConfiguration,
         credentialsProvider: (any CredentialsProvider)?,
         httpClient: HTTPClient,

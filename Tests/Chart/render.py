@@ -2,11 +2,13 @@
 """Renders a Helm chart with Helm's own engine (helm-python-sdk's libhelm_c, Helm v4) and prints its objects.
 
     python3 Tests/Chart/render.py --release NAME --namespace NS [--values FILE]... [--set key=value]...
-        [--kube-version 1.30] [--chart DIR]
+        [--set-string key=value]... [--kube-version 1.30] [--chart DIR]
 
 prints the rendered objects (every YAML document of every template, NOTES.txt excluded, in template order) as one
-JSON array on stdout. Values files and --set expressions apply in Helm's order: files first, merged left to right
-(maps merge, anything else is replaced), then every --set. Errors go to stderr with a non-zero exit status.
+JSON array on stdout. Values apply in Helm's order: the files, merged left to right (maps merge, anything else is
+replaced), then every --set (Helm's parser: `a=1` is a number), then every --set-string (values stay strings,
+as env values must be). One difference from the helm CLI: a --set that indexes a list (`extraEnv[0].name=X`)
+replaces that list instead of updating one element. Errors go to stderr with a non-zero exit status.
 The chart defaults to charts/node-termination-handler of this repository. The tests import `render_chart` and
 `lint_chart` from here, so the CLI and the tests render the same way.
 """
@@ -60,8 +62,14 @@ def merge_values(base: dict[str, Any], override: dict[str, Any]) -> dict[str, An
     return merged
 
 
-def load_values(files: list[Path | str] = (), sets: list[str] = (), extra: list[dict[str, Any]] = ()) -> dict[str, Any]:
-    """Values as `helm install -f FILE... --set EXPR...` composes them; `extra` dicts apply after the files."""
+def load_values(
+    files: list[Path | str] = (),
+    sets: list[str] = (),
+    extra: list[dict[str, Any]] = (),
+    string_sets: list[str] = (),
+) -> dict[str, Any]:
+    """Values as `helm install -f FILE... --set EXPR... --set-string EXPR...` composes them; `extra` dicts apply
+    after the files."""
     values: dict[str, Any] = {}
     for file in files:
         path = Path(file)
@@ -79,6 +87,11 @@ def load_values(files: list[Path | str] = (), sets: list[str] = (), extra: list[
             values = merge_values(values, helm_python.parse_set_string(expression))
         except helm_python.HelmError as error:
             raise RenderError(f"--set {expression!r} is malformed: {error}") from error
+    for expression in string_sets:
+        try:
+            values = merge_values(values, helm_python.parse_set_string_values(expression))
+        except helm_python.HelmError as error:
+            raise RenderError(f"--set-string {expression!r} is malformed: {error}") from error
     return values
 
 
@@ -159,11 +172,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--namespace", required=True, help="the release namespace")
     parser.add_argument("--values", "-f", action="append", default=[], help="a values file (repeatable)")
     parser.add_argument("--set", action="append", default=[], dest="sets", help="key=value (repeatable)")
+    parser.add_argument(
+        "--set-string", action="append", default=[], dest="string_sets", help="key=value kept a string (repeatable)"
+    )
     parser.add_argument("--kube-version", help="the Kubernetes version the capabilities report, e.g. 1.30")
     parser.add_argument("--chart", default=str(CHART_DIR), help="the chart directory (default: ours)")
     arguments = parser.parse_args(argv)
     try:
-        values = load_values(arguments.values, arguments.sets)
+        values = load_values(arguments.values, arguments.sets, string_sets=arguments.string_sets)
         objects = render_chart(values, arguments.release, arguments.namespace, arguments.kube_version, arguments.chart)
     except RenderError as error:
         print(f"render.py: {error}", file=sys.stderr)

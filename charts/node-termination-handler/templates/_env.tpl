@@ -31,6 +31,8 @@ aws-node-termination-handler's chart), then ours. docs/migration.md lists the NT
   value: {{ .Values.checkTagBeforeDraining | quote }}
 - name: MANAGED_TAG
   value: {{ .Values.managedTag | quote }}
+- name: USE_PROVIDER_ID
+  value: {{ .Values.useProviderId | quote }}
 - name: DRY_RUN
   value: {{ .Values.dryRun | quote }}
 - name: CORDON_ONLY

@@ -7,8 +7,8 @@
 prints the rendered objects (every YAML document of every template, NOTES.txt excluded, in template order) as one
 JSON array on stdout. Values apply in Helm's order: the files, merged left to right (maps merge, anything else is
 replaced), then every --set (Helm's parser: `a=1` is a number), then every --set-string (values stay strings,
-as env values must be). One difference from the helm CLI: a --set that indexes a list (`extraEnv[0].name=X`)
-replaces that list instead of updating one element. Errors go to stderr with a non-zero exit status.
+as env values must be), each written into the values so far as Helm does: `extraEnv[0].name=X` changes the name
+of the first element of the file's extraEnv and keeps the others. Errors go to stderr with a non-zero exit status.
 The chart defaults to charts/node-termination-handler of this repository. The tests import `render_chart` and
 `lint_chart` from here, so the CLI and the tests render the same way.
 """
@@ -62,6 +62,23 @@ def merge_values(base: dict[str, Any], override: dict[str, Any]) -> dict[str, An
     return merged
 
 
+def set_into(base: Any, override: Any) -> Any:
+    """Helm's `--set` (strvals.ParseInto): maps merge, a list is updated element by element (an index the
+    expression does not name, None in the parsed list, keeps the element there), anything else is replaced."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = set_into(merged.get(key), value) if key in merged else value
+        return merged
+    if isinstance(base, list) and isinstance(override, list):
+        merged = list(base) + [None] * (len(override) - len(base))
+        for index, value in enumerate(override):
+            if value is not None:
+                merged[index] = set_into(merged[index], value) if merged[index] is not None else value
+        return merged
+    return override
+
+
 def load_values(
     files: list[Path | str] = (),
     sets: list[str] = (),
@@ -84,12 +101,12 @@ def load_values(
         values = merge_values(values, document)
     for expression in sets:
         try:
-            values = merge_values(values, helm_python.parse_set_string(expression))
+            values = set_into(values, helm_python.parse_set_string(expression))
         except helm_python.HelmError as error:
             raise RenderError(f"--set {expression!r} is malformed: {error}") from error
     for expression in string_sets:
         try:
-            values = merge_values(values, helm_python.parse_set_string_values(expression))
+            values = set_into(values, helm_python.parse_set_string_values(expression))
         except helm_python.HelmError as error:
             raise RenderError(f"--set-string {expression!r} is malformed: {error}") from error
     return values

@@ -60,3 +60,16 @@ def test_a_missing_values_file_is_an_error_on_stderr(tmp_path):
     result = run("--release", "nth", "--namespace", "kube-system", "--values", str(tmp_path / "absent.yaml"))
     assert result.returncode != 0
     assert "absent.yaml" in result.stderr
+
+
+def test_set_updates_one_list_element_as_helm_does():
+    """The realistic file's extraEnv has two entries; --set on index 0 changes the first and keeps the second."""
+    result = run(
+        "--release", "nth", "--namespace", "kube-system",
+        "--values", str(CI_DIR / "nth-queue-realistic-values.yaml"),
+        "--set", "extraEnv[0].name=NTH_RECEIVE_WAIT_SECONDS", "--set-string", "extraEnv[0].value=1",
+    )
+    assert result.returncode == 0, result.stderr
+    env = containers(only(json.loads(result.stdout), "Deployment"))[0]["env"]
+    assert env[-2:] == [{"name": "NTH_RECEIVE_WAIT_SECONDS", "value": "1"}, {"name": "KUBE_API_BURST", "value": "100"}]
+    assert {"name": "KUBE_API_QPS", "value": "100"} in env

@@ -138,6 +138,11 @@ def render_manifests(
             )
         except helm_python.HelmError as error:
             raise RenderError(f"{Path(chart).name} does not render: {error}") from error
+        except AttributeError as error:
+            raise RenderError(
+                f"helm-python-sdk {helm_python.__version__} lacks the native render this uses ({error}); "
+                "install helm-python-sdk 0.2.x"
+            ) from error
     return json.loads(rendered)
 
 

@@ -38,10 +38,12 @@ public struct MotoServer: Sendable {
             clock: SystemAWSClock(), random: { Double.random(in: 0..<1) }, interceptor: interceptor)
     }
 
-    /// Creates a queue and returns its URL.
-    public func createQueue(_ name: String, attributes: [String: String] = [:]) async throws -> String {
+    /// Creates a queue in `region` and returns its URL.
+    public func createQueue(
+        _ name: String, attributes: [String: String] = [:], region: String = "us-east-1"
+    ) async throws -> String {
         let body = try JSONSerialization.data(withJSONObject: ["QueueName": name, "Attributes": attributes])
-        let data = try await client().json(.sqs, operation: "CreateQueue", body: body)
+        let data = try await client(region: region).json(.sqs, operation: "CreateQueue", body: body)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         return try #require(object["QueueUrl"] as? String)
     }
@@ -52,6 +54,28 @@ public struct MotoServer: Sendable {
         let data = try await client().json(
             service, operation: operation, body: try JSONSerialization.data(withJSONObject: body))
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    /// Creates an IAM user whose only policy allows `actions` on every resource, and returns its access key.
+    public func credentials(allowing actions: [String]) async throws -> Credentials {
+        let user = MotoServer.unique("least")
+        let iam = client()
+        _ = try await iam.query(.iam, action: "CreateUser", parameters: [("UserName", user)])
+        let policy = try JSONSerialization.data(
+            withJSONObject: [
+                "Version": "2012-10-17",
+                "Statement": [["Effect": "Allow", "Action": actions, "Resource": "*"]],
+            ])
+        _ = try await iam.query(
+            .iam, action: "PutUserPolicy",
+            parameters: [
+                ("UserName", user), ("PolicyName", "least"),
+                ("PolicyDocument", String(decoding: policy, as: UTF8.self)),
+            ])
+        let key = try await iam.query(.iam, action: "CreateAccessKey", parameters: [("UserName", user)])
+        return Credentials(
+            accessKeyID: try #require(key.value(at: "CreateAccessKeyResult", "AccessKey", "AccessKeyId")),
+            secretAccessKey: try #require(key.value(at: "CreateAccessKeyResult", "AccessKey", "SecretAccessKey")))
     }
 
     /// The Auto Scaling lifecycle calls moto_nth.py recorded.
@@ -149,10 +173,11 @@ extension MotoServer {
         public var instances: [String]
     }
 
-    /// Creates a launch configuration, an Auto Scaling group of `size` instances and a terminating hook `drain`.
-    public func createGroup(size: Int) async throws -> Group {
+    /// Creates a launch configuration, an Auto Scaling group of `size` instances (in `region`'s zone `a`) and a
+    /// terminating hook `drain`.
+    public func createGroup(size: Int, region: String = "us-east-1") async throws -> Group {
         let name = MotoServer.unique("asg")
-        let client = client()
+        let client = client(region: region)
         _ = try await client.query(
             .autoScaling, action: "CreateLaunchConfiguration",
             parameters: [("LaunchConfigurationName", name), ("ImageId", "ami-12c6146b"), ("InstanceType", "t3.micro")])
@@ -161,7 +186,7 @@ extension MotoServer {
             parameters: [
                 ("AutoScalingGroupName", name), ("LaunchConfigurationName", name), ("MinSize", String(size)),
                 ("MaxSize", String(size)), ("DesiredCapacity", String(size)),
-                ("AvailabilityZones.member.1", "us-east-1a"),
+                ("AvailabilityZones.member.1", region + "a"),
             ])
         _ = try await client.query(
             .autoScaling, action: "PutLifecycleHook",

@@ -165,7 +165,15 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         return nil
     }
 
-    /// The IAM action of this call, e.g. `sqs:ReceiveMessage`.
+    /// SQS batch operations IAM authorizes under the single operation's action: no policy can name
+    /// `sqs:DeleteMessageBatch` (SQS Developer Guide, "Amazon SQS batch actions").
+    static let sqsBatchActions = [
+        "DeleteMessageBatch": "DeleteMessage", "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
+        "SendMessageBatch": "SendMessage",
+    ]
+
+    /// The IAM action that authorizes this call, e.g. `sqs:ReceiveMessage`; `sqs:DeleteMessage` for
+    /// `DeleteMessageBatch` and `sqs:ChangeMessageVisibility` for `ChangeMessageVisibilityBatch`.
     public var iamAction: String {
         let prefix: String
         switch service {
@@ -177,7 +185,8 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         case "IAM": prefix = "iam"
         default: prefix = service.lowercased()
         }
-        return prefix + ":" + operation
+        let action = service == "SQS" ? Self.sqsBatchActions[operation] ?? operation : operation
+        return prefix + ":" + action
     }
 
     /// Caps a message at 1000 characters: AWS messages are short, anything longer is a page we did not expect.

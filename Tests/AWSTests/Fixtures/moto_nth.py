@@ -11,6 +11,8 @@ AssumeRoleWithWebIdentity. This launcher patches moto in-process, then serves it
   call is a 400 ValidationError. Each accepted call is recorded.
 - Unsigned AssumeRoleWithWebIdentity / AssumeRoleWithSAML pass; any other unsigned call, once auth is on, is a 403
   MissingAuthenticationToken (as AWS answers) instead of a crash.
+- SQS batch calls are authorized by the single call's IAM action (sqs:DeleteMessage for DeleteMessageBatch,
+  sqs:ChangeMessageVisibility for ChangeMessageVisibilityBatch, sqs:SendMessage for SendMessageBatch), as IAM does.
 - GET /nth-test/lifecycle-calls returns the recorded calls as a JSON array; DELETE clears them. With
   MOTO_LIFECYCLE_LOG set, each call is also appended to that file as a JSON line.
 
@@ -31,6 +33,7 @@ from moto.autoscaling.responses import AutoScalingResponse
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import _RESTError as RESTError
 from moto.core.responses import EmptyResult
+from moto.iam.access_control import IAMRequestBase
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -115,6 +118,24 @@ def _authenticate(self, iam_request_cls, resource="*"):
 
 
 ActionAuthenticatorMixin._authenticate_and_authorize_action = _authenticate
+
+# IAM authorizes SQS batch calls by the single call's action (SQS Developer Guide, "Amazon SQS batch actions"): a
+# policy allowing sqs:DeleteMessage allows DeleteMessageBatch, and no policy can name sqs:DeleteMessageBatch. moto
+# 5.2 checks the batch names; map them as IAM does.
+IAM_ACTION_OF_BATCH = {
+    "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+    "sqs:SendMessageBatch": "sqs:SendMessage",
+}
+_original_iam_request_init = IAMRequestBase.__init__
+
+
+def _iam_request_init(self, *args, **kwargs):
+    _original_iam_request_init(self, *args, **kwargs)
+    self._action = IAM_ACTION_OF_BATCH.get(self._action, self._action)
+
+
+IAMRequestBase.__init__ = _iam_request_init
 
 
 class TestRoutes:

@@ -61,9 +61,24 @@ struct Run: AsyncParsableCommand {
         return configuration
     }
 
+    /// `environment` with `AWS_REGION` set to the region every AWS client uses: the configured one, else the queue
+    /// URL's, as NTH does for all its clients (not SQS only).
+    /// - Throws: `ValidationError` (exit 64) when that region is not a region name, or there is none.
+    static func awsEnvironment(_ environment: [String: String], queueURL: String) throws -> [String: String] {
+        let configured = AWSConfiguration(environment: environment).region
+        var environment = environment
+        do {
+            environment["AWS_REGION"] = try Region.resolve(configured: configured, queueURL: queueURL)
+        } catch {
+            throw ValidationError(error.message + ". Set AWS_REGION to the queue's region, e.g. eu-west-1.")
+        }
+        return environment
+    }
+
     mutating func run() async throws {
-        let environment = effectiveEnvironment(ProcessInfo.processInfo.environment)
+        var environment = effectiveEnvironment(ProcessInfo.processInfo.environment)
         let configuration = try controllerConfiguration(environment)
+        environment = try Self.awsEnvironment(environment, queueURL: configuration.queueURL ?? "")
         let level = try Self.logLevel(environment)
         let logger = JSONLogSink(minimum: level).logger
         let kubernetes = try KubernetesConfiguration.load(

@@ -27,6 +27,33 @@ public enum Region {
         if host == "queue.amazonaws.com" { return "us-east-1" }
         return host.split(separator: ".").map(String.init).first(where: isValid)
     }
+
+    /// The region every AWS client uses, as NTH chooses it: the configured one (`AWS_REGION`, `AWS_DEFAULT_REGION`,
+    /// the profile's), else the one the queue URL names.
+    ///
+    /// - Parameters:
+    ///   - configured: the configured region, if any.
+    ///   - queueURL: the SQS queue URL.
+    /// - Returns: a valid region name.
+    /// - Throws: ``AWSError/Kind/configuration`` when the configured region is not a region name, or none is
+    ///   configured and the queue URL names none.
+    public static func resolve(configured: String?, queueURL: String) throws(AWSError) -> String {
+        if let configured {
+            guard isValid(configured) else {
+                throw AWSError(
+                    kind: .configuration, service: "AWS", operation: "region",
+                    message: "AWS_REGION \"\(configured)\" is not a region name like eu-west-1")
+            }
+            return configured
+        }
+        guard let derived = fromQueueURL(queueURL) else {
+            throw AWSError(
+                kind: .configuration, service: "AWS", operation: "region",
+                message: "no AWS region: AWS_REGION is unset and the queue URL names none "
+                    + "(https://sqs.<region>.amazonaws.com/<account>/<queue>)")
+        }
+        return derived
+    }
 }
 
 extension Character {

@@ -113,6 +113,36 @@ struct APIHandler: Sendable {
     private func serve(_ target: APIRoute.ResourceRoute, verb: String, _ request: APIRequest) async throws
         -> APIResponse
     {
+        guard target.resource == .events else { return try await serveStored(target, verb: verb, request) }
+        // One store for both Event APIs: events.k8s.io/v1 is the core shape converted both ways.
+        var core = target
+        core.resource = .coreEvents
+        var converted = request
+        if !request.body.isEmpty, let body = try? JSON(parsing: request.body) {
+            let isJSONPatch = request.headers["content-type"]?.contains("json-patch+json") == true
+            converted.body = (isJSONPatch ? EventConversion.jsonPatchToCore(body) : EventConversion.toCore(body))
+                .serialized()
+        }
+        if let selector = request.query["fieldSelector"] {
+            converted.query["fieldSelector"] = EventConversion.fieldSelectorToCore(selector)
+        }
+        let response = try await serveStored(core, verb: verb, converted)
+        var events = response
+        switch response.body {
+        case .stream(let stream):
+            events.body = .stream(EventConversion.toEventsStream(stream))
+        case .data(let data):
+            guard !(request.headers["accept"] ?? "").contains("as=Table"), let object = try? JSON(parsing: data) else {
+                return response
+            }
+            events.body = .data(EventConversion.toEventsResponse(object).serialized())
+        }
+        return events
+    }
+
+    private func serveStored(_ target: APIRoute.ResourceRoute, verb: String, _ request: APIRequest) async throws
+        -> APIResponse
+    {
         let resource = target.resource
         let namespace = target.namespace ?? ""
         switch (verb, target.name, target.subresource) {

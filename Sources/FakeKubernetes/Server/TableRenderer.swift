@@ -1,7 +1,8 @@
 import Foundation
 
 /// Server-side printing (`Accept: application/json;as=Table;v=v1;g=meta.k8s.io`) for `kubectl get`: the columns
-/// `kubernetes/kubernetes` `pkg/printers/internalversion/printers.go` prints for nodes and pods, NAME/AGE otherwise.
+/// `kubernetes/kubernetes` `pkg/printers/internalversion/printers.go` prints for nodes, pods and events (LAST SEEN,
+/// TYPE, REASON, OBJECT, MESSAGE), NAME/AGE otherwise.
 enum TableRenderer {
     static func table(for object: JSON) -> JSON {
         let isList = object["kind"].stringValue?.hasSuffix("List") == true && object["items"].arrayValue != nil
@@ -14,6 +15,8 @@ enum TableRenderer {
         case "Node": columns = [("Name", "name"), ("Status", ""), ("Roles", ""), ("Age", ""), ("Version", "")]
         case "Pod":
             columns = [("Name", "name"), ("Ready", ""), ("Status", ""), ("Restarts", ""), ("Age", "")]
+        case "Event":
+            columns = [("Last Seen", ""), ("Type", ""), ("Reason", ""), ("Object", ""), ("Message", "")]
         default: columns = [("Name", "name"), ("Age", "")]
         }
         let definitions: [JSON] = columns.map { column in
@@ -59,6 +62,16 @@ enum TableRenderer {
             let restarts = statuses.reduce(Int64(0)) { $0 + ($1["restartCount"].intValue ?? 0) }
             let status = item.isTerminating ? "Terminating" : (item["status"]["phase"].stringValue ?? "Unknown")
             return [name, .string("\(ready)/\(containers)"), .string(status), .int(restarts), age]
+        case "Event":
+            let involved = item["involvedObject"]
+            let seen =
+                item["lastTimestamp"].stringValue ?? item["series"]["lastObservedTime"].stringValue
+                ?? item["eventTime"].stringValue ?? item["metadata"]["creationTimestamp"].stringValue
+            return [
+                .string(Self.age(seen)), item["type"], item["reason"],
+                .string("\((involved["kind"].stringValue ?? "").lowercased())/\(involved["name"].stringValue ?? "")"),
+                item["message"],
+            ]
         default:
             return [name, age]
         }

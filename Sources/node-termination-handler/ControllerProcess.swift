@@ -3,6 +3,7 @@ import Controller
 import CoreMetrics
 import Foundation
 import HTTPClient
+import Interruption
 import Kubernetes
 import Prometheus
 
@@ -63,6 +64,16 @@ struct ControllerProcess {
                 configuration, registry: registry, replica: replica)
             for server in servers {
                 group.addTask { try await server.run() }
+            }
+            if let metrics {
+                let census = ManagedInstanceCensus(
+                    ec2: ec2, managedTag: configuration.policy.managedTag,
+                    nodeInstances: { cluster.nodes.objects.compactMap(\.instanceID) }, metrics: metrics, logger: logger)
+                group.addTask {
+                    // The node count reads the node cache: count once it holds a full list.
+                    try await cluster.waitUntilSynced()
+                    await census.run()
+                }
             }
             group.addTask {
                 // Every child runs until cancelled; the first to return ends the process. So the sync is awaited

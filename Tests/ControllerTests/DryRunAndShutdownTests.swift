@@ -98,13 +98,18 @@ struct DryRunAndShutdownTests {
         ) { harness in
             try await eventually { harness.coordinator.statistics.jobsSucceeded == 1 }
             try await eventually { harness.coordinator.statistics.jobsParked == 1 }
-            let reasons = harness.cluster.events.map { "\($0.nodeName) \($0.reason)" }.sorted()
-            #expect(
-                reasons == [
-                    "ip-10-0-0-1.ec2.internal Cordon", "ip-10-0-0-1.ec2.internal Drained",
-                    "ip-10-0-0-1.ec2.internal LifecycleActionCompleted", "ip-10-0-0-2.ec2.internal Cordon",
-                    "ip-10-0-0-2.ec2.internal DrainBlocked",
-                ])
+            // Ours, and NTH's reasons next to them (NTHReportsTests has their messages).
+            let expected = [
+                "ip-10-0-0-1.ec2.internal ASGLifecycle", "ip-10-0-0-1.ec2.internal Cordon",
+                "ip-10-0-0-1.ec2.internal CordonAndDrain", "ip-10-0-0-1.ec2.internal Drained",
+                "ip-10-0-0-1.ec2.internal LifecycleActionCompleted", "ip-10-0-0-1.ec2.internal PostDrain",
+                "ip-10-0-0-1.ec2.internal PreDrain", "ip-10-0-0-2.ec2.internal Cordon",
+                "ip-10-0-0-2.ec2.internal CordonAndDrainError", "ip-10-0-0-2.ec2.internal DrainBlocked",
+                "ip-10-0-0-2.ec2.internal PreDrain", "ip-10-0-0-2.ec2.internal SpotInterruption",
+            ]
+            try await eventually("every event") {
+                harness.cluster.events.map { "\($0.nodeName) \($0.reason)" }.sorted() == expected
+            }
         }
         try await Harness.run(setUp: { harness in
             harness.addNode(1)

@@ -94,12 +94,19 @@ public struct ClusterNode: Sendable, Hashable {
     public var unreadableJobState: String?
     /// The node's resourceVersion in the cache.
     public var resourceVersion: String?
+    /// The `node.kubernetes.io/instance-type` label.
+    public var instanceType: String?
+    /// The `topology.kubernetes.io/zone` label, else the zone in `spec.providerID` (`aws:///<zone>/<id>`).
+    public var availabilityZone: String?
 
     /// Creates a node description.
     public init(
         name: String, instanceID: InstanceID?, hasProviderID: Bool, isReady: Bool, isCordoned: Bool = false,
-        jobState: NodeJobState? = nil, resourceVersion: String? = nil, unreadableJobState: String? = nil
+        jobState: NodeJobState? = nil, resourceVersion: String? = nil, unreadableJobState: String? = nil,
+        instanceType: String? = nil, availabilityZone: String? = nil
     ) {
+        self.instanceType = instanceType
+        self.availabilityZone = availabilityZone
         self.name = name
         self.instanceID = instanceID
         self.hasProviderID = hasProviderID

@@ -129,22 +129,36 @@ public final class KubernetesCluster: ClusterOperations {
         case .failure(let reason)?: unreadable = reason.description
         case nil: break
         }
+        let labels = node.metadata.labels ?? [:]
+        let providerZone = node.spec?.providerID.flatMap { providerID -> String? in
+            let parts = providerID.split(separator: "/")
+            return providerID.hasPrefix("aws://") && parts.count >= 3 ? String(parts[parts.count - 2]) : nil
+        }
         return ClusterNode(
             name: node.metadata.name ?? "", instanceID: node.instanceID.flatMap(InstanceID.init),
             hasProviderID: !(node.spec?.providerID ?? "").isEmpty, isReady: isReady(node),
             isCordoned: node.spec?.unschedulable == true, jobState: jobState,
-            resourceVersion: node.metadata.resourceVersion, unreadableJobState: unreadable)
+            resourceVersion: node.metadata.resourceVersion, unreadableJobState: unreadable,
+            instanceType: labels[instanceTypeLabel], availabilityZone: labels[zoneLabel] ?? providerZone)
     }
 
-    /// The node as the cache keeps it: what resolution, cordons, readiness and resumption read (name,
-    /// resourceVersion, providerID, unschedulable, taints, the Ready condition's status, the job-state annotations),
-    /// without labels, other annotations, addresses or other conditions.
+    /// The instance type label the kubelet sets.
+    static let instanceTypeLabel = "node.kubernetes.io/instance-type"
+    /// The zone label the cloud provider sets.
+    static let zoneLabel = "topology.kubernetes.io/zone"
+
+    /// The node as the cache keeps it: what resolution, cordons, readiness, resumption and webhook notifications
+    /// read (name, resourceVersion, providerID, unschedulable, taints, the Ready condition's status, the job-state
+    /// annotations, the instance type and zone labels), without other labels, other annotations, addresses or
+    /// other conditions.
     public static func cached(_ node: Node) -> Node {
         var trimmed = Node(
             metadata: ObjectMeta(
                 name: node.metadata.name, namespace: node.metadata.namespace,
                 resourceVersion: node.metadata.resourceVersion))
         trimmed.metadata.uid = node.metadata.uid
+        let labels = node.metadata.labels?.filter { $0.key == instanceTypeLabel || $0.key == zoneLabel } ?? [:]
+        trimmed.metadata.labels = labels.isEmpty ? nil : labels
         let ours = node.metadata.annotations?.filter { $0.key.hasPrefix(NodeJobState.annotationPrefix) } ?? [:]
         trimmed.metadata.annotations = ours.isEmpty ? nil : ours
         if let spec = node.spec {

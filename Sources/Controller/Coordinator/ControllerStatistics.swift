@@ -39,6 +39,14 @@ public struct ControllerStatistics: Sendable, Hashable {
     public var cordons = 0
     /// Cordon calls that failed (the node vanished, or the apiserver refused).
     public var cordonFailures = 0
+    /// Cordon writes that carried NTH's pre-drain work (taints, heartbeats) for a kind that has it in NTH.
+    public var preDrains = 0
+    /// Cordon writes for such a kind that failed.
+    public var preDrainFailures = 0
+    /// Jobs ended after their node actions: lifecycle actions completed and messages acknowledged (NTH's post-drain).
+    public var postDrains = 0
+    /// Lifecycle action completions that failed after every attempt (NTH's post-drain error).
+    public var postDrainFailures = 0
     /// Drains that ended (any verdict).
     public var drains = 0
     /// Drains that reached their deadline.

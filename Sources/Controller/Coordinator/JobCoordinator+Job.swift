@@ -43,7 +43,10 @@ extension JobCoordinator {
                             .info, "job done; acknowledging",
                             meta.merging(["messages": "\(disposal.delete.count)"]) { l, _ in l })
                         await dispose(disposal)
-                        if case .found(let node) = resolution { try? await cluster.clearJobState(node: node) }
+                        if case .found(let node) = resolution {
+                            try? await cluster.clearJobState(node: node)
+                            if job.kinds != [.autoScalingLaunch] { await report(.postDrain, node: node) }
+                        }
                         return
                     }
                 case .retryLater:
@@ -79,7 +82,11 @@ extension JobCoordinator {
         }
         guard let webhook, let event else { return }
         let node: String? = if case .found(let name) = resolution { name } else { nil }
-        await webhook.notify(WebhookNotifier.fields(for: event, node: node))
+        let described = node.flatMap { cluster.node(named: $0) }
+        await webhook.notify(
+            WebhookNotifier.fields(
+                for: event, node: node, instanceType: described?.instanceType,
+                availabilityZone: described?.availabilityZone))
     }
 
     /// The steps for a job: the policy's plan, with the queue side's choices for instances without a node.
@@ -141,7 +148,14 @@ extension JobCoordinator {
                     try await clock.sleep(seconds: delay)
                 }
                 delayed = true
-                try await complete(action, result: completion, job: id)
+                do {
+                    try await complete(action, result: completion, job: id)
+                } catch {
+                    if case .found(let node)? = progress.resolution, !(error is CancellationError) {
+                        await report(.postDrain, node: node, error: "\(error)")
+                    }
+                    throw error
+                }
             case .acknowledge:
                 return .acknowledge
             case .retryLater:
@@ -191,6 +205,7 @@ extension JobCoordinator {
             await emit(
                 node: node, reason: "Drained", action: "Drain",
                 note: "Drained: \(outcome.evicted.count) pods evicted")
+            await report(.cordonAndDrain, node: node)
             await board.setDrained(job.instanceID)
             logger.log(.info, "node drained", meta)
         case .deadlineReached:
@@ -199,6 +214,8 @@ extension JobCoordinator {
             await emit(
                 node: node, reason: "DrainDeadlineReached", action: "Drain",
                 note: "Deadline reached with \(outcome.remaining.count) pods left", severity: .warning)
+            await report(
+                .cordonAndDrain, node: node, error: "drain deadline reached with \(outcome.remaining.count) pods left")
             await board.setDrained(job.instanceID)
             logger.log(
                 .warning, "drain deadline reached with pods left",
@@ -209,6 +226,9 @@ extension JobCoordinator {
                 node: node, reason: "DrainBlocked", action: "Drain",
                 note: "Blocked by \(outcome.blocking.count) pods the drain options do not allow to evict",
                 severity: .warning)
+            await report(
+                .cordonAndDrain, node: node,
+                error: "blocked by \(outcome.blocking.count) pods the drain options do not allow to evict")
             logger.log(
                 .warning, "drain blocked by pods the options do not allow to evict",
                 meta.merging(["blocking": outcome.blocking.map(\.description).joined(separator: "; ")]) { l, _ in l })

@@ -113,6 +113,7 @@ extension JobCoordinator {
             await emit(
                 node: node, reason: "Cordon", action: "Cordon",
                 note: "Cordoned for instance \(id.rawValue): \(kinds)")
+            await reportInterruptions(job.kinds.subtracting(progress.cordonedKinds), of: job, node: node)
             logger.log(
                 .info, "node cordoned",
                 [
@@ -127,6 +128,10 @@ extension JobCoordinator {
             recorder.add(\.cordonFailures, 1)
             logger.log(
                 .warning, "cordon failed", ["instance.id": id.rawValue, "node.name": node, "error": "\(error)"])
+            if job.kinds.subtracting(progress.cordonedKinds).contains(where: \.hasNTHPreDrainTask) {
+                await report(.preDrain, node: node, error: "\(error)")
+            }
+            await report(nthCordonAction(for: job, node: node), node: node, error: "\(error)")
             throw error
         }
     }

@@ -6,8 +6,9 @@ public import Kubernetes
 /// factory). Every series has bounded labels: no node, instance or message names.
 ///
 /// Counters follow ``ControllerStatistics`` (each change of a statistic adds to its counter), under NTH's names
-/// where NTH has one (`actions_total{node_action,node_status}`, `events_error_total{event_error_where}`) and
-/// `nth_…_total` otherwise. Timers are Prometheus histograms in seconds: how old a message was when received
+/// where NTH has one (`actions_total{node_action,node_status}` for `cordon`, `cordon-and-drain`, `pre-drain` and
+/// `post-drain`, `events_error_total{event_error_where}`) and `nth_…_total` otherwise. NTH's gauges
+/// `nth_tagged_instances` and `nth_tagged_nodes` are set by ``ManagedInstanceCensus``. Timers are Prometheus histograms in seconds: how old a message was when received
 /// (from `SentTimestamp`), and how long from receipt to cordon and to the end of the drain. Gauges: messages in
 /// flight, drains running, and whether this replica leads.
 public final class ControllerMetrics: Sendable {
@@ -31,6 +32,18 @@ public final class ControllerMetrics: Sendable {
         StatisticCounter(
             label: "actions_total", dimensions: [("node_action", "cordon-and-drain"), ("node_status", "error")],
             value: { $0.drainsBlocked + $0.drainDeadlinesReached }),
+        StatisticCounter(
+            label: "actions_total", dimensions: [("node_action", "pre-drain"), ("node_status", "success")],
+            value: { $0.preDrains }),
+        StatisticCounter(
+            label: "actions_total", dimensions: [("node_action", "pre-drain"), ("node_status", "error")],
+            value: { $0.preDrainFailures }),
+        StatisticCounter(
+            label: "actions_total", dimensions: [("node_action", "post-drain"), ("node_status", "success")],
+            value: { $0.postDrains }),
+        StatisticCounter(
+            label: "actions_total", dimensions: [("node_action", "post-drain"), ("node_status", "error")],
+            value: { $0.postDrainFailures }),
         StatisticCounter(
             label: "events_error_total", dimensions: [("event_error_where", "SQS_MONITOR")],
             value: { $0.receiveFailures }),
@@ -91,6 +104,10 @@ public final class ControllerMetrics: Sendable {
     let drainsRunning: Gauge
     /// 1 while this replica leads (or runs without leader election), 0 while it waits.
     public let leader: Gauge
+    /// NTH's `nth_tagged_instances`: EC2 instances of the region carrying the managed tag key.
+    let taggedInstances: Gauge
+    /// NTH's `nth_tagged_nodes`: nodes whose instance carries the managed tag key.
+    let taggedNodes: Gauge
 
     /// Creates the metrics on `factory` (the bootstrapped system's by default).
     public init(factory: any MetricsFactory = MetricsSystem.factory) {
@@ -108,6 +125,10 @@ public final class ControllerMetrics: Sendable {
         messagesInFlight = Gauge(label: "nth_sqs_messages_in_flight", dimensions: [], factory: factory)
         drainsRunning = Gauge(label: "nth_drains_running", dimensions: [], factory: factory)
         leader = Gauge(label: "nth_leader", dimensions: [], factory: factory)
+        taggedInstances = Gauge(label: "nth_tagged_instances", dimensions: [], factory: factory)
+        taggedNodes = Gauge(label: "nth_tagged_nodes", dimensions: [], factory: factory)
+        taggedInstances.record(0)
+        taggedNodes.record(0)
     }
 
     /// Adds what changed between two snapshots of the statistics to the counters.

@@ -102,38 +102,27 @@ public actor WebhookNotifier {
     }
 
     /// NTH's template fields for a job's first event on `node`.
-    public static func fields(for event: InterruptionEvent, node: String?) -> Fields {
-        let kind: String
-        let description: String
-        switch event.kind {
-        case .spotInterruption:
-            kind = "SPOT_ITN"
-            description = "Spot ITN received. Instance will be interrupted at \(stamp(event.deadline ?? event.time))"
-        case .rebalanceRecommendation:
-            kind = "REBALANCE_RECOMMENDATION"
-            description = "Rebalance recommendation received. Instance will be cordoned at \(stamp(event.time))"
-        case .instanceStateChange:
-            kind = "STATE_CHANGE"
-            description = "EC2 State Change event received. Instance went into \(event.instanceState?.rawValue ?? "?")"
-        case .scheduledChange:
-            kind = "SCHEDULED_EVENT"
-            description = "AWS Health scheduled change: \(event.scheduledChange?.eventTypeCode ?? "?")"
-        case .autoScalingTermination:
-            kind = "ASG_LIFECYCLE"
-            description =
-                "ASG Lifecycle Termination event received. Instance will be interrupted at \(stamp(event.time))"
-        case .autoScalingLaunch:
-            kind = "ASG_LAUNCH_LIFECYCLE"
-            description = "ASG Lifecycle Launch event received"
-        }
+    ///
+    /// - Parameters:
+    ///   - event: the job's first event.
+    ///   - node: the node's name, when there is a node.
+    ///   - instanceType: `{{ .InstanceType }}`, from the node's `node.kubernetes.io/instance-type` label.
+    ///   - availabilityZone: `{{ .AvailabilityZone }}`, from the node's `topology.kubernetes.io/zone` label or
+    ///     its providerID.
+    /// - Returns: the fields; those without a value are absent (they render empty).
+    public static func fields(
+        for event: InterruptionEvent, node: String?, instanceType: String? = nil, availabilityZone: String? = nil
+    ) -> Fields {
         var fields: Fields = [
-            "EventID": event.eventID, "Kind": kind, "Monitor": "SQS_MONITOR", "Description": description,
-            "InstanceID": event.instanceID.rawValue, "NodeName": node ?? "", "StartTime": stamp(event.time),
-            "IsManaged": "true",
+            "EventID": event.eventID, "Kind": event.nthKind, "Monitor": "SQS_MONITOR",
+            "Description": event.nthDescription, "InstanceID": event.instanceID.rawValue, "NodeName": node ?? "",
+            "StartTime": stamp(event.time), "IsManaged": "true",
         ]
         if let group = event.lifecycleAction?.autoScalingGroupName { fields["AutoScalingGroupName"] = group }
         if let state = event.instanceState?.rawValue { fields["State"] = state }
         if let end = event.scheduledChange?.endTime { fields["EndTime"] = stamp(end) }
+        if let instanceType, !instanceType.isEmpty { fields["InstanceType"] = instanceType }
+        if let availabilityZone, !availabilityZone.isEmpty { fields["AvailabilityZone"] = availabilityZone }
         return fields
     }
 

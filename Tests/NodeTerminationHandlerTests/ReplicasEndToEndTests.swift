@@ -20,21 +20,35 @@ struct ReplicasEndToEndTests {
         let metricsPort: Int
         let probesPort: Int
 
-        init(name: String, executable: URL, kubeconfig: URL, environment: [String: String]) throws {
+        /// Starts `executable` with exactly `arguments` and `environment`; `metricsPort` and `probesPort` are where
+        /// that environment makes it serve.
+        init(
+            name: String, executable: URL, arguments: [String], environment: [String: String], metricsPort: Int,
+            probesPort: Int
+        ) throws {
             self.name = name
-            metricsPort = try Self.freePort()
-            probesPort = try Self.freePort()
+            self.metricsPort = metricsPort
+            self.probesPort = probesPort
             logPath = FileManager.default.temporaryDirectory.appendingPathComponent("nth-\(name)-\(UUID()).log")
             _ = FileManager.default.createFile(atPath: logPath.path, contents: nil)
             process.executableURL = executable
-            process.arguments = ["run", "--kubeconfig", kubeconfig.path]
-            process.environment = environment.merging([
-                "POD_NAME": name, "ENABLE_PROMETHEUS_SERVER": "true", "PROMETHEUS_SERVER_PORT": String(metricsPort),
-                "ENABLE_PROBES_SERVER": "true", "PROBES_SERVER_PORT": String(probesPort),
-            ]) { _, new in new }
+            process.arguments = arguments
+            process.environment = environment
             process.standardOutput = FileHandle.nullDevice
             process.standardError = try FileHandle(forWritingTo: logPath)
             try process.run()
+        }
+
+        /// `run` with `kubeconfig`, `environment` and, on free ports, the metrics and probes servers.
+        convenience init(name: String, executable: URL, kubeconfig: URL, environment: [String: String]) throws {
+            let metricsPort = try Self.freePort()
+            let probesPort = try Self.freePort()
+            try self.init(
+                name: name, executable: executable, arguments: ["run", "--kubeconfig", kubeconfig.path],
+                environment: environment.merging([
+                    "POD_NAME": name, "ENABLE_PROMETHEUS_SERVER": "true", "PROMETHEUS_SERVER_PORT": String(metricsPort),
+                    "ENABLE_PROBES_SERVER": "true", "PROBES_SERVER_PORT": String(probesPort),
+                ]) { _, new in new }, metricsPort: metricsPort, probesPort: probesPort)
         }
 
         var log: String { (try? String(contentsOf: logPath, encoding: .utf8)) ?? "" }

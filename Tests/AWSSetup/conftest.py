@@ -1,13 +1,11 @@
 """Fixtures: one moto per session with IAM and signature checks on, and its administrator (every test names what it
 creates uniquely, so they share it); a fake apiserver per test; the controller executable."""
 import json
-import subprocess
-import warnings
 
 import pytest
 
 from harness_aws import AWS
-from harness_processes import FakeAPIServer, Moto, controller_executable, swift_product
+from harness_processes import FakeAPIServer, Moto, controller_executable
 
 
 @pytest.fixture(scope="session")
@@ -50,9 +48,5 @@ def apiserver(tmp_path):
 
 @pytest.fixture(scope="session")
 def executable():
-    """The release controller; when the release build fails, the debug build, with a warning saying so."""
-    try:
-        return controller_executable()
-    except subprocess.CalledProcessError as error:
-        warnings.warn(f"release build failed ({error}); using the debug build of node-termination-handler")
-        return swift_product("node-termination-handler", "debug")
+    """The release controller (a failed release build fails the tests)."""
+    return controller_executable()

@@ -84,8 +84,9 @@ def swift_product(product, configuration):
 
 
 def controller_executable():
-    """The release `node-termination-handler`; NTH_AWS_SETUP_EXECUTABLE overrides it (e.g. a debug build)."""
-    override = os.environ.get("NTH_AWS_SETUP_EXECUTABLE")
+    """The release `node-termination-handler`; NTH_TEST_EXECUTABLE overrides it (scripts/test points it at the binary
+    the image is built from, as the Swift end-to-end tests use it)."""
+    override = os.environ.get("NTH_TEST_EXECUTABLE")
     if override:
         return pathlib.Path(override)
     return swift_product("node-termination-handler", "release")

@@ -55,19 +55,9 @@ def test_the_templates_policy_alone_handles_a_spot_warning_and_a_lifecycle_actio
     assert status == 0, run.controller.log_tail()
 
 
-# A heartbeat refused with AccessDenied stops that action's heartbeats without a log line (JobCoordinator+Lifecycle.swift,
-# `catch is LifecycleActionError`), so nothing names the missing permission: strict, so that it fails once fixed.
-HEARTBEAT_UNREPORTED = pytest.mark.xfail(
-    strict=True, reason="the controller stops heartbeats refused with AccessDenied silently, without the hint"
-)
-
-
 @pytest.mark.parametrize(
     "action",
-    [
-        pytest.param(action, marks=HEARTBEAT_UNREPORTED) if action == "autoscaling:RecordLifecycleActionHeartbeat" else action
-        for action in ACTIONS
-    ],
+    ACTIONS,
 )
 def test_without_one_action_the_run_fails_with_a_hint_naming_it(admin, moto, apiserver, executable, stack, action):
     reduced = without_action(admin.policy_document(stack.outputs["PolicyARN"]), action)

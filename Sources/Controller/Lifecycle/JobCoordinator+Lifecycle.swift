@@ -26,7 +26,14 @@ extension JobCoordinator {
                     case .noActiveAction:
                         await board.stopHeartbeats(token: pending.action.token, for: id)
                     }
-                } catch is LifecycleActionError {
+                } catch let error as LifecycleActionError {
+                    // Refused for good (AccessDenied, a validation error): say so, or the hook times out unexplained.
+                    logger.log(
+                        .warning, "lifecycle heartbeats stopped: the heartbeat was refused",
+                        [
+                            "instance.id": id.rawValue, "asg.name": pending.action.autoScalingGroupName,
+                            "error": "\(error)",
+                        ])
                     await board.stopHeartbeats(token: pending.action.token, for: id)
                 } catch {
                     if Task.isCancelled { return }

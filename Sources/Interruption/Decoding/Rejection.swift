@@ -38,6 +38,9 @@ public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         case malformedInstanceID(field: String, value: String)
         /// An Auto Scaling lifecycle action with a transition other than terminating or launching.
         case unknownLifecycleTransition(String)
+        /// The event comes from an account or region this queue does not accept, or names none (see
+        /// ``EventOrigins``).
+        case untrustedOrigin(OriginRefusal)
     }
 
     /// Why the message was rejected.
@@ -59,7 +62,8 @@ public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         switch reason {
         case .unknownLifecycleTransition: .retry
         case .bodyTooLarge, .notJSON, .unknownShape, .unsupportedEvent, .unsupportedHealthEvent, .testNotification,
-            .nonActionableState, .unknownInstanceState, .missingField, .malformedField, .malformedInstanceID:
+            .nonActionableState, .unknownInstanceState, .missingField, .malformedField, .malformedInstanceID,
+            .untrustedOrigin:
             .delete
         }
     }
@@ -79,6 +83,7 @@ public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         case .malformedField: "malformed-field"
         case .malformedInstanceID: "malformed-instance-id"
         case .unknownLifecycleTransition: "unknown-lifecycle-transition"
+        case .untrustedOrigin(let refusal): refusal.problem.rawValue
         }
     }
 
@@ -103,6 +108,7 @@ public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
                 "field \(field) is not an instance id (i- and 8 or 17 hex digits): \(quoted(value))"
             case .unknownLifecycleTransition(let transition):
                 "unknown lifecycle transition \(quoted(transition))"
+            case .untrustedOrigin(let refusal): refusal.summary
             }
         let action =
             switch disposition {

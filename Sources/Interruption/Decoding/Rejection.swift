@@ -1,8 +1,9 @@
 /// Why a queue message yields no event, and what to do with it.
 ///
-/// This is the decoder's typed error, and ``EventOrigins``'s. Every rejection names its ``reason`` (with the offending field or value),
-/// a bounded ``code`` for metrics, and a ``disposition``: delete the message (it can never succeed) or leave it to be
-/// received again (and, after `maxReceiveCount`, moved to the dead-letter queue for an operator to look at).
+/// This is the decoder's typed error, and ``EventOrigins``'s. Every rejection names its ``reason`` (with the
+/// offending field or value), a bounded ``code`` for metrics, and a ``disposition``: delete the message (it can never
+/// succeed) or leave it to be received again (and, after `maxReceiveCount`, moved to the dead-letter queue for an
+/// operator to look at).
 public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
     /// What to do with the message.
     public enum Disposition: String, Sendable, Hashable {

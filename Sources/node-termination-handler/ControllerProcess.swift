@@ -55,6 +55,9 @@ struct ControllerProcess {
                 "leader_election": "\(elector != nil)",
                 "webhook.host": configuration.webhook.url.flatMap { URL(string: $0)?.host } ?? "none",
             ])
+        for warning in configuration.eventOriginWarnings {
+            logger.log(.warning, "event origin check incomplete", ["detail": warning])
+        }
         await checkIdentity(aws)
 
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT])

@@ -77,8 +77,10 @@ struct Run: AsyncParsableCommand {
 
     mutating func run() async throws {
         var environment = effectiveEnvironment(ProcessInfo.processInfo.environment)
-        let configuration = try controllerConfiguration(environment)
+        var configuration = try controllerConfiguration(environment)
         environment = try Self.awsEnvironment(environment, queueURL: configuration.queueURL ?? "")
+        // The queue's region for the event origin check: the URL's, else the one every AWS client uses.
+        configuration = configuration.expectingEvents(inRegion: environment["AWS_REGION"])
         let level = try Self.logLevel(environment)
         let logger = JSONLogSink(minimum: level).logger
         let kubernetes = try KubernetesConfiguration.load(

@@ -54,6 +54,20 @@ struct RunCommandTests {
         #expect(text.contains("TAINT_EFFECT"))
     }
 
+    @Test("a bad NTH_ALLOWED_EVENT_ACCOUNTS is a usage error (exit 64) naming the bad id")
+    func badAllowedAccount() throws {
+        let run = try Run.parse([])
+        let error = #expect(throws: ValidationError.self) {
+            try run.controllerConfiguration([
+                "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/nth",
+                "NTH_ALLOWED_EVENT_ACCOUNTS": "111122223333,11112222333x",
+            ])
+        }
+        #expect(error?.message.contains("NTH_ALLOWED_EVENT_ACCOUNTS") == true)
+        #expect(error?.message.contains("\"11112222333x\"") == true)
+        #expect(Run.exitCode(for: try #require(error)) == ExitCode(64))
+    }
+
     @Test("log levels parse by name and reject anything else")
     func logLevels() throws {
         #expect(try ControllerLogger.Level(nil) == .info)

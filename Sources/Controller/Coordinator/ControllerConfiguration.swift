@@ -83,6 +83,10 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var observability = ObservabilitySettings()
     /// The webhook (`WEBHOOK_URL`, `WEBHOOK_HEADERS`, `WEBHOOK_TEMPLATE`, `WEBHOOK_TEMPLATE_FILE`, `WEBHOOK_PROXY`).
     public var webhook = WebhookSettings()
+    /// The accounts and regions whose events are acted on: the queue's (from ``queueURL``, and the configured region
+    /// when the URL names none), `NTH_ALLOWED_EVENT_ACCOUNTS` and `NTH_ALLOWED_EVENT_REGIONS`. Checks nothing by
+    /// default (no queue URL).
+    public var eventOrigins = EventOrigins()
     /// The deadline rules the decoder uses.
     public var deadlineRules = DeadlineRules()
     /// The action policy (NTH's cordon, taint, drain, tag, heartbeat and dry-run options).
@@ -119,8 +123,9 @@ public struct ControllerConfiguration: Sendable, Hashable {
     /// `NTH_LIFECYCLE_COMPLETION_ATTEMPTS` (1–100), `NTH_DELETE_ATTEMPTS` (1–100), `NTH_INSTANCE_CACHE_SECONDS`
     /// (0–86400), `NTH_DELETE_REMAINING_AT_DEADLINE`, `NTH_MINIMUM_DRAIN_SECONDS` (0–3600), `KUBE_API_QPS` and
     /// `NTH_EVICTION_QPS` (0.1–100000), `KUBE_API_BURST` and `NTH_EVICTION_BURST` (1–100000),
-    /// `NTH_MAX_EVICTIONS_IN_FLIGHT` (1–10000), the leader election's (``LeaderElectionSettings``), the metrics and
-    /// probes' (``ObservabilitySettings``); plus everything
+    /// `NTH_MAX_EVICTIONS_IN_FLIGHT` (1–10000), `NTH_ALLOWED_EVENT_ACCOUNTS` (12-digit account ids) and
+    /// `NTH_ALLOWED_EVENT_REGIONS` (region names), comma-separated (see ``eventOrigins``), the leader election's
+    /// (``LeaderElectionSettings``), the metrics and probes' (``ObservabilitySettings``); plus everything
     /// ``ActionPolicy/init(environment:)`` reads.
     ///
     /// - Parameter environment: The environment, for example `ProcessInfo.processInfo.environment`.
@@ -135,6 +140,7 @@ public struct ControllerConfiguration: Sendable, Hashable {
         }
         var reader = EnvironmentReader(environment: environment)
         queueURL = reader.value("QUEUE_URL")
+        eventOrigins = Self.eventOrigins(queueURL: queueURL, reading: &reader)
         receivers = reader.integer("NTH_RECEIVERS", in: 1...64) ?? receivers
         maxMessagesInFlight = reader.integer("NTH_MAX_MESSAGES_IN_FLIGHT", in: 1...100_000) ?? maxMessagesInFlight
         receiveWaitSeconds = reader.integer("NTH_RECEIVE_WAIT_SECONDS", in: 0...20) ?? receiveWaitSeconds

@@ -19,16 +19,21 @@ extension JobCoordinator {
             let message = QueueMessage(
                 messageID: item.messageID, receiptHandle: item.receiptHandle, receivedAt: now,
                 receiveCount: item.receiveCount)
-            switch decoder.decode(body: item.body, receivedAt: now) {
+            switch configuration.eventOrigins.check(decoder.decode(body: item.body, receivedAt: now)) {
             case .rejected(let rejection):
                 let delete = rejection.disposition == .delete
                 recorder.reject(code: rejection.code, deleted: delete && !configuration.dryRun)
-                logger.log(
-                    delete ? .info : .warning, "message yields no event",
-                    [
-                        "sqs.message.id": item.messageID, "reason": rejection.code, "detail": rejection.description,
-                        "receive_count": "\(item.receiveCount)",
-                    ])
+                var metadata = [
+                    "sqs.message.id": item.messageID, "reason": rejection.code, "detail": rejection.description,
+                    "receive_count": "\(item.receiveCount)",
+                ]
+                if case .untrustedOrigin(let refusal) = rejection.reason {
+                    metadata.merge(refusal.logMetadata) { lhs, _ in lhs }
+                    logger.log(
+                        .warning, "message refused: its event comes from an account or region not accepted", metadata)
+                } else {
+                    logger.log(delete ? .info : .warning, "message yields no event", metadata)
+                }
                 if delete, !configuration.dryRun { rejectedToDelete.append(message) }
             case .events(let events, let skipped):
                 recorder.add(\.messagesWithEvents, 1)

@@ -102,6 +102,8 @@ public final class JobCoordinator: Sendable {
             [
                 "receivers": "\(configuration.receivers)", "workers": "\(configuration.workers)",
                 "dry_run": "\(configuration.dryRun)",
+                "accepted_accounts": configuration.eventOrigins.acceptedAccounts.joined(separator: ","),
+                "accepted_regions": configuration.eventOrigins.acceptedRegions.joined(separator: ","),
             ])
         let (jobs, jobStarts) = AsyncStream.makeStream(of: InstanceID.self)
         // Before any receive: a message that comes back for a resumed job joins it instead of starting another.

@@ -1,8 +1,9 @@
 /// Why a queue message yields no event, and what to do with it.
 ///
-/// This is the decoder's typed error. Every rejection names its ``reason`` (with the offending field or value),
-/// a bounded ``code`` for metrics, and a ``disposition``: delete the message (it can never succeed) or leave it to be
-/// received again (and, after `maxReceiveCount`, moved to the dead-letter queue for an operator to look at).
+/// This is the decoder's typed error, and ``EventOrigins``'s. Every rejection names its ``reason`` (with the
+/// offending field or value), a bounded ``code`` for metrics, and a ``disposition``: delete the message (it can never
+/// succeed) or leave it to be received again (and, after `maxReceiveCount`, moved to the dead-letter queue for an
+/// operator to look at).
 public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
     /// What to do with the message.
     public enum Disposition: String, Sendable, Hashable {
@@ -38,6 +39,9 @@ public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         case malformedInstanceID(field: String, value: String)
         /// An Auto Scaling lifecycle action with a transition other than terminating or launching.
         case unknownLifecycleTransition(String)
+        /// The event comes from an account or region this queue does not accept, or names none (see
+        /// ``EventOrigins``).
+        case untrustedOrigin(OriginRefusal)
     }
 
     /// Why the message was rejected.
@@ -59,7 +63,8 @@ public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         switch reason {
         case .unknownLifecycleTransition: .retry
         case .bodyTooLarge, .notJSON, .unknownShape, .unsupportedEvent, .unsupportedHealthEvent, .testNotification,
-            .nonActionableState, .unknownInstanceState, .missingField, .malformedField, .malformedInstanceID:
+            .nonActionableState, .unknownInstanceState, .missingField, .malformedField, .malformedInstanceID,
+            .untrustedOrigin:
             .delete
         }
     }
@@ -79,6 +84,7 @@ public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         case .malformedField: "malformed-field"
         case .malformedInstanceID: "malformed-instance-id"
         case .unknownLifecycleTransition: "unknown-lifecycle-transition"
+        case .untrustedOrigin(let refusal): refusal.problem.rawValue
         }
     }
 
@@ -103,6 +109,7 @@ public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
                 "field \(field) is not an instance id (i- and 8 or 17 hex digits): \(quoted(value))"
             case .unknownLifecycleTransition(let transition):
                 "unknown lifecycle transition \(quoted(transition))"
+            case .untrustedOrigin(let refusal): refusal.summary
             }
         let action =
             switch disposition {

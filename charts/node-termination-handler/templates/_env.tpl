@@ -137,6 +137,24 @@ aws-node-termination-handler's chart), then ours. docs/migration.md lists the NT
   value: {{ .Values.evictionBurst | quote }}
 - name: NTH_MAX_EVICTIONS_IN_FLIGHT
   value: {{ .Values.maxEvictionsInFlight | quote }}
+{{- with .Values.allowedEventAccounts }}
+{{- range . }}
+{{- if not (and (kindIs "string" .) (regexMatch "^[0-9]{12}$" .)) }}
+{{- fail (printf "allowedEventAccounts: %v is not a quoted 12-digit account id, such as \"111122223333\"" .) }}
+{{- end }}
+{{- end }}
+- name: NTH_ALLOWED_EVENT_ACCOUNTS
+  value: {{ join "," . | quote }}
+{{- end }}
+{{- with .Values.allowedEventRegions }}
+{{- range . }}
+{{- if not (and (kindIs "string" .) (regexMatch "^[a-z]+(-[a-z]+)+-[0-9]+$" .)) }}
+{{- fail (printf "allowedEventRegions: %v is not a region name, such as eu-west-1" .) }}
+{{- end }}
+{{- end }}
+- name: NTH_ALLOWED_EVENT_REGIONS
+  value: {{ join "," . | quote }}
+{{- end }}
 - name: NTH_LEADER_ELECTION
   value: {{ .Values.leaderElection.enabled | quote }}
 - name: NTH_LEADER_ELECTION_LEASE_NAME

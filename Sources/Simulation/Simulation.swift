@@ -35,6 +35,9 @@ public struct Simulation: Sendable {
             if environment["NTH_RECEIVE_WAIT_SECONDS"] == nil { environment["NTH_RECEIVE_WAIT_SECONDS"] = "1" }
             controller = try ControllerConfiguration(environment: environment)
             controller.queueURL = "simulated"
+            // The simulated queue's origin, whatever QUEUE_URL the shell exports: the simulated events come from it.
+            controller.eventOrigins = EventOrigins(
+                queueAccount: SimulatedEvents.account, queueRegion: SimulatedEvents.region)
         }
     }
 

@@ -96,3 +96,19 @@ def test_leader_election_off_renders_no_lease_role():
     objects = rendered("leader-election-off-values.yaml", "1.30")
     assert [item["kind"] for item in objects if item["kind"] in ("Role", "RoleBinding", "PodDisruptionBudget")] == []
     assert env_by_name(containers(only(objects, "Deployment"))[0])["NTH_LEADER_ELECTION"] == {"value": "false"}
+
+
+def test_allowed_event_origins_render_only_when_set():
+    assert "NTH_ALLOWED_EVENT_ACCOUNTS" not in our_env({})
+    assert "NTH_ALLOWED_EVENT_REGIONS" not in our_env({})
+    env = our_env({"allowedEventAccounts": ["111122223333", "444455556666"], "allowedEventRegions": ["eu-west-1"]})
+    assert env["NTH_ALLOWED_EVENT_ACCOUNTS"] == {"value": "111122223333,444455556666"}
+    assert env["NTH_ALLOWED_EVENT_REGIONS"] == {"value": "eu-west-1"}
+
+
+def test_allowed_event_origins_refuse_what_yaml_would_mangle():
+    # Unquoted, YAML reads 111122223333 as a number (1.11122223333e+11): the render says to quote it.
+    with pytest.raises(render.RenderError, match="quoted 12-digit"):
+        render.render_chart({"allowedEventAccounts": [111122223333]})
+    with pytest.raises(render.RenderError, match="not a region name"):
+        render.render_chart({"allowedEventRegions": ["Europe"]})

@@ -44,6 +44,21 @@ struct SimulationTests {
         #expect(summary.statistics.messagesDeleted == 3)
     }
 
+    @Test("a QUEUE_URL of another account and region in the shell does not make the simulated events foreign")
+    func exportedQueueURLKeepsTheSimulatedOrigin() async throws {
+        var configuration = try Simulation.Configuration(environment: [
+            "QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/999999999999/elsewhere", "CORDON_ONLY": "true",
+        ])
+        configuration.nodes = 4
+        configuration.podsPerNode = 1
+        configuration.interruptions = 2
+        configuration.kinds = [.spotWarning]
+        configuration.timeout = .seconds(60)
+        let summary = try await Simulation(configuration: configuration).run()
+        #expect(summary.cordoned == 2)
+        #expect(summary.statistics.messagesDeleted == 2)
+    }
+
     @Test("the simulated queue refuses a stale receipt handle and hides a received message until released")
     func queueSemantics() async throws {
         let queue = SimulatedQueue()

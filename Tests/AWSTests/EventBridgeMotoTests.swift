@@ -51,6 +51,10 @@ struct EventBridgeMotoTests {
             let envelope = try #require(
                 try JSONSerialization.jsonObject(with: Data(message.body.utf8)) as? [String: Any])
             #expect(envelope["source"] as? String == "aws.autoscaling")
+            // The whole event, as EventBridge sends a target without an InputTransformer (moto_nth.py restores the
+            // `account` moto's template drops): the controller checks it against the queue's account.
+            #expect(envelope["account"] as? String == "123456789012")
+            #expect(envelope["region"] as? String == "us-east-1")
             #expect(envelope["detail-type"] as? String == "EC2 Instance-terminate Lifecycle Action")
             let delivered = try #require(envelope["detail"] as? [String: Any])
             #expect(delivered["LifecycleActionToken"] as? String == token)

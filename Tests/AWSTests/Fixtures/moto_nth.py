@@ -13,6 +13,9 @@ AssumeRoleWithWebIdentity. This launcher patches moto in-process, then serves it
   MissingAuthenticationToken (as AWS answers) instead of a crash.
 - SQS batch calls are authorized by the single call's IAM action (sqs:DeleteMessage for DeleteMessageBatch,
   sqs:ChangeMessageVisibility for ChangeMessageVisibilityBatch, sqs:SendMessage for SendMessageBatch), as IAM does.
+- EventBridge delivers a matched event to its target whole when the target has no InputTransformer: `version`, `id`,
+  `detail-type`, `source`, `account`, `time`, `region`, `resources`, `detail`. moto 5.2's default template drops
+  `account` (which the controller checks against the queue's); the event passes whole, as AWS sends it.
 - GET /nth-test/lifecycle-calls returns the recorded calls as a JSON array; DELETE clears them. With
   MOTO_LIFECYCLE_LOG set, each call is also appended to that file as a JSON line.
 
@@ -33,6 +36,7 @@ from moto.autoscaling.responses import AutoScalingResponse
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import _RESTError as RESTError
 from moto.core.responses import EmptyResult
+from moto.events.utils import EventTemplateParser
 from moto.iam.access_control import IAMRequestBase
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -136,6 +140,19 @@ def _iam_request_init(self, *args, **kwargs):
 
 
 IAMRequestBase.__init__ = _iam_request_init
+
+# EventBridge sends a target without an InputTransformer the event as it is (every top-level field, `account`
+# included); moto's default template leaves `account` out. Keep moto's parser for real transformers.
+_original_template_parse = EventTemplateParser.parse
+
+
+def _template_parse(input_template, input_paths_map, event):
+    if not input_template and not input_paths_map:
+        return {key: value for key, value in event.items() if key != "ingestion-time"}
+    return _original_template_parse(input_template, input_paths_map, event)
+
+
+EventTemplateParser.parse = staticmethod(_template_parse)
 
 
 class TestRoutes:

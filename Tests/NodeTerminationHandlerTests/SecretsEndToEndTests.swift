@@ -182,6 +182,35 @@ struct SecretsEndToEndTests {
         }
     }
 
+    @Test(
+        "a kubeconfig that does not parse: exit 1 naming the line, not the token on it",
+        arguments: [
+            "users:\n- name: u\n  user:\n    token: \(kubeToken): broken\n",
+            "clusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:6443\n"
+                + "    insecure-skip-tls-verify: \(kubeToken)\n",
+        ])
+    func unparsableKubeconfig(_ body: String) async throws {
+        let executable = ReplicasEndToEndTests.executable
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nth-kubeconfig-\(UUID())")
+        try Data(("apiVersion: v1\nkind: Config\n" + body).utf8).write(to: path)
+        defer { try? FileManager.default.removeItem(at: path) }
+        let replica = try Replica(
+            name: "kubeconfig", executable: executable, arguments: ["run", "--kubeconfig", path.path],
+            environment: [
+                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": "/nonexistent",
+                "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/nth",
+            ], metricsPort: 0, probesPort: 0)
+        defer { try? FileManager.default.removeItem(at: replica.logPath) }
+        let end = ContinuousClock.now + .seconds(30)
+        while replica.process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(50)) }
+        if replica.process.isRunning { _ = try await replica.terminate() }
+        replica.process.waitUntilExit()
+        let stderr = replica.log
+        #expect(replica.process.terminationStatus == 1, "stderr:\n\(stderr)")
+        #expect(stderr.contains("kubeconfig is not valid YAML"), "stderr:\n\(stderr)")
+        Self.expectNone([Self.kubeToken], in: stderr, "the start-up error")
+    }
+
     /// Creates a role with an allow-all policy and assumes it with the IAM user's key: moto's session credentials.
     static func assumeRole(_ moto: MotoServer) async throws -> Credentials {
         let name = MotoServer.unique("secrets")

@@ -1,6 +1,9 @@
-// The libFuzzer entry point for the interruption decoder. Not a SwiftPM target: `scripts/fuzz-decoder` compiles it
-// together with Sources/Interruption using `swiftc -sanitize=fuzzer,address`, so `swift build` never sees it.
+// The libFuzzer entry point for the interruption decoder. Not a SwiftPM target: `scripts/fuzz interruption` compiles
+// it against Sources/Interruption (built with `swiftc -sanitize=fuzzer,address`), so `swift build` never sees it.
 import Foundation
+import Timestamps
+
+@testable import Interruption
 
 private let decoder = MessageDecoder()
 private let receivedAt = Date(timeIntervalSince1970: 1_800_000_000)
@@ -32,8 +35,8 @@ public func fuzzDecoder(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         precondition(!rejection.description.isEmpty && !rejection.code.isEmpty)
     }
     precondition(decoder.decode(body: body, receivedAt: receivedAt) == outcome, "decoding must be deterministic")
-    _ = EventTime.rfc3339(body)
-    _ = EventTime.rfc1123(body)
+    _ = RFC3339.parse(body)
+    _ = RFC1123.parse(body)
     _ = InstanceID(body)
     _ = Taint.value(fromEventID: body)
     return 0

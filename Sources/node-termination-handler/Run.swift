@@ -4,6 +4,7 @@ import Controller
 import CoreMetrics
 import Foundation
 import HTTPClient
+import Interruption
 import Kubernetes
 import Prometheus
 
@@ -47,16 +48,31 @@ struct Run: AsyncParsableCommand {
         try JSONLogSink.Level(environment["NTH_LOG_LEVEL"] ?? environment["LOG_LEVEL"])
     }
 
-    /// Reads and checks the configuration; every problem is reported at once.
+    /// Reads and checks the configuration; every problem is reported at once (exit 64): the controller's variables,
+    /// the policy's, the AWS SDK's and the log level, a missing `QUEUE_URL`, and no region to be found.
     func controllerConfiguration(_ environment: [String: String]) throws -> ControllerConfiguration {
-        let configuration: ControllerConfiguration
+        var problems: [ControllerConfigurationError.Problem] = []
+        var configuration = ControllerConfiguration()
         do {
             configuration = try ControllerConfiguration(environment: environment)
         } catch {
-            throw ValidationError(error.description)
+            problems = error.problems
         }
-        guard let queueURL = configuration.queueURL, !queueURL.isEmpty else {
-            throw ValidationError("QUEUE_URL (or --queue-url) is required: the SQS queue EventBridge delivers to.")
+        if (environment["QUEUE_URL"] ?? "").isEmpty {
+            problems.append(
+                ControllerConfigurationError.Problem(
+                    variable: "QUEUE_URL", value: nil,
+                    expected: "the SQS queue EventBridge delivers to is required (or --queue-url)"))
+        } else if let queueURL = configuration.queueURL, !problems.contains(where: { $0.variable.hasPrefix("AWS_") }),
+            (try? Self.awsEnvironment(environment, queueURL: queueURL)) == nil
+        {
+            problems.append(
+                ControllerConfigurationError.Problem(
+                    variable: "AWS_REGION", value: nil,
+                    expected: "a region: the queue URL names none, so set AWS_REGION to the queue's, e.g. eu-west-1"))
+        }
+        guard problems.isEmpty else {
+            throw ValidationError(ControllerConfigurationError(problems: problems).description)
         }
         return configuration
     }

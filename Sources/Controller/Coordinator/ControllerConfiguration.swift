@@ -139,7 +139,7 @@ public struct ControllerConfiguration: Sendable, Hashable {
             problems += error.problems
         }
         var reader = EnvironmentReader(environment: environment)
-        queueURL = reader.value("QUEUE_URL")
+        queueURL = reader.url("QUEUE_URL", schemes: ["http", "https"])
         eventOrigins = Self.eventOrigins(queueURL: queueURL, reading: &reader)
         receivers = reader.integer("NTH_RECEIVERS", in: 1...64) ?? receivers
         maxMessagesInFlight = reader.integer("NTH_MAX_MESSAGES_IN_FLIGHT", in: 1...100_000) ?? maxMessagesInFlight
@@ -192,6 +192,8 @@ public struct ControllerConfiguration: Sendable, Hashable {
         leaderElection = LeaderElectionSettings(reading: &reader)
         observability = ObservabilitySettings(reading: &reader)
         webhook = WebhookSettings(reading: &reader)
+        Self.checkAWSVariables(reading: &reader)
+        Self.checkLogLevel(reading: &reader)
         problems += reader.problems
         guard problems.isEmpty else { throw ControllerConfigurationError(problems: problems) }
     }

@@ -31,8 +31,10 @@ public struct LeaderElectionSettings: Sendable, Hashable {
     /// - Parameter reader: The environment, collecting problems.
     public init(reading reader: inout EnvironmentReader) {
         enabled = reader.bool("NTH_LEADER_ELECTION") ?? enabled
-        leaseName = reader.value("NTH_LEADER_ELECTION_LEASE_NAME") ?? leaseName
-        namespace = reader.value("NTH_LEADER_ELECTION_NAMESPACE") ?? reader.value("NAMESPACE")
+        leaseName = reader.kubernetesName("NTH_LEADER_ELECTION_LEASE_NAME", subdomain: true) ?? leaseName
+        // NAMESPACE is checked with the policy, which reads it too.
+        namespace =
+            reader.kubernetesName("NTH_LEADER_ELECTION_NAMESPACE", subdomain: false) ?? reader.value("NAMESPACE")
         identity = reader.value("POD_NAME")
         leaseDurationSeconds =
             reader.integer("NTH_LEADER_ELECTION_LEASE_DURATION_SECONDS", in: 2...3600) ?? leaseDurationSeconds

@@ -40,10 +40,11 @@ public struct WebhookSettings: Sendable, Hashable {
                 reader.fail("WEBHOOK_HEADERS", "(hidden)", "a JSON object whose values are strings")
             }
         }
+        // WEBHOOK_TEMPLATE wins over WEBHOOK_TEMPLATE_FILE; the file is checked whenever it is set.
         var templateText = reader.value("WEBHOOK_TEMPLATE")
-        if templateText == nil, let path = reader.value("WEBHOOK_TEMPLATE_FILE") {
+        if let path = reader.value("WEBHOOK_TEMPLATE_FILE") {
             if let data = FileManager.default.contents(atPath: path) {
-                templateText = String(decoding: data, as: UTF8.self)
+                templateText = templateText ?? String(decoding: data, as: UTF8.self)
             } else {
                 reader.fail("WEBHOOK_TEMPLATE_FILE", path, "a readable file")
             }
@@ -55,7 +56,9 @@ public struct WebhookSettings: Sendable, Hashable {
                 reader.fail("WEBHOOK_TEMPLATE", "(hidden)", error.problem)
             }
         }
-        proxy = reader.value("WEBHOOK_PROXY")
+        // A proxy URL may carry a password: shown as (hidden) when wrong.
+        proxy = reader.url(
+            "WEBHOOK_PROXY", schemes: ["http", "https", "socks4", "socks4a", "socks5", "socks5h"], hidden: true)
     }
 
     /// Whether the body is JSON (by `Content-Type`), so that substituted values are escaped for it.

@@ -105,7 +105,7 @@ struct Kubeconfig: Sendable {
             file = try YAMLDecoder().decode(File.self, from: text)
         } catch {
             throw KubernetesError.configuration(
-                "the kubeconfig is not valid YAML of the expected shape: \(error)", path: path)
+                "the kubeconfig is not valid YAML of the expected shape: \(Self.redactedProblem(error))", path: path)
         }
         let directory = (path as NSString).deletingLastPathComponent
         var config = Kubeconfig()

@@ -31,6 +31,11 @@ let package = Package(
             name: "Locking",
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "LockingTests",
+            dependencies: ["Locking"],
+            swiftSettings: strictSettings
+        ),
 
         // System libraries. Each is a module map over the distribution's headers, found through pkg-config, with the
         // apt package SwiftPM names when it is missing.

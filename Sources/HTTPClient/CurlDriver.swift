@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import Locking
 import Synchronization
 
 /// The one thread that runs every transfer of an ``HTTPClient`` through a libcurl multi handle.
@@ -21,7 +22,7 @@ final class CurlDriver: @unchecked Sendable {
     }
 
     private let multi: UnsafeMutableRawPointer
-    private let inbox = Mutex(Inbox())
+    private let inbox = Lock(Inbox())
     private let nextID = Atomic<UInt64>(1)
     /// Driver thread only.
     private var transfers: [UInt64: CurlTransfer] = [:]

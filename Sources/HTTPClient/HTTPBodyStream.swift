@@ -1,5 +1,5 @@
 public import Foundation
-import Synchronization
+import Locking
 
 /// The body of a streaming response: byte chunks as libcurl receives them.
 ///
@@ -61,7 +61,7 @@ final class StreamFlowControl: Sendable {
         var paused = false
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     private let resume: @Sendable () -> Void
     let url: String
 

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// Derived signing keys of one ``Signer``, by date, region and service.
 ///
@@ -13,7 +13,7 @@ final class SigningKeyCache: Sendable {
     }
 
     private static let capacity = 4
-    private let entries = Mutex<[Key: [UInt8]]>([:])
+    private let entries = Lock<[Key: [UInt8]]>([:])
 
     /// The cached key for `key`, or the result of `derive`, stored for next time.
     func key(for key: Key, derive: () throws(SigV4Error) -> [UInt8]) throws(SigV4Error) -> [UInt8] {

@@ -2,8 +2,8 @@ import Controller
 import FlyingFox
 import FlyingSocks
 import Foundation
+import Locking
 import Prometheus
-import Synchronization
 
 /// What the probes read: whether the node cache synced, whether this replica leads, and the coordinator of the
 /// current term.
@@ -14,7 +14,7 @@ final class ReplicaState: Sendable {
         var coordinator: JobCoordinator?
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     /// Marks the node cache as synced.
     func setSynced() { state.withLock { $0.synced = true } }

@@ -1,6 +1,6 @@
 import Foundation
 import HTTPClient
-import Synchronization
+import Locking
 import TestSupport
 import Testing
 
@@ -42,7 +42,7 @@ struct EC2MotoTests {
         try await MotoServer.with { moto in
             let ids = try await moto.runInstances(count: 1100, zone: "us-east-1a", type: "t3.micro", tags: [:])
             try #require(ids.count == 1100)
-            let sizes = Mutex<[Int]>([])
+            let sizes = Lock<[Int]>([])
             let client = moto.client { request in
                 let body = String(decoding: request.body ?? Data(), as: UTF8.self)
                 let count = body.split(separator: "&").filter { $0.hasPrefix("InstanceId.") }.count

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPClient
+import Locking
 import SigV4
-import Synchronization
 import Testing
 
 @testable import AWS
@@ -9,7 +9,7 @@ import Testing
 /// A source whose answers the test scripts, counting calls; optionally held until the test opens a gate.
 final class ScriptedSource: CredentialsSource {
     let name: String
-    private let state = Mutex<(calls: Int, outcomes: [Result<AWSCredentials?, AWSError>])>((0, []))
+    private let state = Lock<(calls: Int, outcomes: [Result<AWSCredentials?, AWSError>])>((0, []))
     private let gate: Gate?
 
     init(name: String = "scripted", gate: Gate? = nil, _ outcomes: [Result<AWSCredentials?, AWSError>]) {

@@ -4,7 +4,7 @@ import FakeKubernetes
 import Foundation
 import Interruption
 import Kubernetes
-import Synchronization
+import Locking
 import TestSupport
 import Testing
 
@@ -234,7 +234,7 @@ struct EndToEndTests {
             _ = try await world.queue.sendMessage(body: Fixtures.spot(instance, time: now))
             let store = harness.store
             let client = harness.client
-            let unblocked = Mutex(false)
+            let unblocked = Lock(false)
             let (statistics, elapsed) = try await Self.runController(
                 world: world, cluster: harness.cluster,
                 configure: {

@@ -2,7 +2,7 @@ import Controller
 import FakeKubernetes
 import Foundation
 import Kubernetes
-import Synchronization
+import Locking
 import Testing
 
 /// Leader election against the fake apiserver, with timings scaled down (lease 2 s, renew deadline 1 s, retry
@@ -56,7 +56,7 @@ struct LeaderElectionTests {
 
     /// Who is running its work right now, and the most that ever ran at once.
     final class Terms: Sendable {
-        private let state = Mutex<(active: Set<String>, mostAtOnce: Int, cancelled: Set<String>)>(([], 0, []))
+        private let state = Lock<(active: Set<String>, mostAtOnce: Int, cancelled: Set<String>)>(([], 0, []))
 
         func work(_ identity: String) -> @Sendable () async throws -> Void {
             { [self] in

@@ -1,7 +1,7 @@
 import Controller
 import Foundation
 import Interruption
-import Synchronization
+import Locking
 import Testing
 
 @Suite("Queue side: visibility extension, back-pressure, batched acknowledgements, releases")
@@ -109,7 +109,7 @@ struct QueueTests {
             try await eventually("40 drains to start") {
                 (1...40).allSatisfy { harness.cluster.isHolding("ip-10-0-0-\($0).ec2.internal") }
             }
-            let released = Mutex(false)
+            let released = Lock(false)
             harness.queue.beforeNextExtension {
                 while !released.withLock({ $0 }), !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
             }

@@ -1,7 +1,7 @@
 import Foundation
 import JSONValues
 import Kubernetes
-import Synchronization
+import Locking
 import Testing
 
 @Suite("Client verbs against a scripted apiserver")
@@ -309,14 +309,14 @@ struct ClientVerbTests {
 
 /// Records the durations a client asked to sleep.
 final class SleepRecorder: Sendable {
-    private let state = Mutex<[Duration]>([])
+    private let state = Lock<[Duration]>([])
     var durations: [Duration] { state.withLock { $0 } }
     func record(_ duration: Duration) { state.withLock { $0.append(duration) } }
 }
 
 /// A settable wall clock.
 final class WallClock: Sendable {
-    private let state = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+    private let state = Lock(Date(timeIntervalSince1970: 1_800_000_000))
     var now: Date { state.withLock { $0 } }
     func advance(by seconds: TimeInterval) { state.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Kubernetes
-import Synchronization
+import Locking
 import Testing
 
 /// Lists are decoded one item at a time (so that a 5,000-node list never exists as 5,000 full objects at once);
@@ -32,7 +32,7 @@ struct ListDecodingTests {
               "metadata": {"resourceVersion": "42", "x": [{"]": "["}]}
             }
             """#
-        let seen = Mutex<[String]>([])
+        let seen = Lock<[String]>([])
         let list = try await Self.list(body) { pod in
             seen.withLock { $0.append(pod.metadata.name ?? "?") }
             var trimmed = pod

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// A clock whose time moves only when something sleeps on it: each sleep is recorded and completes at once by
 /// advancing the time. Good for asserting how long code would have waited.
@@ -10,7 +10,7 @@ final class TestClock: Clock, Sendable {
         static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
     }
 
-    private let state = Mutex<(now: Instant, sleeps: [Duration])>((Instant(offset: .zero), []))
+    private let state = Lock<(now: Instant, sleeps: [Duration])>((Instant(offset: .zero), []))
 
     var now: Instant { state.withLock { $0.now } }
     var minimumResolution: Duration { .nanoseconds(1) }

@@ -2,8 +2,8 @@ import Controller
 import FakeKubernetes
 import Foundation
 import Interruption
+import Locking
 import Simulation
-import Synchronization
 import Testing
 
 @Suite("simulate: a mass interruption against in-process fakes", .serialized)
@@ -82,7 +82,7 @@ struct SimulationTests {
 
 /// Progress reports collected from the simulation's callback.
 final class ReportLog: Sendable {
-    private let reports = Mutex<[Simulation.Progress]>([])
+    private let reports = Lock<[Simulation.Progress]>([])
 
     func add(_ report: Simulation.Progress) { reports.withLock { $0.append(report) } }
 

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// Counters of the calls an ``AWSClient`` made, per service and operation: for metrics, and for tests that count
 /// calls (DescribeInstances batching).
@@ -18,7 +18,7 @@ public final class AWSCallStatistics: Sendable {
         public init() {}
     }
 
-    private let counts = Mutex<[String: Counts]>([:])
+    private let counts = Lock<[String: Counts]>([:])
 
     /// Creates empty statistics.
     public init() {}

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPClient
+import Locking
 import SigV4
-import Synchronization
 
 /// One operation call as the transport sees it.
 struct AWSRequest: Sendable {

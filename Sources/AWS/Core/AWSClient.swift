@@ -1,6 +1,6 @@
 public import Foundation
 public import HTTPClient
-import Synchronization
+import Locking
 
 /// The transport every service client shares: endpoint resolution, credentials, SigV4 signing, retries with a
 /// retry quota, and clock-skew correction.
@@ -34,7 +34,7 @@ public final class AWSClient: Sendable {
         var clockOffset: TimeInterval = 0
     }
 
-    let state = Mutex(SharedState())
+    let state = Lock(SharedState())
 
     /// Creates a client.
     ///

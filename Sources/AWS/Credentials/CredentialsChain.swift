@@ -1,5 +1,5 @@
 public import HTTPClient
-import Synchronization
+import Locking
 
 /// Tries credential sources in order and sticks to the first one that has credentials.
 ///
@@ -12,7 +12,7 @@ import Synchronization
 public final class CredentialsChain: CredentialsSource {
     /// The sources, in the order they are tried.
     public let sources: [any CredentialsSource]
-    private let chosen = Mutex<Int?>(nil)
+    private let chosen = Lock<Int?>(nil)
 
     /// Creates a chain.
     ///

@@ -1,7 +1,7 @@
 import Foundation
 import Interruption
 import Kubernetes
-import Synchronization
+import Locking
 
 /// One drain of one node, as ``KubernetesCluster/drain(_:progress:)`` runs it.
 ///
@@ -193,9 +193,9 @@ struct NodeDrain: Sendable {
 /// evicted again; and the pods whose eviction request is on the wire, so that a drain whose last pod is deleted
 /// while its eviction's answer is still coming waits for that answer (and reports the eviction).
 final class WantedPods: Sendable {
-    private let state: Mutex<(wanted: Set<PodReference>, requesting: Set<PodReference>)>
+    private let state: Lock<(wanted: Set<PodReference>, requesting: Set<PodReference>)>
 
-    init(_ pods: [PodReference]) { self.state = Mutex((Set(pods), [])) }
+    init(_ pods: [PodReference]) { self.state = Lock((Set(pods), [])) }
 
     func insert(_ pod: PodReference) { state.withLock { _ = $0.wanted.insert(pod) } }
 

@@ -1,4 +1,4 @@
-internal import Synchronization
+internal import Locking
 
 /// Counters of what the coordinator did, for tests, logs and metrics (``ControllerMetrics``). Every message received is accounted
 /// for: it became events, or was rejected and deleted, or rejected and left for the redrive policy.
@@ -84,7 +84,7 @@ public struct ControllerStatistics: Sendable, Hashable {
 /// Thread-safe counters, added to from any task (and from synchronous drain progress callbacks), mirrored to
 /// ``ControllerMetrics`` when there are metrics.
 final class StatisticsRecorder: Sendable {
-    private let counters = Mutex(ControllerStatistics())
+    private let counters = Lock(ControllerStatistics())
     private let metrics: ControllerMetrics?
 
     init(metrics: ControllerMetrics? = nil) {

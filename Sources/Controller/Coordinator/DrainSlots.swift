@@ -1,6 +1,6 @@
 internal import Foundation
 internal import Interruption
-internal import Synchronization
+internal import Locking
 
 /// The drain worker pool: `WORKERS` slots, granted by priority (spot and Auto Scaling terminations before scheduled
 /// changes before rebalances), then earliest deadline, then arrival.
@@ -35,11 +35,11 @@ final class DrainSlots: Sendable {
         var cancelled: Set<UInt64> = []
     }
 
-    private let state: Mutex<State>
+    private let state: Lock<State>
 
     /// Creates a pool of `capacity` slots.
     init(capacity: Int) {
-        state = Mutex(State(free: max(1, capacity), capacity: max(1, capacity)))
+        state = Lock(State(free: max(1, capacity), capacity: max(1, capacity)))
     }
 
     /// The most slots ever in use at once.
@@ -103,7 +103,7 @@ final class DrainSlots: Sendable {
     /// One granted slot.
     final class Slot: Sendable {
         private let pool: DrainSlots
-        private let released = Mutex(false)
+        private let released = Lock(false)
 
         fileprivate init(pool: DrainSlots) {
             self.pool = pool

@@ -1,7 +1,7 @@
 internal import CoreMetrics
 internal import Foundation
 internal import Interruption
-internal import Synchronization
+internal import Locking
 
 extension JobCoordinator {
     /// How a round of a job's steps ended.
@@ -252,7 +252,7 @@ extension JobCoordinator {
 
 /// ``DrainActivity`` behind a lock, for the drain's synchronous progress callback.
 final class DrainActivityBox: Sendable {
-    private let activity = Mutex(DrainActivity())
+    private let activity = Lock(DrainActivity())
 
     /// Feeds one step; returns whether the drain now only waits.
     func observe(_ progress: DrainProgress) -> Bool {

@@ -2,7 +2,7 @@ internal import CoreMetrics
 internal import Foundation
 public import Interruption
 internal import Kubernetes
-internal import Synchronization
+internal import Locking
 
 /// The queue side of the controller: receives interruption messages, keeps one job per instance, cordons at once,
 /// drains by priority, keeps lifecycle hooks alive and completes them, and acknowledges a message only when every
@@ -35,9 +35,9 @@ public final class JobCoordinator: Sendable {
     let metrics: ControllerMetrics?
     let webhook: WebhookNotifier?
     /// Drains running now, for the `nth_drains_running` gauge.
-    let runningDrains = Mutex(0)
+    let runningDrains = Lock(0)
     /// The receivers' freshness, for readiness.
-    let pollState: Mutex<PollState>
+    let pollState: Lock<PollState>
 
     /// Creates a coordinator.
     ///
@@ -60,7 +60,7 @@ public final class JobCoordinator: Sendable {
         self.metrics = metrics
         self.webhook = configuration.dryRun ? nil : webhook
         self.recorder = StatisticsRecorder(metrics: metrics)
-        self.pollState = Mutex(PollState(startedAt: clock.now))
+        self.pollState = Lock(PollState(startedAt: clock.now))
         self.configuration = configuration
         self.queue = queue
         self.cluster = cluster

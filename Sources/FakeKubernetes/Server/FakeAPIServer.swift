@@ -1,7 +1,7 @@
 import FlyingFox
 import FlyingSocks
 import Foundation
-import Synchronization
+import Locking
 
 /// A fake kube-apiserver on loopback, over plain HTTP, with TCP_NODELAY on every connection, and optionally over
 /// HTTPS too (``Configuration/tls``) with a certificate signed by a CA generated at start.
@@ -46,7 +46,7 @@ public final class FakeAPIServer: Sendable {
     public let ledger: RequestLedger
     private let configuration: Configuration
     private let injector: FaultInjector
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     private struct State {
         var server: HTTPServer?

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// Faults the fake injects on demand: latency, error rates per verb, dropped connections.
 ///
@@ -46,9 +46,9 @@ public struct FaultPlan: Sendable, Codable, Equatable {
 
 /// The fault plan in force and the random numbers it draws, shared by concurrent requests.
 final class FaultInjector: Sendable {
-    private let state: Mutex<(plan: FaultPlan, random: SplitMix64)>
+    private let state: Lock<(plan: FaultPlan, random: SplitMix64)>
 
-    init(seed: UInt64 = 0x5EED) { state = Mutex((FaultPlan(), SplitMix64(seed: seed))) }
+    init(seed: UInt64 = 0x5EED) { state = Lock((FaultPlan(), SplitMix64(seed: seed))) }
 
     var plan: FaultPlan {
         get { state.withLock { $0.plan } }

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// What a request cost a real control plane, by the class the ledger counts it in.
 public enum RequestClass: String, Sendable, CaseIterable, Codable {
@@ -64,7 +64,7 @@ public final class RequestLedger: Sendable {
         var total = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     private let capacity: Int
 
     /// Creates a ledger keeping at most `capacity` entries (counts are kept for every request).

@@ -1,6 +1,6 @@
 import COpenSSLTLS
 import Foundation
-import Synchronization
+import Locking
 
 /// Terminates TLS on 127.0.0.1 and relays each connection's bytes, both ways and as they arrive, to the fake's
 /// plain HTTP listener on loopback.
@@ -16,7 +16,7 @@ final class TLSFrontEnd: Sendable {
     private let wakeRead: Int32
     private let wakeWrite: Int32
     private let threads = RelayThreads()
-    private let stopped = Mutex(false)
+    private let stopped = Lock(false)
 
     /// Listens on 127.0.0.1:`port` (0 picks a free one) and starts accepting.
     /// - Parameters:
@@ -113,7 +113,7 @@ final class RelayThreads: Sendable {
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     /// Runs `body` on a new thread unless stopping.
     /// - Returns: whether the thread was started.

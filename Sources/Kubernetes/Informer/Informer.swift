@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// A change seen by an ``Informer``. Indirect: an event is one pointer wide, so an array or a stream buffer of
 /// thousands of them holds pointers, not thousands of objects inline.
@@ -40,7 +40,7 @@ public final class Informer<Object: KubernetesResource>: Sendable {
     public let maxBackoff: Duration
     /// The server-side timeout of each watch (client-go picks 5–10 minutes at random).
     public let watchTimeoutSeconds: Int
-    private let state = Mutex(InformerState<Object>())
+    private let state = Lock(InformerState<Object>())
 
     /// Creates an informer.
     /// - Parameters:

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// Receives one record per HTTP exchange with the apiserver (each retry counts), for request metrics by verb,
 /// resource and code. Implement it to bridge to a metrics backend; ``RequestCounter`` keeps counts in memory.
@@ -34,7 +34,7 @@ public final class RequestCounter: RequestMetrics {
         public var description: String { "\(verb) \(resource) \(code)" }
     }
 
-    private let counts = Mutex<[Key: Int]>([:])
+    private let counts = Lock<[Key: Int]>([:])
 
     /// Creates an empty counter.
     public init() {}

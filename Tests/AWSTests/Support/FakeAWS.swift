@@ -1,7 +1,7 @@
 import Foundation
 import HTTPClient
+import Locking
 import SigV4
-import Synchronization
 import TestSupport
 import Testing
 
@@ -109,10 +109,10 @@ struct FakeAWS {
 
 /// A clock for tests: `now` moves only when the test (or a sleep) moves it; sleeps return at once and are recorded.
 final class TestClock: AWSClock {
-    private let state: Mutex<(now: Date, sleeps: [Duration])>
+    private let state: Lock<(now: Date, sleeps: [Duration])>
 
     init(now: Date = Date(timeIntervalSince1970: 1_795_000_000)) {
-        state = Mutex((now: now, sleeps: []))
+        state = Lock((now: now, sleeps: []))
     }
 
     var now: Date { state.withLock { $0.now } }

@@ -3,7 +3,7 @@ import FakeKubernetes
 import Foundation
 import Interruption
 import Kubernetes
-import Synchronization
+import Locking
 import Testing
 
 /// A fake apiserver, a client, and a running ``KubernetesCluster`` (its node informer synced), for one test.
@@ -63,7 +63,7 @@ func withClusterHarness<T: Sendable>(
 
 /// Collects drain progress, and lets a test wait (bounded) for a step.
 final class ProgressLog: Sendable {
-    private let state = Mutex<[DrainProgress]>([])
+    private let state = Lock<[DrainProgress]>([])
     private let stream: AsyncStream<DrainProgress>
     private let continuation: AsyncStream<DrainProgress>.Continuation
 

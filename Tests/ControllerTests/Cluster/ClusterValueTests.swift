@@ -2,7 +2,7 @@ import Controller
 import Foundation
 import Interruption
 import Kubernetes
-import Synchronization
+import Locking
 import Testing
 
 @Suite("Cluster: back-off, budget order and job-state annotations (no I/O)")
@@ -78,7 +78,7 @@ struct ClusterValueTests {
 
 /// A thread-safe list of names, in order.
 final class OrderLog: Sendable {
-    private let state = Mutex<[String]>([])
+    private let state = Lock<[String]>([])
     func append(_ name: String) { state.withLock { $0.append(name) } }
     var names: [String] { state.withLock { $0 } }
 }

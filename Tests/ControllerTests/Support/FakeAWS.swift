@@ -1,7 +1,7 @@
 import Controller
 import Foundation
 import Interruption
-import Synchronization
+import Locking
 
 /// An in-memory EC2: records each lookup, can fail.
 final class FakeDirectory: InstanceDirectory {
@@ -11,7 +11,7 @@ final class FakeDirectory: InstanceDirectory {
         var failing = false
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     func add(_ record: InstanceRecord) { state.withLock { $0.records[record.instanceID] = record } }
     func setFailing(_ failing: Bool) { state.withLock { $0.failing = failing } }
@@ -51,7 +51,7 @@ final class FakeLifecycle: LifecycleActions {
         [action.autoScalingGroupName, action.hookName, action.instanceID.rawValue].joined(separator: "|")
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     let clock: ManualClock
 
     init(clock: ManualClock) {

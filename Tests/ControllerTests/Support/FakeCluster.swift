@@ -1,7 +1,7 @@
 import Controller
 import Foundation
 import Interruption
-import Synchronization
+import Locking
 
 /// An in-memory ``ClusterOperations``: nodes by name and instance id, a log of cordons and drains, drains that can
 /// be held open by the test, readiness that the test flips.
@@ -32,7 +32,7 @@ final class FakeCluster: ClusterOperations {
         var readyVersion: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     let clock: ManualClock
 
     init(clock: ManualClock) {

@@ -1,7 +1,7 @@
 import Controller
 import Foundation
 import Interruption
-import Synchronization
+import Locking
 
 /// An in-memory SQS queue with visibility timeouts on a ``ManualClock``, receive counts, per-entry failures and a log
 /// of every call.
@@ -39,8 +39,8 @@ final class FakeQueue: InterruptionQueue {
         var cancelledWaiters: Set<UInt64> = []
     }
 
-    private let state = Mutex(State())
-    private let extensionHook = Mutex<(@Sendable () async -> Void)?>(nil)
+    private let state = Lock(State())
+    private let extensionHook = Lock<(@Sendable () async -> Void)?>(nil)
     let clock: ManualClock
 
     init(clock: ManualClock) {

@@ -1,7 +1,7 @@
 import Controller
 import Foundation
 import Interruption
-import Synchronization
+import Locking
 import Testing
 
 /// A coordinator wired to in-memory fakes on a manual clock, running for the length of one test.
@@ -40,7 +40,7 @@ struct Harness {
             clock: clock, queue: queue, directory: directory, cluster: cluster, lifecycle: lifecycle,
             coordinator: coordinator, logs: logs)
         try setUp(harness)
-        let finished = Mutex(false)
+        let finished = Lock(false)
         let task = Task {
             try? await coordinator.run()
             finished.withLock { $0 = true }
@@ -90,7 +90,7 @@ final class LogLines: Sendable {
         var metadata: [String: String]
     }
 
-    private let lines = Mutex<[Line]>([])
+    private let lines = Lock<[Line]>([])
 
     func append(_ level: ControllerLogger.Level, _ message: String, _ metadata: [String: String]) {
         lines.withLock { $0.append(Line(level: level, message: message, metadata: metadata)) }

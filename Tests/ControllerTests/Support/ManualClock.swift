@@ -1,6 +1,6 @@
 import Controller
 import Foundation
-import Synchronization
+import Locking
 
 /// A clock that moves only when the test says so; sleepers resume when time passes their deadline.
 final class ManualClock: ControllerClock {
@@ -17,10 +17,10 @@ final class ManualClock: ControllerClock {
         var observers: [@Sendable () -> Void] = []
     }
 
-    private let state: Mutex<State>
+    private let state: Lock<State>
 
     init(start: Date = Date(timeIntervalSince1970: 1_796_000_000)) {
-        state = Mutex(State(now: start))
+        state = Lock(State(now: start))
     }
 
     var now: Date { state.withLock { $0.now } }

@@ -63,10 +63,12 @@ public func fuzzKubernetesList(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> 
     return 0
 }
 
-/// Whether the body is a JSON object as RFC 8259 writes it, as far as Foundation's lenient parser cannot tell: no
-/// top-level key repeated (which of two `items` counts is undefined) and no trailing comma before `]` or `}`
-/// (Foundation accepts one; the scanner, like Go's encoding/json, does not).
+/// Whether the body is a JSON object as RFC 8259 writes it, as far as Foundation's lenient parser cannot tell: UTF-8
+/// (Foundation also reads UTF-16 and UTF-32, which it guesses from NUL bytes; the apiserver sends UTF-8 only, and the
+/// scanner reads only that), no top-level key repeated (which of two `items` counts is undefined) and no trailing
+/// comma before `]` or `}` (Foundation accepts one; the scanner, like Go's encoding/json, does not).
 private func isStrictJSONObject(_ data: Data) -> Bool {
+    guard !data.contains(0), String(data: data, encoding: .utf8) != nil else { return false }
     guard let object = parse(data) as? [String: Any] else { return false }
     var depth = 0
     var inString = false

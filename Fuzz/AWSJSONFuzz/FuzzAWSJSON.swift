@@ -51,15 +51,3 @@ public func fuzzAWSJSON(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     _ = CredentialsDocument.errorSummary(data)
     return 0
 }
-
-/// Stops the fuzzer with `message` on standard error (libFuzzer then writes the input to fuzz-artifacts/):
-/// `precondition` drops its message in an optimised build.
-private func require(_ condition: Bool, _ message: @autoclosure () -> String = "invariant failed") {
-    guard !condition else { return }
-    requireFailure(message())
-}
-
-private func requireFailure(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("invariant failed: \(message)\n".utf8))
-    abort()
-}

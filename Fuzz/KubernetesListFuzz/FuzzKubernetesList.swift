@@ -110,15 +110,3 @@ private func isStrictJSONObject(_ data: Data) -> Bool {
     }
     return keys == object.count
 }
-
-/// Stops the fuzzer with `message` on standard error (libFuzzer then writes the input to fuzz-artifacts/):
-/// `precondition` drops its message in an optimised build.
-private func require(_ condition: Bool, _ message: @autoclosure () -> String = "invariant failed") {
-    guard !condition else { return }
-    requireFailure(message())
-}
-
-private func requireFailure(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("invariant failed: \(message)\n".utf8))
-    abort()
-}

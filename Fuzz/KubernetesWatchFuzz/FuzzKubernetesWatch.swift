@@ -68,15 +68,3 @@ public func fuzzKubernetesWatch(_ bytes: UnsafePointer<UInt8>?, _ count: Int) ->
     require(whole.count - 1 <= lines.count, "more events than lines")
     return 0
 }
-
-/// Stops the fuzzer with `message` on standard error (libFuzzer then writes the input to fuzz-artifacts/):
-/// `precondition` drops its message in an optimised build.
-private func require(_ condition: Bool, _ message: @autoclosure () -> String = "invariant failed") {
-    guard !condition else { return }
-    requireFailure(message())
-}
-
-private func requireFailure(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("invariant failed: \(message)\n".utf8))
-    abort()
-}

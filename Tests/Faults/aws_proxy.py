@@ -221,6 +221,8 @@ class AWSProxy:
             message = f"{message}: {stamp} is now earlier or later than the server's time (5 min. allowed)."
             return self._answer(request, *error_response(service, 403 if service != "ec2" else 400, code, message))
         rule = self._rule_for(service, action)
+        if action in ("CompleteLifecycleAction", "RecordLifecycleActionHeartbeat"):
+            self._record_lifecycle(action, form, rule)
         if rule is not None and rule.kind == "latency":
             self._note_fault(action, "latency")
             time.sleep(rule.latency)
@@ -319,14 +321,16 @@ class AWSProxy:
         elif action in ("ChangeMessageVisibility", "ChangeMessageVisibilityBatch"):
             with self.ledger.lock:
                 self.ledger.visibility_changes += 1
-        elif action in ("CompleteLifecycleAction", "RecordLifecycleActionHeartbeat"):
-            with self.ledger.lock:
-                self.ledger.lifecycle.append({
-                    "time": now, "action": action, "status": status,
-                    "token": (form.get("LifecycleActionToken") or [None])[0],
-                    "instance": (form.get("InstanceId") or [None])[0],
-                    "result": (form.get("LifecycleActionResult") or [None])[0],
-                })
+
+    def _record_lifecycle(self, action, form, rule):
+        """Every lifecycle call the controller made, answered by moto or refused by a rule (`faulted`)."""
+        with self.ledger.lock:
+            self.ledger.lifecycle.append({
+                "time": time.time(), "action": action, "faulted": rule is not None and rule.kind != "latency",
+                "token": (form.get("LifecycleActionToken") or [None])[0],
+                "instance": (form.get("InstanceId") or [None])[0],
+                "result": (form.get("LifecycleActionResult") or [None])[0],
+            })
 
     def _record_deletes(self, now, handles):
         with self.ledger.lock:

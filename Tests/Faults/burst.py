@@ -29,9 +29,10 @@ def _stamp(moment):
 class Message:
     """One message of the burst: what it announces and what the invariants expect of it."""
 
-    def __init__(self, body, node=None, kind="poison", deadline=None, token=None):
+    def __init__(self, body, node=None, kind="poison", deadline=None, token=None, instance=None):
         self.body = body
         self.node = node
+        self.instance = instance
         self.kind = kind
         self.deadline = deadline  # epoch seconds, or None (no deadline of its own: drained when the run ends)
         self.token = token
@@ -125,7 +126,8 @@ class Burst:
             event["time"] = _stamp(now)
             event["account"] = ACCOUNT
             event["region"] = REGION
-            self.messages.append(Message(json.dumps(event), node, kind, deadline and deadline.timestamp(), token))
+            self.messages.append(
+                Message(json.dumps(event), node, kind, deadline and deadline.timestamp(), token, instance["id"]))
         return self.messages
 
     def poison(self):

@@ -121,16 +121,21 @@ def check(name, burst, poison, injected, proxy, apiserver, moto_calls, replicas,
     for text in late:
         outcome.fail(f"not evicted before its deadline: {text}")
 
-    # Lifecycle tokens: completed at most once, with CONTINUE; exactly once unless Auto Scaling refuses.
+    # Lifecycle actions: completed at most once, with CONTINUE; exactly once unless Auto Scaling refuses. A call
+    # names the action by its token, or (a job resumed from a node's annotations) by the instance id.
+    lifecycle = [message for message in burst.messages if message.token]
     completions = {}
-    for call in moto_calls:
-        if call["Action"] == "CompleteLifecycleAction":
-            completions.setdefault(call["LifecycleActionToken"], []).append(call)
     attempts = {}
-    for call in ledger["lifecycle"]:
-        if call["action"] == "CompleteLifecycleAction":
-            attempts[call["token"]] = attempts.get(call["token"], 0) + 1
-    tokens = [message.token for message in burst.messages if message.token]
+    for message in lifecycle:
+        def names(call_token, call_instance, message=message):
+            return call_token == message.token or (call_token is None and call_instance == message.instance)
+        completions[message.token] = [
+            call for call in moto_calls if call["Action"] == "CompleteLifecycleAction"
+            and names(call.get("LifecycleActionToken"), call.get("InstanceId"))]
+        attempts[message.token] = sum(
+            1 for call in ledger["lifecycle"]
+            if call["action"] == "CompleteLifecycleAction" and names(call["token"], call["instance"]))
+    tokens = [message.token for message in lifecycle]
     for token in tokens:
         accepted = completions.get(token, [])
         if len(accepted) > 1:

@@ -1,6 +1,7 @@
 """One scenario's run: a fresh queue and identity (the AWS set-up's own template deployed in moto), the world's
 processes, a burst sent in two halves with the fault injected between them (mid-burst, once the first half is being
 handled), the fault healed, then a wait until every message is gone, then the invariants."""
+import json
 import os
 import threading
 import time
@@ -61,7 +62,11 @@ class Run:
             replica.environment.update(scenario.environment)
         self.apiserver = self.world.apiserver
         self.proxy = self.world.proxy
-        self.burst = Burst(admin, self.apiserver, BURST_SIZE)
+        try:
+            self.burst = Burst(admin, self.apiserver, BURST_SIZE)
+        except BaseException:
+            self.world.stop()
+            raise
         self.messages = self.burst.build()
         self.poison = self.burst.poison() if scenario.poison else []
         self.injected = []
@@ -130,6 +135,14 @@ class Run:
     def finish(self):
         self.sampling = False
         moto_calls = self.moto.lifecycle_calls()
+        # For whoever reads a failure: every write the fake served, and every AWS call's fate, beside the logs.
+        with open(self.world.directory / "apiserver-writes.jsonl", "w") as out:
+            for entry in self.apiserver.ledger()["entries"]:
+                if entry["method"] != "GET":
+                    out.write(json.dumps(entry) + "\n")
+        (self.world.directory / "aws-ledger.json").write_text(json.dumps(self.proxy.ledger.snapshot(), default=str))
+        for replica in self.world.replicas:
+            (self.world.directory / f"{replica.name}.log").write_text(replica.log)
         try:
             outcome = check(
                 self.scenario.name, self.burst, self.poison, self.injected, self.proxy, self.apiserver, moto_calls,

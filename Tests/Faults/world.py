@@ -121,7 +121,10 @@ class APIServer:
         return http("POST", f"{self.base}/debug/objects", obj)
 
     def set_faults(self, plan):
-        return http("PUT", f"{self.base}/debug/faults", plan)
+        """Replaces the fake's FaultPlan; fields left out take their no-fault values (the fake's decoder wants them
+        all)."""
+        return http("PUT", f"{self.base}/debug/faults",
+                    {"latencyMilliseconds": 0, "errors": {}, "dropConnectionRate": 0, **plan})
 
     def clear_faults(self):
         return http("DELETE", f"{self.base}/debug/faults")
@@ -226,6 +229,13 @@ class World:
         self.apiserver = APIServer(self.directory, self.objects)
         self.clock_offset = clock_offset
         self.replicas = []
+        try:
+            self._make_replicas(executable, keys, credentials)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _make_replicas(self, executable, keys, credentials):
         for name in REPLICAS:
             environment = container_environment(self.objects, name)
             environment["PROBES_SERVER_PORT"] = str(free_port())

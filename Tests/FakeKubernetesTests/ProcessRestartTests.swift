@@ -134,3 +134,50 @@ struct ProcessRestartTests {
         #expect(try await second.terminate() == 0, "stderr: \(second.stderr)")
     }
 }
+
+@Suite("fake-apiserver --rbac-manifests", .timeLimit(.minutes(1)))
+struct ProcessRBACTests {
+    @Test("the executable enforces the manifests' rules on resource requests, names --rbac-user, keeps /debug open")
+    func enforcesManifests() async throws {
+        typealias Server = ProcessRestartTests.FakeAPIServerProcess
+        try #require(FileManager.default.isExecutableFile(atPath: Server.executable.path))
+        let manifests = FileManager.default.temporaryDirectory.appendingPathComponent("fake-rbac-\(UUID()).yaml")
+        defer { try? FileManager.default.removeItem(at: manifests) }
+        try """
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: nth, namespace: ops}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata: {name: nth}
+        rules:
+          - {apiGroups: [""], resources: [nodes], verbs: [get, list]}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: Role
+        metadata: {name: nth}
+        rules:
+          - {apiGroups: [coordination.k8s.io], resources: [leases], verbs: [get]}
+        """.write(to: manifests, atomically: true, encoding: .utf8)
+        let server = try Server(arguments: [
+            "--rbac-manifests", manifests.path, "--rbac-user", "system:serviceaccount:ops:nth", "--rbac-namespace",
+            "ops",
+        ])
+        let url = try #require(try await server.lines(1).first)
+        let client = try HTTPClient()
+        defer { client.shutdown() }
+        func status(_ path: String) async throws -> (Int, JSON) {
+            let response = try await client.execute(HTTPRequest(url: url + path, timeout: .seconds(10)))
+            return (response.status, (try? JSON(parsing: response.body)) ?? .null)
+        }
+        #expect(try await status("/api/v1/nodes").0 == 200)
+        let pods = try await status("/api/v1/pods")
+        #expect(pods.0 == 403)
+        #expect(pods.1["message"].stringValue?.contains(#"User "system:serviceaccount:ops:nth""#) == true)
+        #expect(try await status("/apis/coordination.k8s.io/v1/namespaces/ops/leases/x").0 == 404)
+        #expect(try await status("/apis/coordination.k8s.io/v1/namespaces/default/leases/x").0 == 403)
+        #expect(try await status("/debug/state").0 == 200)
+        #expect(try await server.terminate() == 0, "stderr: \(server.stderr)")
+    }
+}

@@ -65,12 +65,13 @@ struct FakeAPIServerCommand: AsyncParsableCommand {
 
     @Option(
         help: """
-            Enforce the rules of the ClusterRoles and Roles in this multi-document YAML file (a rendered chart) on \
-            every resource request: 403 Forbidden for anything else. /debug/* stays open.
+            Enforce the rules this multi-document YAML file (a rendered chart) grants --rbac-user through its \
+            ClusterRoleBindings and RoleBindings (all its ClusterRoles and Roles when it holds no binding) on every \
+            resource request: 403 Forbidden for anything else. /debug/* stays open.
             """)
     var rbacManifests: String?
 
-    @Option(help: "The user named in RBAC's 403 messages (with --rbac-manifests).")
+    @Option(help: "The user the bindings of --rbac-manifests are resolved for, named in RBAC's 403 messages.")
     var rbacUser = "system:serviceaccount:kube-system:node-termination-handler"
 
     @Option(help: "The namespace of Roles that name none (with --rbac-manifests).")
@@ -148,10 +149,11 @@ struct FakeAPIServerCommand: AsyncParsableCommand {
         if let rbacManifests {
             let text = try String(contentsOf: URL(fileURLWithPath: rbacManifests), encoding: .utf8)
             configuration.accessRules = try AccessRules(
-                manifests: text, defaultNamespace: rbacNamespace, user: rbacUser)
+                boundManifests: text, defaultNamespace: rbacNamespace, user: rbacUser)
             if configuration.accessRules?.rules.isEmpty ?? true {
                 throw ValidationError(
-                    "\(rbacManifests) holds no ClusterRole or Role with rules: every request would be denied")
+                    "\(rbacManifests) grants \(rbacUser) no rules (no ClusterRole or Role with rules, or none bound "
+                        + "to that user): every request would be denied")
             }
         }
         return configuration

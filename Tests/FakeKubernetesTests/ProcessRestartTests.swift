@@ -137,7 +137,7 @@ struct ProcessRestartTests {
 
 @Suite("fake-apiserver --rbac-manifests", .timeLimit(.minutes(1)))
 struct ProcessRBACTests {
-    @Test("the executable enforces the manifests' rules on resource requests, names --rbac-user, keeps /debug open")
+    @Test("the executable enforces the rules the manifests bind to --rbac-user, names it in 403s, keeps /debug open")
     func enforcesManifests() async throws {
         typealias Server = ProcessRestartTests.FakeAPIServerProcess
         try #require(FileManager.default.isExecutableFile(atPath: Server.executable.path))
@@ -155,10 +155,34 @@ struct ProcessRBACTests {
           - {apiGroups: [""], resources: [nodes], verbs: [get, list]}
         ---
         apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRoleBinding
+        metadata: {name: nth}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: nth}
+        subjects: [{kind: ServiceAccount, name: nth, namespace: ops}]
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
         kind: Role
         metadata: {name: nth}
         rules:
           - {apiGroups: [coordination.k8s.io], resources: [leases], verbs: [get]}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: RoleBinding
+        metadata: {name: nth}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: nth}
+        subjects: [{kind: ServiceAccount, name: nth}]
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata: {name: pods-admin}
+        rules:
+          - {apiGroups: [""], resources: [pods], verbs: ["*"]}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRoleBinding
+        metadata: {name: pods-admin}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: pods-admin}
+        subjects: [{kind: User, name: someone-else}]
         """.write(to: manifests, atomically: true, encoding: .utf8)
         let server = try Server(arguments: [
             "--rbac-manifests", manifests.path, "--rbac-user", "system:serviceaccount:ops:nth", "--rbac-namespace",

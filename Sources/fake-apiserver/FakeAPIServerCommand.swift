@@ -11,7 +11,9 @@ struct FakeAPIServerCommand: AsyncParsableCommand {
         discussion: """
             Prints the HTTP base URL as the first line on stdout once listening; with --https, the HTTPS base URL \
             as the second line. HTTPS uses a certificate for 127.0.0.1 and localhost signed by a CA generated at \
-            start: --ca-file writes that CA (PEM) for clients to trust.
+            start: --ca-file writes that CA (PEM) for clients to trust; --tls-directory keeps the CA and the serving \
+            certificate across restarts. SIGTERM or SIGINT stops the server, writes --state-file, and exits 0; a \
+            restart with the same --state-file serves the same objects at the same revision.
             """)
 
     @Option(help: "The port on 127.0.0.1; 0 picks a free one.")
@@ -47,34 +49,54 @@ struct FakeAPIServerCommand: AsyncParsableCommand {
     @Option(help: "Write the generated CA certificate (PEM) to this file before printing the URLs (with --https).")
     var caFile: String?
 
+    @Option(
+        help: """
+            Keep the CA (ca.pem, ca-key.pem) and serving certificate (server.pem, server-key.pem) in this directory \
+            (with --https): used when all four are there, else generated and written (keys mode 0600).
+            """)
+    var tlsDirectory: String?
+
+    @Option(
+        help: """
+            Load every stored object and the revision from this file when it exists (then --seed-file and --nodes \
+            are skipped), and write them to it atomically on SIGTERM or SIGINT.
+            """)
+    var stateFile: String?
+
+    @Option(
+        help: """
+            Enforce the rules this multi-document YAML file (a rendered chart) grants --rbac-user through its \
+            ClusterRoleBindings and RoleBindings (all its ClusterRoles and Roles when it holds no binding) on every \
+            resource request: 403 Forbidden for anything else. /debug/* stays open.
+            """)
+    var rbacManifests: String?
+
+    @Option(help: "The user the bindings of --rbac-manifests are resolved for, named in RBAC's 403 messages.")
+    var rbacUser = "system:serviceaccount:kube-system:node-termination-handler"
+
+    @Option(help: "The namespace of Roles that name none (with --rbac-manifests).")
+    var rbacNamespace = "kube-system"
+
     @Flag(help: "Disable the simulated kubelet: terminating pods then stay forever, as under envtest.")
     var noKubelet = false
 
     func validate() throws {
-        if !https && (caFile != nil || httpsPort != 0) {
-            throw ValidationError("--ca-file and --https-port need --https")
+        if !https && (caFile != nil || httpsPort != 0 || tlsDirectory != nil) {
+            throw ValidationError("--ca-file, --https-port and --tls-directory need --https")
         }
     }
 
     func run() async throws {
-        var storeConfiguration = ClusterStore.Configuration()
-        storeConfiguration.cacheLag = .milliseconds(watchCacheLagMs)
-        storeConfiguration.timeScale = timeScale
-        storeConfiguration.kubeletEnabled = !noKubelet
-        storeConfiguration.bookmarkInterval = .milliseconds(Int64(bookmarkIntervalSeconds * 1000))
+        // Caught from the start, so that a stop during loading cannot skip writing the state.
+        let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
         let store = ClusterStore(configuration: storeConfiguration)
-        if let seedFile {
-            try await SeedFile.seed(try SeedFile.objects(at: URL(fileURLWithPath: seedFile)), into: store)
+        let stateURL = stateFile.map { URL(fileURLWithPath: $0) }
+        if let stateURL, FileManager.default.fileExists(atPath: stateURL.path) {
+            try await store.restore(try ClusterSnapshot.read(from: stateURL))
+        } else {
+            try await seed(store)
         }
-        if nodes > 0 {
-            try await store.seed(all: ClusterGenerator(nodes: nodes, podsPerNode: podsPerNode).objects())
-        }
-        var serverConfiguration = FakeAPIServer.Configuration()
-        serverConfiguration.port = port
-        serverConfiguration.kubernetesMinorVersion = kubeMinorVersion
-        serverConfiguration.tls = https
-        serverConfiguration.tlsPort = httpsPort
-        let server = FakeAPIServer(store: store, configuration: serverConfiguration)
+        let server = FakeAPIServer(store: store, configuration: try serverConfiguration())
         var output = try await server.start() + "\n"
         if let httpsURL = server.httpsBaseURL, let authority = server.certificateAuthorityPEM {
             if let caFile {
@@ -83,9 +105,57 @@ struct FakeAPIServerCommand: AsyncParsableCommand {
             output += httpsURL + "\n"
         }
         FileHandle.standardOutput.write(Data(output.utf8))
-        while !Task.isCancelled {
-            try await Task.sleep(for: .seconds(3600))
-        }
+        _ = await signals.next()
         await server.stop()
+        if let stateURL {
+            try await store.snapshot().write(to: stateURL)
+        }
+    }
+
+    private var storeConfiguration: ClusterStore.Configuration {
+        var configuration = ClusterStore.Configuration()
+        configuration.cacheLag = .milliseconds(watchCacheLagMs)
+        configuration.timeScale = timeScale
+        configuration.kubeletEnabled = !noKubelet
+        configuration.bookmarkInterval = .milliseconds(Int64(bookmarkIntervalSeconds * 1000))
+        return configuration
+    }
+
+    private func seed(_ store: ClusterStore) async throws {
+        if let seedFile {
+            try await SeedFile.seed(try SeedFile.objects(at: URL(fileURLWithPath: seedFile)), into: store)
+        }
+        if nodes > 0 {
+            try await store.seed(all: ClusterGenerator(nodes: nodes, podsPerNode: podsPerNode).objects())
+        }
+    }
+
+    private func serverConfiguration() throws -> FakeAPIServer.Configuration {
+        var configuration = FakeAPIServer.Configuration()
+        configuration.port = port
+        configuration.kubernetesMinorVersion = kubeMinorVersion
+        configuration.tls = https
+        configuration.tlsPort = httpsPort
+        if let tlsDirectory {
+            let directory = URL(fileURLWithPath: tlsDirectory)
+            if let saved = try TLSCredentials.read(from: directory) {
+                configuration.tlsCredentials = saved
+            } else {
+                let generated = try TLSCredentials.generate()
+                try generated.write(to: directory)
+                configuration.tlsCredentials = generated
+            }
+        }
+        if let rbacManifests {
+            let text = try String(contentsOf: URL(fileURLWithPath: rbacManifests), encoding: .utf8)
+            configuration.accessRules = try AccessRules(
+                boundManifests: text, defaultNamespace: rbacNamespace, user: rbacUser)
+            if configuration.accessRules?.rules.isEmpty ?? true {
+                throw ValidationError(
+                    "\(rbacManifests) grants \(rbacUser) no rules (no ClusterRole or Role with rules, or none bound "
+                        + "to that user): every request would be denied")
+            }
+        }
+        return configuration
     }
 }

@@ -34,7 +34,9 @@ struct APIHandler: Sendable {
         ledger.record(
             LedgerEntry(
                 method: request.method, path: request.path, query: request.rawQuery, requestClass: requestClass,
-                status: response.status, kubectlCommand: request.headers["kubectl-command"]))
+                status: response.status, kubectlCommand: request.headers["kubectl-command"],
+                user: LedgerEntry.user(authorization: request.headers["authorization"]),
+                time: Date().timeIntervalSince1970))
         return response
     }
 

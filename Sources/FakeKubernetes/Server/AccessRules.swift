@@ -67,7 +67,7 @@ public struct AccessRules: Sendable, Equatable {
         self.init(rules: rules, user: user)
     }
 
-    private static func strings(_ value: Any?) -> [String] {
+    static func strings(_ value: Any?) -> [String] {
         (value as? [Any] ?? []).map { "\($0)" }
     }
 

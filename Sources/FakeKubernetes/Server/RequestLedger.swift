@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Locking
 
 /// What a request cost a real control plane, by the class the ledger counts it in.
@@ -33,6 +33,55 @@ public struct LedgerEntry: Sendable, Codable, Equatable {
     public var status: Int
     /// The `Kubectl-Command` header, when kubectl sent the request.
     public var kubectlCommand: String?
+    /// Who sent the request: the token of an `Authorization: Bearer <token>` header, taken as the user name (as a
+    /// kube-apiserver static token file that maps every token to the user of the same name would); `nil` without
+    /// a bearer token. JSON `user`, left out when `nil`.
+    public var user: String?
+    /// When the response was decided, in seconds since the Unix epoch (wall clock). JSON `time`.
+    public var time: Double
+
+    /// Creates an entry; `time` defaults to now.
+    public init(
+        method: String, path: String, query: String, requestClass: RequestClass, status: Int,
+        kubectlCommand: String? = nil, user: String? = nil, time: Double = Date().timeIntervalSince1970
+    ) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.requestClass = requestClass
+        self.status = status
+        self.kubectlCommand = kubectlCommand
+        self.user = user
+        self.time = time
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case method, path, query, requestClass, status, kubectlCommand, user, time
+    }
+
+    /// Decodes an entry; ledgers written before `user` and `time` existed decode with `nil` and 0.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        method = try container.decode(String.self, forKey: .method)
+        path = try container.decode(String.self, forKey: .path)
+        query = try container.decode(String.self, forKey: .query)
+        requestClass = try container.decode(RequestClass.self, forKey: .requestClass)
+        status = try container.decode(Int.self, forKey: .status)
+        kubectlCommand = try container.decodeIfPresent(String.self, forKey: .kubectlCommand)
+        user = try container.decodeIfPresent(String.self, forKey: .user)
+        time = try container.decodeIfPresent(Double.self, forKey: .time) ?? 0
+    }
+
+    /// The user a request's `Authorization` header names: the token of `Bearer <token>` (the scheme matched
+    /// without regard to case), `nil` for any other header or none.
+    public static func user(authorization: String?) -> String? {
+        guard let authorization else { return nil }
+        let parts = authorization.trimmingCharacters(in: .whitespaces).split(
+            separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
 
     /// `METHOD path?query`.
     public var line: String { query.isEmpty ? "\(method) \(path)" : "\(method) \(path)?\(query)" }

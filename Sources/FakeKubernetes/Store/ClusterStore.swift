@@ -51,9 +51,9 @@ public actor ClusterStore {
     var storage: [String: ObjectTable] = [:]
     var cache: [String: ObjectTable] = [:]
     /// The latest revision written to storage.
-    public private(set) var revision: Int64 = 0
+    public internal(set) var revision: Int64 = 0
     /// The latest revision the watch cache has applied.
-    public private(set) var cacheRevision: Int64 = 0
+    public internal(set) var cacheRevision: Int64 = 0
     /// Watch history: changes applied to the cache, oldest first, at most `historyCapacity`.
     var history: [Change] = []
     var historyStart = 0

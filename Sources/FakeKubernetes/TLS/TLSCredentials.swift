@@ -8,7 +8,8 @@ import Foundation
 /// `keyCertSign`; the serving certificate carries the `subjectAltName`s given (by default `IP:127.0.0.1` and
 /// `DNS:localhost`), `extendedKeyUsage` `serverAuth`, and is valid from an hour ago (clock skew) for ``lifetime``.
 /// Clients trust ``certificateAuthorityPEM`` (a kubeconfig's `certificate-authority-data` is its base64). The CA's
-/// private key is dropped once the serving certificate is signed.
+/// private key is kept in ``certificateAuthorityKeyPEM`` only so that ``write(to:)`` can save the whole identity
+/// for a restart; serving never uses it.
 public struct TLSCredentials: Sendable, Equatable {
     /// The CA certificate, PEM.
     public var certificateAuthorityPEM: String
@@ -16,12 +17,18 @@ public struct TLSCredentials: Sendable, Equatable {
     public var certificatePEM: String
     /// The serving certificate's private key, PKCS#8 PEM.
     public var privateKeyPEM: String
+    /// The CA's private key, PKCS#8 PEM, when known (``generate(ipAddresses:dnsNames:lifetime:)`` sets it).
+    public var certificateAuthorityKeyPEM: String?
 
     /// Wraps existing PEM material.
-    public init(certificateAuthorityPEM: String, certificatePEM: String, privateKeyPEM: String) {
+    public init(
+        certificateAuthorityPEM: String, certificatePEM: String, privateKeyPEM: String,
+        certificateAuthorityKeyPEM: String? = nil
+    ) {
         self.certificateAuthorityPEM = certificateAuthorityPEM
         self.certificatePEM = certificatePEM
         self.privateKeyPEM = privateKeyPEM
+        self.certificateAuthorityKeyPEM = certificateAuthorityKeyPEM
     }
 
     /// Generates a fresh CA and a serving certificate signed by it.
@@ -76,6 +83,9 @@ public struct TLSCredentials: Sendable, Equatable {
             },
             privateKeyPEM: try pem("PEM_write_bio_PrivateKey (the serving key)") {
                 nth_tls_private_key_pem(servingKey, $0)
+            },
+            certificateAuthorityKeyPEM: try pem("PEM_write_bio_PrivateKey (the CA key)") {
+                nth_tls_private_key_pem(authorityKey, $0)
             })
     }
 

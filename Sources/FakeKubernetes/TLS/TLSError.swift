@@ -12,6 +12,8 @@ public struct TLSError: Error, Sendable, CustomStringConvertible, Equatable {
         case configuration
         /// The listening socket could not be created or bound, or a helper thread or pipe could not be made.
         case listen
+        /// The PEM files of a TLS directory could not be read or written, or only some of them are there.
+        case files
     }
 
     /// The kind of failure.
@@ -34,6 +36,7 @@ public struct TLSError: Error, Sendable, CustomStringConvertible, Equatable {
         switch code {
         case .certificateGeneration, .configuration: hint = " — check that libssl/libcrypto (OpenSSL 3) are installed"
         case .listen: hint = " — choose another port, or 0 for a free one"
+        case .files: hint = " — check the directory's permissions, or empty it to generate new certificates"
         }
         return "fake apiserver TLS: \(operation) failed: \(detail.isEmpty ? "no detail" : detail)\(hint)"
     }

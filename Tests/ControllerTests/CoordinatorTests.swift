@@ -1,6 +1,7 @@
 import Controller
 import Foundation
 import Interruption
+import Kubernetes
 import Testing
 
 @Suite("Coordinator: coalescing, poison messages, instances without a node")
@@ -164,6 +165,38 @@ struct CoordinatorTests {
             try await harness.waitUntilQueueEmpty()
             #expect(harness.cluster.drainsStarted == ["ip-10-0-0-21.ec2.internal"])
             #expect(harness.directory.lookups.count == 1)
+        }
+    }
+
+    @Test("an apiserver that is down is waited out with the message held, not released toward the redrive limit")
+    func apiserverOutageHoldsTheMessage() async throws {
+        try await Harness.run({ $0.maxReceiveCount = 2 }) { harness in
+            let node = harness.addNode(31)
+            harness.cluster.failCordons(of: node, times: 3)
+            let id = harness.queue.send(Fixtures.spot(instance(31)))
+            try await harness.advance(by: 1, until: "the job done") { harness.queue.isDeleted(id) }
+            #expect(harness.cluster.cordonedNodes == [node])
+            #expect(harness.queue.receiveCount(id) == 1)
+            #expect(harness.coordinator.statistics.messagesReleased == 0)
+            #expect(harness.coordinator.statistics.jobsFailed == 0)
+            #expect(harness.logs.contains("retrying it, the messages stay held"))
+        }
+    }
+
+    @Test("a cordon refused for good (403) fails the job and releases the message")
+    func forbiddenCordonFailsTheJob() async throws {
+        try await Harness.run { harness in
+            let node = harness.addNode(32)
+            // Two: the receive's fast-path cordon, then the job's own.
+            harness.cluster.failCordons(
+                of: node, times: 2,
+                with: KubernetesError(
+                    code: .forbidden, verb: "PATCH", path: "/api/v1/nodes", httpStatus: 403, message: "forbidden"))
+            let id = harness.queue.send(Fixtures.spot(instance(32)))
+            try await eventually("the job done after one release") { harness.queue.isDeleted(id) }
+            #expect(harness.coordinator.statistics.jobsFailed == 1)
+            #expect(harness.coordinator.statistics.messagesReleased == 1)
+            #expect(harness.queue.receiveCount(id) == 2)
         }
     }
 

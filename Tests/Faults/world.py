@@ -87,6 +87,7 @@ class APIServer:
         self.port = free_port()
         self.https_port = free_port()
         self.process = None
+        self.history = []  # ledger entries of earlier runs of the process (the fake's ledger starts empty)
         self.start()
 
     def start(self):
@@ -106,8 +107,9 @@ class APIServer:
         self.process.stdout.readline()  # the HTTPS URL
 
     def stop(self):
-        """SIGTERM: the fake writes its state file and exits."""
+        """SIGTERM: the fake writes its state file and exits. Its ledger is kept here first."""
         if self.process and self.process.poll() is None:
+            self.history += http("GET", f"{self.base}/debug/ledger")["entries"]
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=20)
@@ -136,7 +138,9 @@ class APIServer:
         return http("POST", f"{self.base}/debug/compact", b"", content_type="text/plain")
 
     def ledger(self):
-        return http("GET", f"{self.base}/debug/ledger")
+        """Every request served, across restarts, oldest first."""
+        current = http("GET", f"{self.base}/debug/ledger")["entries"] if self.process.poll() is None else []
+        return {"entries": self.history + current}
 
     # Reads, over HTTP as the ledger-free debug seeding is (the fake serves both ports from one store)
 

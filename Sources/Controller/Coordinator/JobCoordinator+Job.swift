@@ -1,6 +1,7 @@
 internal import CoreMetrics
 internal import Foundation
 internal import Interruption
+internal import Kubernetes
 internal import Locking
 
 extension JobCoordinator {
@@ -24,6 +25,7 @@ extension JobCoordinator {
     /// The steps of the job, round after round until no new obligation arrived during the last one.
     private func runJob(_ id: InstanceID) async {
         var delayed = false
+        var transientFailures = 0
         while let (job, progress) = await board.snapshot(id) {
             let resolution = progress.resolution ?? .notFound
             let meta = [
@@ -57,6 +59,14 @@ extension JobCoordinator {
                 }
             } catch {
                 if Task.isCancelled { return }  // Shutdown: the messages are released by run().
+                if let delay = transientRetryDelay(after: error, failures: transientFailures) {
+                    transientFailures += 1
+                    logger.log(
+                        .warning, "the apiserver failed a step of the job; retrying it, the messages stay held",
+                        meta.merging(["error": "\(error)", "retry_in_seconds": "\(delay)"]) { l, _ in l })
+                    do { try await clock.sleep(seconds: delay) } catch { return }
+                    continue
+                }
                 recorder.add(\.jobsFailed, 1)
                 await notifyWebhook(job, resolution: resolution)
                 logger.log(
@@ -71,6 +81,20 @@ extension JobCoordinator {
                 return
             }
         }
+    }
+
+    /// How long to wait before the job's steps run again after `error`, or nil when the job fails instead.
+    ///
+    /// An apiserver that is down, overloaded or failing (transport errors, 429, 5xx) is waited out in place, with
+    /// the messages held (their visibility extended), backing off from 0.5 s to 8 s: releasing them would bring them
+    /// straight back, and each receive counts toward the queue's redrive limit, so a 20-second outage would send a
+    /// burst's messages to the dead-letter queue unhandled. Steps are idempotent (a cordon of a cordoned node, a
+    /// drain that finds its pods gone), so running them again is safe. The wait ends with the apiserver's return,
+    /// or with the term (leadership lost when the Lease cannot be renewed, or shutdown: the messages are then
+    /// released). Other errors (403, 404, 422, AWS failures) fail the job as before: waiting does not cure them.
+    func transientRetryDelay(after error: any Error, failures: Int) -> Double? {
+        guard let error = error as? KubernetesError, NodeDrain.isTransient(error) else { return nil }
+        return min(8, 0.5 * Double(1 << min(failures, 5)))
     }
 
     /// Queues the job's webhook notification (NTH posts one after the node actions, whether they succeeded or

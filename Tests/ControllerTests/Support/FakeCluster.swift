@@ -1,6 +1,7 @@
 import Controller
 import Foundation
 import Interruption
+import Kubernetes
 import Locking
 
 /// An in-memory ``ClusterOperations``: nodes by name and instance id, a log of cordons and drains, drains that can
@@ -24,7 +25,7 @@ final class FakeCluster: ClusterOperations {
         var held: [String: CheckedContinuation<Held, any Error>] = [:]
         var releasedEarly: [String: Held] = [:]
         var drainResults: [String: DrainOutcome.Result] = [:]
-        var failingCordons: Set<String> = []
+        var failingCordons: [String: (remaining: Int, error: any Error & Sendable)] = [:]
         var readyWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var nextWaiter: UInt64 = 0
         var cancelledWaiters: Set<UInt64> = []
@@ -83,8 +84,15 @@ final class FakeCluster: ClusterOperations {
         state.withLock { $0.drainResults[node] = result }
     }
 
-    /// Cordons of `node` fail.
-    func failCordons(of node: String) { state.withLock { _ = $0.failingCordons.insert(node) } }
+    /// The next `times` cordons of `node` fail with `error` (by default the transport error of an apiserver that
+    /// is down).
+    func failCordons(
+        of node: String, times: Int = .max,
+        with error: any Error & Sendable = KubernetesError(
+            code: .transport, verb: "PATCH", path: "/api/v1/nodes", message: "connection refused (injected)")
+    ) {
+        state.withLock { $0.failingCordons[node] = (times, error) }
+    }
 
     /// Ends a held drain.
     func finishDrain(_ node: String, with outcome: Held = .result(.drained)) {
@@ -140,7 +148,10 @@ final class FakeCluster: ClusterOperations {
             guard state.nodes[node] != nil else {
                 throw ClusterError(code: .nodeNotFound, nodeName: node, message: "not found")
             }
-            if state.failingCordons.contains(node) { throw FakeError("PATCH node \(node) failed (injected)") }
+            if let failing = state.failingCordons[node], failing.remaining > 0 {
+                state.failingCordons[node]?.remaining -= 1
+                throw failing.error
+            }
             state.writes += 1
             state.cordons.append((node, steps))
             state.nodes[node]?.isCordoned = true

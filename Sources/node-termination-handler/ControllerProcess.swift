@@ -21,6 +21,10 @@ struct ControllerProcess {
         let metrics = registry.map { _ in ControllerMetrics() }
         var kubernetes = self.kubernetes
         kubernetes.metrics = metrics?.kubernetesRequests
+        // With leader election, every write but the Lease's waits on the term (docs/architecture.md, "Leader
+        // election"): an old leader cut off from the apiserver sends nothing once its term's validity passed.
+        let fence = electing ? WriteFence() : nil
+        kubernetes.writeFence = fence
         let replica = ReplicaState()
         let http = try HTTPClient()
         defer { http.shutdown() }
@@ -45,7 +49,7 @@ struct ControllerProcess {
                 configuration: configuration, queue: queue, directory: directory, cluster: cluster,
                 lifecycle: lifecycle, logger: logger, metrics: metrics, webhook: webhook)
         }
-        let elector = leaderElector(kubernetesClient)
+        let elector = leaderElector(kubernetesClient, fence: fence)
         replica.setElecting(elector != nil)
 
         logger.log(
@@ -98,13 +102,15 @@ struct ControllerProcess {
     }
 
     /// The elector, or `nil` when leader election is off (by setting, or in dry run, which writes nothing).
-    private func leaderElector(_ client: KubernetesClient) -> LeaderElector? {
+    private var electing: Bool { configuration.leaderElection.enabled && !configuration.dryRun }
+
+    private func leaderElector(_ client: KubernetesClient, fence: WriteFence?) -> LeaderElector? {
         let settings = configuration.leaderElection
-        guard settings.enabled, !configuration.dryRun else { return nil }
+        guard electing else { return nil }
         let host = ProcessInfo.processInfo.hostName
         let electorConfiguration = settings.electorConfiguration(
             defaultNamespace: kubernetes.namespace, defaultIdentity: "\(host)_\(UUID().uuidString.prefix(8))")
-        return LeaderElector(client: client, configuration: electorConfiguration, logger: logger)
+        return LeaderElector(client: client, configuration: electorConfiguration, logger: logger, fence: fence)
     }
 
     /// Runs a coordinator for every term as leader (a fresh one each term: it resumes the jobs the previous term

@@ -166,9 +166,8 @@ class FakeAPIServer:
 class Controller:
     """`node-termination-handler run`, its JSON log in a file."""
 
-    def __init__(self, executable, kubeconfig, environment, wrapper=()):
-        """`wrapper` goes before the executable (for example `faketime -f +15m`). The metrics port is always a free
-        one of the harness's (`metrics_port`), whatever `environment` says."""
+    def __init__(self, executable, kubeconfig, environment):
+        """The metrics port is always a free one of the harness's (`metrics_port`), whatever `environment` says."""
         self.log_file = tempfile.NamedTemporaryFile(prefix="nth-controller-", suffix=".log", delete=False)
         self.metrics_port = free_port()
         env = {
@@ -178,7 +177,7 @@ class Controller:
             "PROMETHEUS_SERVER_PORT": str(self.metrics_port),
         }
         self.process = subprocess.Popen(
-            [*wrapper, str(executable), "run", "--kubeconfig", str(kubeconfig)],
+            [str(executable), "run", "--kubeconfig", str(kubeconfig)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=self.log_file,

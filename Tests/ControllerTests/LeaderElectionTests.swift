@@ -1,6 +1,7 @@
 import Controller
 import FakeKubernetes
 import Foundation
+import JSONValues
 import Kubernetes
 import Locking
 import Testing
@@ -170,6 +171,49 @@ struct LeaderElectionTests {
             #expect(failing.duration(to: clock.now) >= .milliseconds(800))
             #expect(failing.duration(to: clock.now) < .seconds(5))
             #expect(await Self.holder(server) == "a", "a lost leader does not release a lease it could not renew")
+        }
+    }
+
+    @Test("the write fence is open while leading and shut once renewals fail: no node write is sent after")
+    func writeFence() async throws {
+        try await FakeAPIServer.withRunning { server in
+            let fence = WriteFence()
+            var configuration = KubernetesConfiguration(server: server.baseURL)
+            configuration.retryPolicy = RetryPolicy(maxRetries: 0)
+            configuration.writeFence = fence
+            let client = try KubernetesClient(configuration: configuration)
+            _ = try await server.store.seed(
+                ObjectFactory.node(name: "ip-10-0-0-1.ec2.internal", instanceID: "i-0123456789abcdef0"))
+            let patch = Patch.merge(["metadata": ["labels": ["fenced": "no"]]])
+            await #expect(throws: KubernetesError.self) {
+                _ = try await client.patch(Node.self, name: "ip-10-0-0-1.ec2.internal", patch: patch)
+            }
+            #expect(!fence.isOpen, "a standby writes nothing")
+
+            let elector = LeaderElector(client: client, configuration: Self.configuration("a"), fence: fence)
+            let leading = Lock(false)
+            let term = Task {
+                try await elector.lead {
+                    leading.withLock { $0 = true }; try await Task.sleep(for: .seconds(60))
+                }
+            }
+            #expect(try await Self.eventually { leading.withLock { $0 } })
+            #expect(fence.isOpen)
+            _ = try await client.patch(Node.self, name: "ip-10-0-0-1.ec2.internal", patch: patch)
+
+            var faults = FaultPlan()
+            faults.errors["update"] = FaultPlan.ErrorRate(rate: 1, status: 503)
+            server.faults = faults
+            #expect(try await Self.eventually { !fence.isOpen }, "the fence shuts by itself at the renew deadline")
+            server.ledger.reset()
+            do {
+                _ = try await client.patch(Node.self, name: "ip-10-0-0-1.ec2.internal", patch: patch)
+                Issue.record("a write passed a shut fence")
+            } catch let error as KubernetesError {
+                #expect(error.code == .fenced)
+            }
+            #expect(server.ledger.snapshot().total == 0, "the refused write was never sent")
+            #expect(try await term.value == .lost)
         }
     }
 

@@ -53,6 +53,7 @@ public final class LeaderElector: Sendable {
     let client: KubernetesClient
     let configuration: Configuration
     let logger: ControllerLogger
+    let fence: WriteFence?
 
     /// Creates an elector.
     ///
@@ -60,10 +61,16 @@ public final class LeaderElector: Sendable {
     ///   - client: The Kubernetes client (it needs `get`, `create` and `update` on leases in the namespace).
     ///   - configuration: The lease, identity and timings.
     ///   - logger: Where transitions are logged.
-    public init(client: KubernetesClient, configuration: Configuration, logger: ControllerLogger = .disabled) {
+    ///   - fence: Opened for each term (until the start of its last renewal plus the renew deadline) and closed when
+    ///     the term ends; give the same fence to the clients that write for the leader.
+    public init(
+        client: KubernetesClient, configuration: Configuration, logger: ControllerLogger = .disabled,
+        fence: WriteFence? = nil
+    ) {
         self.client = client
         self.configuration = configuration
         self.logger = logger
+        self.fence = fence
     }
 
     /// Waits until this replica holds the lease, then runs `work` while it keeps holding it.
@@ -74,7 +81,10 @@ public final class LeaderElector: Sendable {
     /// - Throws: `CancellationError` when cancelled while waiting; ``LeaderElectionError`` when the apiserver
     ///   refuses access to leases (403); whatever `work` throws.
     public func lead(_ work: @escaping @Sendable () async throws -> Void) async throws -> TermEnd {
-        let held = HeldLease(try await acquire())
+        let (lease, attemptStarted) = try await acquire()
+        let held = HeldLease(lease)
+        fence?.open(until: attemptStarted + configuration.renewDeadline)
+        defer { fence?.close() }
         logger.log(.info, "became the leader", metadata)
         let end: TermEnd
         do {
@@ -107,12 +117,14 @@ public final class LeaderElector: Sendable {
     // MARK: Acquiring
 
     /// Tries every retry period (with client-go's 1.2 jitter factor) until the lease is ours.
-    private func acquire() async throws -> Lease {
+    /// Returns the lease and when the attempt that took it began (the term's validity counts from there).
+    private func acquire() async throws -> (Lease, ContinuousClock.Instant) {
         var observation = LeaseObservation()
         var waiting = false
         while true {
             try Task.checkCancellation()
-            if let lease = try await tryAcquire(&observation) { return lease }
+            let started = ContinuousClock.now
+            if let lease = try await tryAcquire(&observation) { return (lease, started) }
             if !waiting {
                 waiting = true
                 logger.log(
@@ -239,9 +251,11 @@ public final class LeaderElector: Sendable {
     }
 
     private func renew(_ held: HeldLease) async throws -> Renewal {
+        let started = ContinuousClock.now
         do {
             let renewed = try await client.update(taken(await held.lease))
             await held.set(renewed)
+            fence?.open(until: started + configuration.renewDeadline)
             return .renewed
         } catch let error as KubernetesError where error.code == .conflict {
             // Someone wrote the lease: read it for real to learn who holds it now.

@@ -79,6 +79,14 @@ public struct KubernetesClient: Sendable {
         var refreshedCredentials = false
         while true {
             try await rateLimiter.acquire()
+            if let fence = configuration.writeFence,
+                WriteFence.applies(method: call.method.rawValue, resource: call.resource),
+                !fence.isOpen
+            {
+                throw KubernetesError(
+                    code: .fenced, verb: call.method.rawValue, path: call.path,
+                    message: "not sent: this replica does not hold the leader's Lease")
+            }
             let request = try await makeRequest(call)
             let started = ContinuousClock.now
             let status: Int

@@ -32,6 +32,9 @@ public struct KubernetesError: Error, Sendable, CustomStringConvertible {
         case unexpectedStatus
         /// No response: the transport failed (connection, TLS, timeout).
         case transport
+        /// Not sent: the client's ``WriteFence`` is closed (this replica does not hold leadership, or its term's
+        /// validity passed without a renewal).
+        case fenced
         /// A response arrived but its body was not what the API promises.
         case decoding
         /// The configuration (kubeconfig, in-cluster files, exec plugin) is missing or invalid.
@@ -123,6 +126,7 @@ public struct KubernetesError: Error, Sendable, CustomStringConvertible {
         case .expired: "the resourceVersion is too old: relist"
         case .tooManyRequests: "the apiserver throttled the call or a PodDisruptionBudget blocks it: retry later"
         case .transport: "check the server address, network policy and TLS settings"
+        case .fenced: "this replica is not the leader: its Lease was lost or not renewed in time, so it writes nothing"
         case .configuration: "check the kubeconfig (or the in-cluster service-account mount)"
         default: nil
         }

@@ -35,6 +35,9 @@ public struct KubernetesConfiguration: Sendable {
     public var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     /// The wall clock, for credential expiry and token re-reads.
     public var now: @Sendable () -> Date = { Date() }
+    /// When set, writes (other than a Lease's) are sent only while this fence is open: leader election opens it for
+    /// its term (``WriteFence``). `nil`: every write is sent.
+    public var writeFence: WriteFence?
 
     /// Creates a configuration.
     public init(

@@ -61,12 +61,11 @@ class TCPRelay:
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client):
-        entry = None
         with self.lock:
             held = self.partitioned
+            generation = self.generation
             if held:
-                entry = (self.generation, client, None)
-                self.connections.append(entry)
+                self.connections.append((generation, client, None))
         if held:
             return  # Held without an upstream until the partition heals, then reset.
         try:
@@ -76,7 +75,9 @@ class TCPRelay:
             return
         upstream.settimeout(None)
         with self.lock:
-            entry = (self.generation, client, upstream)
+            # A partition that began while connecting covers this connection too: it belongs to the generation it
+            # was accepted in, and is reset at healing like every other that lived through the partition.
+            entry = (generation, client, upstream)
             self.connections.append(entry)
         peers = {client: upstream, upstream: client}
         try:

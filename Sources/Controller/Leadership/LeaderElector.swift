@@ -1,5 +1,6 @@
 public import Foundation
 public import Kubernetes
+internal import Locking
 
 /// Leader election over a coordination.k8s.io/v1 Lease, with client-go's rules and timings (lease 15 s, renew
 /// deadline 10 s, retry period 2 s) and fewer requests.
@@ -229,33 +230,44 @@ public final class LeaderElector: Sendable {
         }
     }
 
-    private enum Renewal: Sendable {
+    enum Renewal: Sendable {
         case renewed
         case failed
         case takenBy(String)
     }
 
-    /// One renewal, abandoned after `limit`.
+    /// One renewal, abandoned after `limit`: the answer is `.failed` at the limit even when the request is slow to
+    /// give up (a connection stalled by a partition can hold a transfer past its cancellation), so the term ends
+    /// on time. An abandoned renewal runs on until its request ends, but only a renewal answered in time opens the
+    /// write fence.
     private func renewOnce(_ held: HeldLease, within limit: Duration) async throws -> Renewal {
         guard limit > .zero else { return .failed }
-        return try await withThrowingTaskGroup(of: Renewal?.self) { group in
-            group.addTask { try await self.renew(held) }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            let first = try await group.next() ?? nil
-            return first ?? .failed
+        let started = ContinuousClock.now
+        let race = RenewalRace()
+        let attempt = Task { race.settle(with: (try? await self.renew(held)) ?? .failed) }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            race.settle(with: .failed)
         }
+        let renewal = await withTaskCancellationHandler {
+            await race.outcome()
+        } onCancel: {
+            race.settle(with: nil)
+        }
+        timer.cancel()
+        guard let renewal else {
+            attempt.cancel()
+            throw CancellationError()
+        }
+        if case .failed = renewal { attempt.cancel() }
+        if case .renewed = renewal { fence?.open(until: started + configuration.renewDeadline) }
+        return renewal
     }
 
     private func renew(_ held: HeldLease) async throws -> Renewal {
-        let started = ContinuousClock.now
         do {
             let renewed = try await client.update(taken(await held.lease))
             await held.set(renewed)
-            fence?.open(until: started + configuration.renewDeadline)
             return .renewed
         } catch let error as KubernetesError where error.code == .conflict {
             // Someone wrote the lease: read it for real to learn who holds it now.
@@ -293,6 +305,37 @@ public final class LeaderElector: Sendable {
             logger.log(.info, "released the lease", metadata)
         } catch {
             logger.log(.warning, "releasing the lease failed", metadata.merging(["error": "\(error)"]) { a, _ in a })
+        }
+    }
+}
+
+/// The first answer of a renewal raced against its time limit (`nil`: the caller was cancelled); later answers are
+/// dropped.
+private final class RenewalRace: Sendable {
+    private let state = Lock<
+        (settled: Bool, value: LeaderElector.Renewal?, waiter: CheckedContinuation<LeaderElector.Renewal?, Never>?)
+    >(
+        (false, nil, nil))
+
+    func settle(with value: LeaderElector.Renewal?) {
+        let waiter = state.withLock { state -> CheckedContinuation<LeaderElector.Renewal?, Never>? in
+            guard !state.settled else { return nil }
+            state.settled = true
+            state.value = value
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: value)
+    }
+
+    func outcome() async -> LeaderElector.Renewal? {
+        await withCheckedContinuation { continuation in
+            let settled = state.withLock { state -> (Bool, LeaderElector.Renewal?) in
+                if state.settled { return (true, state.value) }
+                state.waiter = continuation
+                return (false, nil)
+            }
+            if settled.0 { continuation.resume(returning: settled.1) }
         }
     }
 }

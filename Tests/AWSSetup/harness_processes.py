@@ -166,8 +166,10 @@ class FakeAPIServer:
 class Controller:
     """`node-termination-handler run`, its JSON log in a file."""
 
-    def __init__(self, executable, kubeconfig, environment):
-        """The metrics port is always a free one of the harness's (`metrics_port`), whatever `environment` says."""
+    def __init__(self, executable, kubeconfig, environment, wrapper=()):
+        """The metrics port is always a free one of the harness's (`metrics_port`), whatever `environment` says.
+        `wrapper` goes before the executable (`faketime -f +15m`): signals then go to its child, the controller."""
+        self.wrapper = tuple(wrapper)
         self.log_file = tempfile.NamedTemporaryFile(prefix="nth-controller-", suffix=".log", delete=False)
         self.metrics_port = free_port()
         env = {
@@ -177,7 +179,7 @@ class Controller:
             "PROMETHEUS_SERVER_PORT": str(self.metrics_port),
         }
         self.process = subprocess.Popen(
-            [str(executable), "run", "--kubeconfig", str(kubeconfig)],
+            [*self.wrapper, str(executable), "run", "--kubeconfig", str(kubeconfig)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=self.log_file,
@@ -201,10 +203,22 @@ class Controller:
                 values[series] = float(value)
         return values
 
+    @property
+    def pid(self):
+        """The controller's process id (the wrapper's child when there is a wrapper)."""
+        if not self.wrapper:
+            return self.process.pid
+        children = pathlib.Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        found = wait_for("the wrapped controller", lambda: children.exists() and children.read_text().split())
+        return int(found[0])
+
+    def signal(self, number):
+        os.kill(self.pid, number)
+
     def stop(self):
         """SIGTERM (a graceful shutdown), then the exit status."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:

@@ -21,7 +21,7 @@ class Scenario:
     `duration` seconds; `environment` added to both replicas."""
 
     def __init__(self, name, inject=None, heal=None, duration=0.0, before=None, handovers=0, lifecycle_refused=False,
-                 poison=False, clock_offset=None, credentials_period=None, environment=None):
+                 poison=False, clock_offset=None, credentials_period=None, environment=None, verify=None):
         self.name = name
         self.inject = inject
         self.heal = heal
@@ -33,6 +33,7 @@ class Scenario:
         self.clock_offset = clock_offset
         self.credentials_period = credentials_period
         self.environment = environment or {}
+        self.verify = verify  # verify(run): asserts the fault really happened, returns a note for the table
 
 
 class Run:
@@ -131,6 +132,8 @@ class Run:
         self.fault_ended_at = time.time()
         self.burst.unblock()
         self.wait("every message deleted and the queue empty", self.settled, timeout=SETTLE_TIMEOUT)
+        if scenario.verify:
+            self.notes.append(scenario.verify(self))
 
     def finish(self):
         self.sampling = False

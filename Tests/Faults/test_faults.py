@@ -111,20 +111,37 @@ def _refuse_lifecycle(run):
     )
 
 
+def _faults_fired(*needles):
+    def verify(run):
+        fired = run.proxy.ledger.snapshot()["faults"]
+        for needle in needles:
+            assert any(needle in key for key in fired), f"no {needle} fault fired: {fired}"
+        return ", ".join(f"{key} ×{count}" for key, count in sorted(fired.items()))
+    return verify
+
+
+def _keys_rotated(run):
+    assert run.credentials.rotations >= 2, "the keys never rotated during the scenario"
+    return f"{run.credentials.rotations} keys served, {run.credentials.served} credential fetches"
+
+
 SCENARIOS = [
     Scenario("1 apiserver down 20 s", inject=_apiserver_down, heal=_apiserver_up, duration=20, handovers=1),
     Scenario("2 429 storm, then 5xx on lists", inject=_throttle, heal=_clear_apiserver_faults, duration=4),
     Scenario("3 watches cut, resume 410", inject=_cut_watches),
     Scenario("4 watch cache 2 s behind", before=_lag_cache, heal=_clear_apiserver_faults, duration=4),
-    Scenario("5 SQS 5xx, throttling, slow", inject=_sqs_errors, heal=_proxy_clear, duration=8),
-    Scenario("6 credentials rotate every 30 s", credentials_period=30, duration=32),
-    Scenario("7 clock 15 min ahead", clock_offset="+15m"),
+    Scenario("5 SQS 5xx, throttling, slow", inject=_sqs_errors, heal=_proxy_clear, duration=8,
+             verify=_faults_fired("InternalFailure", "ThrottlingException", "RequestThrottled", "reset", "truncate",
+                                  "latency")),
+    Scenario("6 credentials rotate every 30 s", credentials_period=30, duration=32, verify=_keys_rotated),
+    Scenario("7 clock 15 min ahead", clock_offset="+15m", verify=_faults_fired("skew")),
     Scenario("8 SIGKILL of the leader", inject=_kill_leader, handovers=1),
     Scenario("9 SIGTERM of the leader", inject=_terminate_leader, handovers=1),
     Scenario("10 leader cut from apiserver", inject=_partition_leader, heal=_heal_partition,
              duration=LEASE["leaseDurationSeconds"] + 6, handovers=1),
     Scenario("11 poison and duplicates", poison=True),
     Scenario("12 lifecycle refused", before=_refuse_lifecycle, lifecycle_refused=True,
+             verify=_faults_fired("CompleteLifecycleAction ValidationError", "RecordLifecycleActionHeartbeat"),
              environment={"HEARTBEAT_INTERVAL": "30", "HEARTBEAT_UNTIL": "60",
                           "COMPLETE_LIFECYCLE_ACTION_DELAY_SECONDS": "33"}),
 ]

@@ -6,6 +6,7 @@ ledger)."""
 import json
 import os
 import pathlib
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,7 +26,6 @@ from render import render_chart  # noqa: E402  (after the path)
 NAMESPACE = "kube-system"
 RELEASE = "nth"
 REPLICAS = ("nth-replica-a", "nth-replica-b")
-FAKETIME_LIBRARY = pathlib.Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
 LEASE = {"leaseDurationSeconds": 6, "renewDeadlineSeconds": 4, "retryPeriodSeconds": 1}
 
 
@@ -179,12 +179,13 @@ class Replica:
         self.peak_rss_kib = 0
         self.exit_status = None
 
-    def start(self, extra_environment=None):
-        self.controller = Controller(self.executable, self.kubeconfig, {**self.environment, **(extra_environment or {})})
+    def start(self, extra_environment=None, wrapper=()):
+        self.controller = Controller(
+            self.executable, self.kubeconfig, {**self.environment, **(extra_environment or {})}, wrapper)
 
     @property
     def pid(self):
-        return self.controller.process.pid
+        return self.controller.pid
 
     def alive(self):
         return self.controller is not None and self.controller.process.poll() is None
@@ -201,7 +202,7 @@ class Replica:
 
     def kill(self):
         self.sample_rss()
-        self.controller.process.send_signal(signal.SIGKILL)
+        self.controller.signal(signal.SIGKILL)
         self.controller.process.wait()
         self.exit_status = -9
 
@@ -251,16 +252,17 @@ class World:
 
     def start_replicas(self):
         extra = {}
+        wrapper = ()
         if self.clock_offset:
-            # libfaketime preloaded into the controller itself (the `faketime` command would fork, and signals sent
-            # to it would not reach the controller). Only the wall clock is moved, as a machine whose NTP is off has
-            # it: monotonic clocks (timers, sleeps, the Lease's observed durations) run true.
-            if not FAKETIME_LIBRARY.exists():
-                raise AssertionError(f"{FAKETIME_LIBRARY} missing: install Debian's faketime (scripts/faults does)")
-            extra = {"LD_PRELOAD": str(FAKETIME_LIBRARY), "FAKETIME": self.clock_offset,
-                     "FAKETIME_DONT_FAKE_MONOTONIC": "1", "FAKETIME_DONT_RESET": "1"}
+            # Debian's `faketime` runs the controller as its child with libfaketime preloaded (signals go to the
+            # child: Controller.signal). Only the wall clock is moved, as on a machine whose NTP is off: monotonic
+            # clocks (timers, sleeps, the Lease's observed durations) run true.
+            if shutil.which("faketime") is None:
+                raise AssertionError("faketime missing: install Debian's faketime (scripts/faults does)")
+            extra = {"FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+            wrapper = ("faketime", "-f", self.clock_offset)
         for replica in self.replicas:
-            replica.start(extra)
+            replica.start(extra, wrapper)
         return wait_for("a leader", self.leader, timeout=30, details=self.logs)
 
     def leader(self):

@@ -47,6 +47,7 @@ class Rule:
         self.fired = 0
 
     def matches(self, service, action, draw):
+        """Whether this rule fires for the call; `draw` is this rule's own uniform draw in [0, 1)."""
         if self.service is not None and self.service != service:
             return False
         if self.actions is not None and action not in self.actions:
@@ -195,9 +196,10 @@ class AWSProxy:
 
     def _rule_for(self, service, action):
         with self.rules_lock:
-            draw = self.random.random()
             for rule in self.rules:
-                if rule.matches(service, action, draw):
+                # One draw per rule: rules listed together fire independently (the first that fires wins), so each
+                # kind of fault really happens, not only the first rule's.
+                if rule.matches(service, action, self.random.random()):
                     if rule.remaining is not None:
                         rule.remaining -= 1
                     rule.fired += 1

@@ -217,6 +217,34 @@ struct LeaderElectionTests {
         }
     }
 
+    @Test("a write still in flight when the fence closes is cancelled and fails as fenced")
+    func writeInFlightAtFenceClose() async throws {
+        try await FakeAPIServer.withRunning { server in
+            let fence = WriteFence()
+            var configuration = KubernetesConfiguration(server: server.baseURL)
+            configuration.retryPolicy = RetryPolicy(maxRetries: 0)
+            configuration.writeFence = fence
+            let client = try KubernetesClient(configuration: configuration)
+            _ = try await server.store.seed(
+                ObjectFactory.node(name: "ip-10-0-0-2.ec2.internal", instanceID: "i-0123456789abcdef1"))
+            var faults = FaultPlan()
+            faults.latencyMilliseconds = 5000
+            server.faults = faults
+            let clock = ContinuousClock()
+            let started = clock.now
+            fence.open(until: started + .milliseconds(300))
+            do {
+                _ = try await client.patch(
+                    Node.self, name: "ip-10-0-0-2.ec2.internal",
+                    patch: .merge(["metadata": ["labels": ["late": "yes"]]]))
+                Issue.record("the write outlived the fence")
+            } catch let error as KubernetesError {
+                #expect(error.code == .fenced)
+            }
+            #expect(started.duration(to: clock.now) < .seconds(3), "cancelled at the fence, not after the latency")
+        }
+    }
+
     @Test("another holder writing the Lease ends the term at once, without waiting for the renew deadline")
     func takenOver() async throws {
         try await Self.withServer { server, client in

@@ -145,6 +145,8 @@ class AWSProxy:
         self.upstream = (parsed.hostname, parsed.port)
         self.ledger = Ledger()
         self.rules = []
+        self.cycle = False
+        self.turn = 0
         self.rules_lock = threading.Lock()
         self.random = random.Random(seed)
         self.injected = {}  # receipt handle -> body, answered by the proxy itself (see inject_message)
@@ -171,9 +173,13 @@ class AWSProxy:
 
     # Control
 
-    def set_rules(self, *rules):
+    def set_rules(self, *rules, cycle=False):
+        """The faults in force. With `cycle`, calls that match take the rules in turn, each exactly once a round,
+        whatever their rates (`None` in the list lets a call through): every kind then fires, deterministically."""
         with self.rules_lock:
             self.rules = list(rules)
+            self.cycle = cycle
+            self.turn = 0
 
     def clear(self):
         self.set_rules()
@@ -196,6 +202,15 @@ class AWSProxy:
 
     def _rule_for(self, service, action):
         with self.rules_lock:
+            if self.cycle:
+                listed = [rule for rule in self.rules if rule is None or rule.matches(service, action, 0.0)]
+                if not listed or all(rule is None for rule in listed):
+                    return None
+                rule = listed[self.turn % len(listed)]
+                self.turn += 1
+                if rule is not None:
+                    rule.fired += 1
+                return rule
             for rule in self.rules:
                 # One draw per rule: rules listed together fire independently (the first that fires wins), so each
                 # kind of fault really happens, not only the first rule's.

@@ -51,12 +51,15 @@ SQS_ACTIONS = {"ReceiveMessage", "DeleteMessage", "DeleteMessageBatch", "ChangeM
 
 
 def _sqs_errors(run):
+    # Each SQS call in turn: a 500, both throttling errors, a reset connection, a truncated answer, then one through.
     run.proxy.set_rules(
-        Rule("sqs", SQS_ACTIONS, status=500, code="InternalFailure", rate=0.25),
-        Rule("sqs", SQS_ACTIONS, status=400, code="ThrottlingException", message="Rate exceeded", rate=0.25),
-        Rule("sqs", SQS_ACTIONS, status=400, code="RequestThrottled", message="Request is throttled.", rate=0.25),
-        Rule("sqs", SQS_ACTIONS, kind="reset", rate=0.3),
-        Rule("sqs", SQS_ACTIONS, kind="truncate", rate=0.35),
+        Rule("sqs", SQS_ACTIONS, status=500, code="InternalFailure"),
+        Rule("sqs", SQS_ACTIONS, status=400, code="ThrottlingException", message="Rate exceeded"),
+        Rule("sqs", SQS_ACTIONS, status=400, code="RequestThrottled", message="Request is throttled."),
+        Rule("sqs", SQS_ACTIONS, kind="reset"),
+        Rule("sqs", SQS_ACTIONS, kind="truncate"),
+        None,
+        cycle=True,
     )
     time.sleep(8)  # the error phase's length
     run.proxy.set_rules(Rule("sqs", SQS_ACTIONS, kind="latency", latency=1.0))

@@ -72,28 +72,31 @@ public struct KubernetesClient: Sendable {
     /// (once, with refreshed credentials) or a 429/5xx with `Retry-After`; any other non-2xx throws.
     func perform<R: Sendable>(
         _ call: Call,
-        exchange: (HTTPRequest) async throws -> (Int, HTTPHeaders, R),
+        exchange: @escaping @Sendable (HTTPRequest) async throws -> (Int, HTTPHeaders, R),
         errorBody: (R) async throws -> Data
     ) async throws -> R {
         var attempt = 0
         var refreshedCredentials = false
         while true {
             try await rateLimiter.acquire()
-            if let fence = configuration.writeFence,
-                WriteFence.applies(method: call.method.rawValue, resource: call.resource),
-                !fence.isOpen
-            {
-                throw KubernetesError(
-                    code: .fenced, verb: call.method.rawValue, path: call.path,
-                    message: "not sent: this replica does not hold the leader's Lease")
+            let fence = configuration.writeFence.flatMap {
+                WriteFence.applies(method: call.method.rawValue, resource: call.resource) ? $0 : nil
             }
+            let fencedError = KubernetesError(
+                code: .fenced, verb: call.method.rawValue, path: call.path,
+                message: "not sent: this replica does not hold the leader's Lease")
+            if let fence, !fence.isOpen { throw fencedError }
             let request = try await makeRequest(call)
             let started = ContinuousClock.now
             let status: Int
             let headers: HTTPHeaders
             let result: R
             do {
-                (status, headers, result) = try await exchange(request)
+                if let fence {
+                    (status, headers, result) = try await fence.guarding(fencedError) { try await exchange(request) }
+                } else {
+                    (status, headers, result) = try await exchange(request)
+                }
             } catch let error as HTTPClientError {
                 configuration.metrics?.record(
                     verb: call.verb, resource: call.resource, code: 0, duration: ContinuousClock.now - started)

@@ -9,7 +9,9 @@ internal import Locking
 /// standby takes the Lease no earlier than a lease duration (longer than the renew deadline) after it saw that
 /// renewal, so the old leader's last write attempt precedes the new leader's first one. Every request of a client
 /// configured with the fence (``KubernetesConfiguration/writeFence``) that is not a read and not on a Lease is
-/// checked before each attempt, and refused with ``KubernetesError/Code/fenced`` when the fence is closed.
+/// checked before each attempt, and refused with ``KubernetesError/Code/fenced`` when the fence is closed; an
+/// attempt still in flight when the fence closes is cancelled (libcurl would otherwise resend a request whose
+/// reused connection died, on a fresh connection, after the partition healed).
 public final class WriteFence: Sendable {
     private let openUntil = Lock<ContinuousClock.Instant?>(nil)
 
@@ -24,6 +26,31 @@ public final class WriteFence: Sendable {
 
     /// Whether writes may be sent now.
     public var isOpen: Bool { openUntil.withLock { $0.map { ContinuousClock.now < $0 } ?? false } }
+
+    /// Returns once the fence is closed (at once if it is): follows renewals that move the deadline later.
+    /// - Throws: `CancellationError` when cancelled first.
+    func waitUntilClosed() async throws {
+        while let deadline = openUntil.withLock({ $0 }), ContinuousClock.now < deadline {
+            try await Task.sleep(until: deadline, clock: .continuous)
+        }
+    }
+
+    /// Runs a write while the fence stays open; if it closes first, the write is cancelled (its transfer removed,
+    /// so no transport-level retry sends it later) and the call throws ``KubernetesError/Code/fenced``.
+    func guarding<T: Sendable>(
+        _ fencedError: KubernetesError, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                try await self.waitUntilClosed()
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw fencedError }
+            return value
+        }
+    }
 
     /// Resources whose writes pass a closed fence: the Lease, which leader election itself writes.
     static let exemptResources: Set<String> = ["leases"]

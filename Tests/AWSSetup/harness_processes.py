@@ -166,7 +166,7 @@ class FakeAPIServer:
 class Controller:
     """`node-termination-handler run`, its JSON log in a file."""
 
-    def __init__(self, executable, kubeconfig, environment, wrapper=()):
+    def __init__(self, executable, kubeconfig, environment, wrapper=(), cwd=None):
         """The metrics port is always a free one of the harness's (`metrics_port`), whatever `environment` says.
         `wrapper` goes before the executable (`faketime -f +15m`): signals then go to its child, the controller."""
         self.wrapper = tuple(wrapper)
@@ -180,6 +180,7 @@ class Controller:
         }
         self.process = subprocess.Popen(
             [*self.wrapper, str(executable), "run", "--kubeconfig", str(kubeconfig)],
+            cwd=cwd,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=self.log_file,

@@ -156,8 +156,9 @@ class Run:
             if self.credentials:
                 self.credentials.stop()
             self.stack.delete()
-        for name, status in statuses.items():
+        for replica in self.world.replicas:
+            status = statuses.get(replica.name)
             if status not in (0, -9, None):
-                outcome.fail(f"{name} exited with {status}")
+                outcome.fail(f"{replica.name} exited with {status}; {replica.crash_report()}")
         outcome.notes = self.notes
         return outcome

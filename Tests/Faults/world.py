@@ -180,8 +180,12 @@ class Replica:
         self.exit_status = None
 
     def start(self, extra_environment=None, wrapper=()):
+        # Started in its own directory, so that a core dump (scripts/faults allows them) lands beside its log.
+        self.workdir = self.directory / self.name
+        self.workdir.mkdir(exist_ok=True)
         self.controller = Controller(
-            self.executable, self.kubeconfig, {**self.environment, **(extra_environment or {})}, wrapper)
+            self.executable, self.kubeconfig, {**self.environment, **(extra_environment or {})}, wrapper,
+            cwd=self.workdir)
 
     @property
     def pid(self):
@@ -219,6 +223,20 @@ class Replica:
     @property
     def log(self):
         return self.controller.log if self.controller else ""
+
+    def crash_report(self):
+        """The backtrace of the crashing thread from a core dump left in the replica's directory (gdb), or a
+        note that there is none."""
+        cores = sorted(self.workdir.glob("core*"))
+        if not cores:
+            return "no core dump (allow them: ulimit -c unlimited, as scripts/faults does)"
+        if shutil.which("gdb") is None:
+            return f"core dump at {cores[0]} (install gdb for a backtrace)"
+        result = subprocess.run(
+            ["gdb", "-batch", "-ex", "bt 30", str(self.executable), str(cores[0])],
+            capture_output=True, text=True, timeout=120)
+        frames = [line for line in result.stdout.splitlines() if line.startswith("#")]
+        return f"core dump at {cores[0]}:\n" + "\n".join(frames)
 
 
 class World:

@@ -1,4 +1,5 @@
 import CCurl
+import Dispatch
 import Foundation
 import Locking
 import Synchronization
@@ -24,6 +25,8 @@ final class CurlDriver: @unchecked Sendable {
     private let multi: UnsafeMutableRawPointer
     private let inbox = Lock(Inbox())
     private let nextID = Atomic<UInt64>(1)
+    /// Signalled by the driver thread once the multi handle is freed.
+    private let finished = DispatchSemaphore(value: 0)
     /// Driver thread only.
     private var transfers: [UInt64: CurlTransfer] = [:]
     private var transferByHandle: [UnsafeMutableRawPointer: UInt64] = [:]
@@ -64,24 +67,33 @@ final class CurlDriver: @unchecked Sendable {
         send(.resume(id))
     }
 
-    /// Fails every transfer with ``HTTPClientError/Code/clientShutdown`` and ends the thread. Idempotent.
-    func stop() {
-        let first = inbox.withLock { inbox in
-            defer { inbox.stopping = true }
-            return !inbox.stopping
+    /// Fails every transfer with ``HTTPClientError/Code/clientShutdown`` and ends the thread, which then closes
+    /// every connection and frees the multi handle. Idempotent. With `waitingUpTo`, returns only once that is done
+    /// (or the time is up): a process must not exit while the driver still closes TLS connections, or OpenSSL's
+    /// exit-time cleanup frees what `SSL_read` is using (a heap corruption seen in the fault suite).
+    func stop(waitingUpTo timeout: Duration? = nil) {
+        inbox.withLock { inbox in
+            // The wake-up is sent under the lock: once the driver has seen `stopping` (under the same lock), no
+            // other thread touches the multi handle again, so the driver may free it.
+            if !inbox.stopping { curl_multi_wakeup(multi) }
+            inbox.stopping = true
         }
-        if first { curl_multi_wakeup(multi) }
+        if let timeout {
+            let nanoseconds =
+                timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+            _ = finished.wait(timeout: .now() + .nanoseconds(Int(nanoseconds)))
+            finished.signal()  // for any other waiter
+        }
     }
 
     private func send(_ command: Command) {
         let accepted = inbox.withLock { inbox -> Bool in
             guard !inbox.stopping else { return false }
             inbox.commands.append(command)
+            curl_multi_wakeup(multi)
             return true
         }
-        if accepted {
-            curl_multi_wakeup(multi)
-        } else if case .add(let transfer) = command {
+        if !accepted, case .add(let transfer) = command {
             finish(
                 transfer,
                 error: HTTPClientError(
@@ -101,6 +113,10 @@ final class CurlDriver: @unchecked Sendable {
             }
             if stopping {
                 shutDown(commands: commands)
+                // Nobody sends a wake-up any more (see stop()): close the connections and free the handle here, on
+                // this thread, and only then say so.
+                curl_multi_cleanup(multi)
+                finished.signal()
                 return
             }
             for command in commands { execute(command) }
@@ -252,11 +268,5 @@ final class CurlDriver: @unchecked Sendable {
         }
         transfers.removeAll()
         transferByHandle.removeAll()
-        // The multi handle itself is freed in deinit: other threads may still call curl_multi_wakeup on it.
-    }
-
-    deinit {
-        // Runs once the driver thread has exited (its closure holds the driver) and no client refers to it.
-        curl_multi_cleanup(multi)
     }
 }

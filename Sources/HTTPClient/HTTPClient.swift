@@ -54,9 +54,10 @@ public final class HTTPClient: Sendable {
         driver.stop()
     }
 
-    /// Stops the driver thread; requests in flight fail with ``HTTPClientError/Code/clientShutdown``.
+    /// Stops the driver thread and waits (at most 5 s) until it has closed every connection; requests in flight
+    /// fail with ``HTTPClientError/Code/clientShutdown``. Call it before the process exits.
     public func shutdown() {
-        driver.stop()
+        driver.stop(waitingUpTo: .seconds(5))
     }
 
     /// Sends a request and reads the whole response into memory.

@@ -174,7 +174,8 @@ struct EndToEndTests {
         }
     }
 
-    @Test("apiserver 5xx bursts and 429 storms: jobs retry (messages released) until every node is drained")
+    @Test(
+        "apiserver 5xx bursts and 429 storms: jobs wait them out with their messages held until every node is drained")
     func apiserverFaults() async throws {
         let world = try await Self.makeWorld(spot: 4, groupSize: 1)
         let now = Date().formatted(.iso8601)
@@ -208,11 +209,14 @@ struct EndToEndTests {
             #expect(failed > 0)
             #expect(statistics.jobsSucceeded == 4)
             #expect(statistics.messagesDeleted == 4)
-            #expect(statistics.jobsFailed > 0)  // cordons refused by the 5xx burst: released and retried
-            #expect(statistics.messagesReleased == statistics.jobsFailed)
+            // Cordons refused by the 5xx burst are retried in place: no job fails, no message goes back to the queue
+            // (each receive would count toward the redrive limit).
+            #expect(statistics.jobsFailed == 0)
+            #expect(statistics.messagesReleased == 0)
+            #expect(logs.contains("retrying it, the messages stay held"))
             #expect(ledger.entries.filter { $0.path.contains("/pods") && $0.requestClass == .consistentRead }.isEmpty)
             print(
-                "e2e faults: 4 spot drains under 5xx/429 faults done in \(elapsed); failed jobs retried \(statistics.jobsFailed), "
+                "e2e faults: 4 spot drains under 5xx/429 faults done in \(elapsed); jobs failed \(statistics.jobsFailed), "
                     + "released \(statistics.messagesReleased), apiserver requests \(ledger.total) (\(failed) answered 5xx/429)"
             )
         }

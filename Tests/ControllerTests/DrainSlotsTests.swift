@@ -16,15 +16,15 @@ struct DrainSlotsTests {
                 ("rebalance", .advisory, nil), ("health-late", .scheduled, 500), ("spot", .urgent, 100),
                 ("health-early", .scheduled, 200), ("asg", .urgent, 300),
             ]
-            for (name, priority, deadline) in waiters {
+            for (index, (name, priority, deadline)) in waiters.enumerated() {
                 group.addTask {
                     let slot = try await slots.acquire(
                         priority: priority, deadline: deadline.map { Date(timeIntervalSince1970: $0) })
                     await order.append(name)
                     slot.release()
                 }
-                // Let each waiter queue up before the next (arrival order matters only for ties).
-                try await Task.sleep(for: .milliseconds(20))
+                // Each waiter queues up before the next (arrival order matters only for ties).
+                try await eventually("waiter \(name) queued") { slots.waiting == index + 1 }
             }
             first.release()
             try await group.waitForAll()
@@ -37,7 +37,7 @@ struct DrainSlotsTests {
         let slots = DrainSlots(capacity: 1)
         let held = try await slots.acquire(priority: .urgent, deadline: nil)
         let waiter = Task { try await slots.acquire(priority: .urgent, deadline: nil) }
-        try await Task.sleep(for: .milliseconds(20))
+        try await eventually("the waiter queued") { slots.waiting == 1 }
         waiter.cancel()
         await #expect(throws: CancellationError.self) { _ = try await waiter.value }
         held.release()
@@ -45,6 +45,24 @@ struct DrainSlotsTests {
         let again = try await slots.acquire(priority: .advisory, deadline: nil)
         #expect(slots.busiest == 1)
         again.release()
+        #expect(slots.unsettled == 0)
+    }
+
+    @Test("a waiter cancelled around its grant keeps or gives back its slot, and nothing of it is remembered")
+    func cancellationAtGrant() async throws {
+        let slots = DrainSlots(capacity: 1)
+        for _ in 0..<300 {
+            let held = try await slots.acquire(priority: .urgent, deadline: nil)
+            let waiter = Task { try await slots.acquire(priority: .urgent, deadline: nil) }
+            try await eventually("the waiter queued") { slots.waiting == 1 }
+            held.release()  // grants the waiter...
+            waiter.cancel()  // ...which is cancelled at about the same moment
+            if let slot = try? await waiter.value { slot.release() }
+            #expect(slots.unsettled == 0)
+        }
+        let last = try await slots.acquire(priority: .advisory, deadline: nil)
+        #expect(slots.busiest == 1, "no slot was lost or doubled")
+        last.release()
     }
 
     @Test("drain activity: only waiting once every listed pod is decided and every eviction issued")

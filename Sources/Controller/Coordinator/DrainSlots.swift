@@ -32,6 +32,9 @@ final class DrainSlots: Sendable {
         var nextID: UInt64 = 0
         var busiest = 0
         var capacity: Int
+        /// Acquisitions begun but neither queued nor granted yet.
+        var pending: Set<UInt64> = []
+        /// Acquisitions cancelled while pending: their acquire throws instead of queueing.
         var cancelled: Set<UInt64> = []
     }
 
@@ -48,6 +51,10 @@ final class DrainSlots: Sendable {
     /// Drains waiting for a slot now.
     var waiting: Int { state.withLock { $0.waiters.count } }
 
+    /// Acquisitions begun or cancelled but not yet settled (0 when the pool is idle: nothing is remembered for
+    /// an acquisition once it ended, however it ended).
+    var unsettled: Int { state.withLock { $0.pending.count + $0.cancelled.count } }
+
     /// Waits for a slot.
     ///
     /// - Returns: The slot; hand it back with ``Slot/release()`` (idempotent).
@@ -55,11 +62,13 @@ final class DrainSlots: Sendable {
     func acquire(priority: DrainPriority, deadline: Date?) async throws -> Slot {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
+            state.pending.insert(state.nextID)
             return state.nextID
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let granted = state.withLock { state -> Bool? in
+                    state.pending.remove(id)
                     if state.cancelled.remove(id) != nil { return nil }
                     if state.free > 0, state.waiters.isEmpty {
                         state.free -= 1
@@ -79,7 +88,9 @@ final class DrainSlots: Sendable {
         } onCancel: {
             let waiter = state.withLock { state -> Waiter? in
                 guard let index = state.waiters.firstIndex(where: { $0.id == id }) else {
-                    state.cancelled.insert(id)  // Cancelled before it queued: the acquire sees this and throws.
+                    // Cancelled before it queued: the acquire sees this and throws. Already granted: nothing to
+                    // undo (the caller holds the slot and releases it), and nothing to remember.
+                    if state.pending.contains(id) { state.cancelled.insert(id) }
                     return nil
                 }
                 return state.waiters.remove(at: index)

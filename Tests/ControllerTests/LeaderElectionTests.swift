@@ -34,6 +34,14 @@ struct LeaderElectionTests {
         }
     }
 
+    /// A client of `server` whose writes pass `fence`, without retries.
+    static func fencedClient(_ server: FakeAPIServer, _ fence: WriteFence) throws -> KubernetesClient {
+        var configuration = KubernetesConfiguration(server: server.baseURL)
+        configuration.retryPolicy = RetryPolicy(maxRetries: 0)
+        configuration.writeFence = fence
+        return try KubernetesClient(configuration: configuration)
+    }
+
     static func lease(_ server: FakeAPIServer) async -> JSON? {
         await server.store.object(.leases, namespace: namespace, name: leaseName)
     }
@@ -178,10 +186,7 @@ struct LeaderElectionTests {
     func writeFence() async throws {
         try await FakeAPIServer.withRunning { server in
             let fence = WriteFence()
-            var configuration = KubernetesConfiguration(server: server.baseURL)
-            configuration.retryPolicy = RetryPolicy(maxRetries: 0)
-            configuration.writeFence = fence
-            let client = try KubernetesClient(configuration: configuration)
+            let client = try Self.fencedClient(server, fence)
             _ = try await server.store.seed(
                 ObjectFactory.node(name: "ip-10-0-0-1.ec2.internal", instanceID: "i-0123456789abcdef0"))
             let patch = Patch.merge(["metadata": ["labels": ["fenced": "no"]]])
@@ -221,10 +226,7 @@ struct LeaderElectionTests {
     func writeInFlightAtFenceClose() async throws {
         try await FakeAPIServer.withRunning { server in
             let fence = WriteFence()
-            var configuration = KubernetesConfiguration(server: server.baseURL)
-            configuration.retryPolicy = RetryPolicy(maxRetries: 0)
-            configuration.writeFence = fence
-            let client = try KubernetesClient(configuration: configuration)
+            let client = try Self.fencedClient(server, fence)
             _ = try await server.store.seed(
                 ObjectFactory.node(name: "ip-10-0-0-2.ec2.internal", instanceID: "i-0123456789abcdef1"))
             var faults = FaultPlan()

@@ -44,7 +44,6 @@ class Rule:
         self.latency = latency
         self.rate = rate
         self.remaining = count
-        self.fired = 0
 
     def matches(self, service, action, draw):
         """Whether this rule fires for the call; `draw` is this rule's own uniform draw in [0, 1)."""
@@ -208,8 +207,6 @@ class AWSProxy:
                     return None
                 rule = listed[self.turn % len(listed)]
                 self.turn += 1
-                if rule is not None:
-                    rule.fired += 1
                 return rule
             for rule in self.rules:
                 # One draw per rule: rules listed together fire independently (the first that fires wins), so each
@@ -217,7 +214,6 @@ class AWSProxy:
                 if rule.matches(service, action, self.random.random()):
                     if rule.remaining is not None:
                         rule.remaining -= 1
-                    rule.fired += 1
                     return rule
         return None
 

@@ -3,14 +3,11 @@ same storage and certificate), a TCP relay per replica in front of it (the path 
 fault-injecting AWS proxy in front of moto, and two replicas of `node-termination-handler run` with leader election,
 each with the environment the chart renders and an identity of its own (its bearer token names it in the fake's
 ledger)."""
-import json
 import os
 import pathlib
 import shutil
 import signal
 import subprocess
-import sys
-import urllib.request
 
 import yaml
 
@@ -19,9 +16,7 @@ from harness_aws import REGION
 from harness_processes import Controller, free_port, http, swift_product, wait_for
 from tcp_relay import TCPRelay
 
-REPOSITORY = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPOSITORY / "Tests" / "Chart"))
-from render import render_chart  # noqa: E402  (after the path)
+from render import render_chart  # Tests/Chart, on the path through conftest.py
 
 NAMESPACE = "kube-system"
 RELEASE = "nth"
@@ -146,8 +141,7 @@ class APIServer:
     # Reads, over HTTP as the ledger-free debug seeding is (the fake serves both ports from one store)
 
     def get(self, path):
-        with urllib.request.urlopen(f"{self.base}{path}", timeout=10) as response:
-            return json.loads(response.read())
+        return http("GET", f"{self.base}{path}")
 
     def node(self, name):
         return self.get(f"/api/v1/nodes/{name}")

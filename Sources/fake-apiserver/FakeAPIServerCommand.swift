@@ -65,6 +65,13 @@ struct FakeAPIServerCommand: AsyncParsableCommand {
 
     @Option(
         help: """
+            On SIGTERM or SIGINT, once the server has stopped serving, write its ledger (the JSON of GET \
+            /debug/ledger) to this file: every request this run served, those after a last read of /debug/ledger too.
+            """)
+    var ledgerFile: String?
+
+    @Option(
+        help: """
             Enforce the rules this multi-document YAML file (a rendered chart) grants --rbac-user through its \
             ClusterRoleBindings and RoleBindings (all its ClusterRoles and Roles when it holds no binding) on every \
             resource request: 403 Forbidden for anything else. /debug/* stays open.
@@ -109,6 +116,11 @@ struct FakeAPIServerCommand: AsyncParsableCommand {
         await server.stop()
         if let stateURL {
             try await store.snapshot().write(to: stateURL)
+        }
+        if let ledgerFile {
+            // After the state, so every write the state holds is in it.
+            try JSONEncoder().encode(server.ledger.snapshot()).write(
+                to: URL(fileURLWithPath: ledgerFile), options: .atomic)
         }
     }
 

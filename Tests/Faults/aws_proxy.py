@@ -308,7 +308,11 @@ class AWSProxy:
                 request.send_header(name, value)
         request.send_header("Content-Length", str(len(payload)))
         request.end_headers()
-        request.wfile.write(payload)
+        try:
+            request.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            # The controller gave up on the call (its timeout, or shutdown mid long poll): nothing to answer.
+            request.close_connection = True
         return None
 
     # The ledger

@@ -3,6 +3,7 @@ same storage and certificate), a TCP relay per replica in front of it (the path 
 fault-injecting AWS proxy in front of moto, and two replicas of `node-termination-handler run` with leader election,
 each with the environment the chart renders and an identity of its own (its bearer token names it in the fake's
 ledger)."""
+import json
 import os
 import pathlib
 import shutil
@@ -86,14 +87,19 @@ class APIServer:
         self.history = []  # ledger entries of earlier runs of the process (the fake's ledger starts empty)
         self.start()
 
+    @property
+    def ledger_file(self):
+        return self.directory / "ledger-on-stop.json"
+
     def start(self):
         (self.directory / "tls").mkdir(exist_ok=True)
+        self.ledger_file.unlink(missing_ok=True)
         self.process = subprocess.Popen(
             [
                 str(self.executable), "--port", str(self.port), "--https", "--https-port", str(self.https_port),
                 "--tls-directory", str(self.directory / "tls"), "--state-file", str(self.directory / "state.json"),
                 "--rbac-manifests", str(self.rbac), "--rbac-user", self.user, "--rbac-namespace", NAMESPACE,
-                "--bookmark-interval-seconds", "5",
+                "--bookmark-interval-seconds", "5", "--ledger-file", str(self.ledger_file),
             ],
             stdout=subprocess.PIPE, stderr=open(self.directory / "apiserver.log", "ab"),
         )
@@ -103,15 +109,17 @@ class APIServer:
         self.process.stdout.readline()  # the HTTPS URL
 
     def stop(self):
-        """SIGTERM: the fake writes its state file and exits. Its ledger is kept here first."""
+        """SIGTERM: the fake stops serving, writes its state file and its ledger, and exits. The ledger is kept
+        here (read from the file, not before the signal: requests keep arriving until the server stops)."""
         if self.process and self.process.poll() is None:
-            self.history += http("GET", f"{self.base}/debug/ledger")["entries"]
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+                raise RuntimeError("fake-apiserver did not stop within 20 s of SIGTERM (its ledger is lost)")
+            self.history += json.loads(self.ledger_file.read_text())["entries"]
 
     # Debug endpoints (never faulted, never in the ledger)
 

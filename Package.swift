@@ -33,7 +33,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LockingTests",
-            dependencies: ["Locking"],
+            dependencies: ["Locking", "TestSupport"],
             swiftSettings: strictSettings
         ),
 
@@ -127,7 +127,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KubernetesTests",
-            dependencies: ["Kubernetes", "FakeKubernetes", "JSONValues", "Locking"],
+            dependencies: ["Kubernetes", "FakeKubernetes", "JSONValues", "Locking", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
@@ -180,7 +180,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // Shared by the test targets only: child-process fixtures and the moto server with auth on.
+        // Shared by the test targets only: child-process fixtures, the moto server with auth on, the one bounded wait.
         .target(
             name: "TestSupport",
             dependencies: ["AWS", "HTTPClient", "SigV4"],

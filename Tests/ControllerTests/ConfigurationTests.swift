@@ -52,7 +52,7 @@ struct ConfigurationTests {
         let limiter = try #require(configuration.clusterConfiguration.evictionRateLimiter)
         let clock = ContinuousClock()
         let start = clock.now
-        for _ in 0..<15 { try await limiter.acquire() }
+        for _ in 0..<15 { try await limiter.acquire(priority: .normal) }
         // 5 at once, then 10 more at 50 per second: at least 0.2 s (a looser bucket would be faster).
         #expect(start.duration(to: clock.now) >= .milliseconds(190))
     }

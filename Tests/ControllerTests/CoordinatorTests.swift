@@ -2,6 +2,7 @@ import Controller
 import Foundation
 import Interruption
 import Kubernetes
+import TestSupport
 import Testing
 
 @Suite("Coordinator: coalescing, poison messages, instances without a node")

@@ -1,6 +1,7 @@
 import Controller
 import Foundation
 import Interruption
+import TestSupport
 import Testing
 
 @Suite("Dry run and graceful shutdown")

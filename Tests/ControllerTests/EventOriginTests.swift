@@ -2,6 +2,7 @@ import Controller
 import Foundation
 import Interruption
 import MetricsTestKit
+import TestSupport
 import Testing
 
 /// The receive side applies the event origin check: a message from another account or region is refused, logged at

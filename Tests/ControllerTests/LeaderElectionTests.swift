@@ -4,6 +4,7 @@ import Foundation
 import JSONValues
 import Kubernetes
 import Locking
+import TestSupport
 import Testing
 
 /// Leader election against the fake apiserver, with timings scaled down (lease 2 s, renew deadline 1 s, retry

@@ -1,6 +1,7 @@
 import Controller
 import Foundation
 import Interruption
+import TestSupport
 import Testing
 
 @Suite("Lifecycle hooks: heartbeats from receipt, completion with retries, launch readiness")

@@ -3,6 +3,7 @@ import Foundation
 import Interruption
 import Kubernetes
 import MetricsTestKit
+import TestSupport
 import Testing
 
 /// The coordinator's metrics on a test factory (nothing is bootstrapped): NTH's series, ours, and their labels.

@@ -2,6 +2,7 @@ import Foundation
 import Interruption
 import Kubernetes
 import MetricsTestKit
+import TestSupport
 import Testing
 
 @testable import Controller

@@ -2,6 +2,7 @@ import Controller
 import Foundation
 import Interruption
 import Locking
+import TestSupport
 import Testing
 
 @Suite("Queue side: visibility extension, back-pressure, batched acknowledgements, releases")

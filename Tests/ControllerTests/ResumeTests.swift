@@ -1,5 +1,6 @@
 import Foundation
 import Interruption
+import TestSupport
 import Testing
 
 @testable import Controller

@@ -1,5 +1,7 @@
 import Foundation
 import Kubernetes
+import Locking
+import TestSupport
 import Testing
 
 @Suite("Token bucket, retry policy and error classification")
@@ -28,11 +30,63 @@ struct PolitenessTests {
     func rateLimiterUsesClock() async throws {
         let clock = TestClock()
         let limiter = RateLimiter(qps: 2, burst: 2, clock: clock)
-        try await limiter.acquire()
-        try await limiter.acquire()
+        try await limiter.acquire(priority: .normal)
+        try await limiter.acquire(priority: .normal)
         #expect(clock.sleeps.isEmpty)
-        try await limiter.acquire()
+        try await limiter.acquire(priority: .normal)
         #expect(clock.sleeps == [.milliseconds(500)])
+    }
+
+    @Test("once the burst is spent, an urgent request goes before every background one queued ahead of it")
+    func urgentRequestsGoFirst() async throws {
+        let clock = GateClock()
+        let limiter = RateLimiter(qps: 10, burst: 1, clock: clock)
+        try await limiter.acquire(priority: .background)  // the burst
+        let served = Lock<[String]>([])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // The first background request takes the next token and sleeps until it is due.
+            group.addTask {
+                try await limiter.acquire(priority: .background)
+                served.withLock { $0.append("background-0") }
+            }
+            try await eventually("the first sleeps for its token") { clock.sleepers == 1 }
+            for (index, (name, priority)) in [
+                ("background-1", RequestPriority.background), ("normal", .normal), ("background-2", .background),
+                ("urgent", .urgent),
+            ].enumerated() {
+                group.addTask {
+                    try await limiter.acquire(priority: priority)
+                    served.withLock { $0.append(name) }
+                }
+                try await eventually("\(name) queued") { limiter.waiting == index + 1 }
+            }
+            for woken in 1...5 {
+                try await eventually("sleeper \(woken)") { clock.sleepers == 1 }
+                clock.wake()
+            }
+            try await group.waitForAll()
+        }
+        #expect(served.withLock { $0 } == ["background-0", "urgent", "normal", "background-1", "background-2"])
+        #expect(
+            clock.sleeps == [
+                .milliseconds(100), .milliseconds(200), .milliseconds(300), .milliseconds(400), .milliseconds(500),
+            ])
+    }
+
+    @Test("a request cancelled while it sleeps for its token gives the token back")
+    func cancelledWaitGivesTheTokenBack() async throws {
+        let clock = GateClock()
+        let limiter = RateLimiter(qps: 10, burst: 1, clock: clock)
+        try await limiter.acquire(priority: .normal)
+        let waiting = Task { try await limiter.acquire(priority: .normal) }
+        try await eventually("it sleeps for its token") { clock.sleepers == 1 }
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        let next = Task { try await limiter.acquire(priority: .normal) }
+        try await eventually("the next sleeps") { clock.sleepers == 1 }
+        clock.wake()
+        try await next.value
+        #expect(clock.sleeps == [.milliseconds(100), .milliseconds(100)], "the cancelled token was reused")
     }
 
     @Test(

@@ -1,11 +1,14 @@
+public import Foundation
 public import Interruption
+internal import Locking
 
 /// The global eviction budget: at most ``limit`` eviction (or delete) requests in flight across every drain, handed
-/// out by drain priority (spot and Auto Scaling terminations first), first come first served within a priority.
+/// out in ``EvictionOrder``: the pod whose node has the earliest deadline first, then by drain priority (spot and Auto
+/// Scaling terminations first), first come first served among equals.
 ///
 /// A slot covers one request only: a drain takes it just before `POST …/eviction` and gives it back as soon as the
 /// answer arrives, so a drain waiting on a PodDisruptionBudget, a back-off or pod deletions holds nothing.
-public actor EvictionBudget {
+public final class EvictionBudget: Sendable {
     /// What the budget has seen, for tests and metrics.
     public struct Statistics: Sendable, Hashable {
         /// Slots in use now.
@@ -18,91 +21,61 @@ public actor EvictionBudget {
         public var waiting: Int
     }
 
-    private struct Waiter {
-        var id: UInt64
-        var priority: DrainPriority
-        var continuation: CheckedContinuation<Void, any Error>
+    /// How waiting evictions are ordered.
+    public enum Order: String, Sendable, Hashable, CaseIterable {
+        /// ``EvictionOrder``: the earliest deadline first, then priority (the default).
+        case deadlineFirst = "deadline"
+        /// Priority only, then arrival (the order before deadlines were considered; kept for comparisons).
+        case priorityFirst = "priority"
     }
 
     /// The most requests in flight at once.
     public let limit: Int
-    private var inFlight = 0
-    private var peak = 0
-    private var granted = 0
-    private var waiters: [Waiter] = []
-    private var nextID: UInt64 = 0
+    /// How waiting evictions are ordered.
+    public let order: Order
+    private let semaphore: PrioritySemaphore<EvictionOrder>
 
     /// Creates a budget.
-    /// - Parameter limit: the most requests in flight at once (at least 1).
-    public init(limit: Int) {
+    /// - Parameters:
+    ///   - limit: the most requests in flight at once (at least 1).
+    ///   - order: how waiting evictions are ordered.
+    public init(limit: Int, order: Order = .deadlineFirst) {
         self.limit = max(1, limit)
+        self.order = order
+        self.semaphore = PrioritySemaphore(permits: limit)
     }
 
     /// What the budget has seen so far.
     public var statistics: Statistics {
-        Statistics(inFlight: inFlight, peakInFlight: peak, granted: granted, waiting: waiters.count)
+        let seen = semaphore.statistics
+        return Statistics(
+            inFlight: seen.held, peakInFlight: seen.peakHeld, granted: seen.granted, waiting: seen.waiting)
     }
 
     /// Runs `body` holding one slot, waiting for one first if none is free.
     /// - Parameters:
-    ///   - priority: the drain's priority; higher is served first.
+    ///   - priority: the drain's priority.
+    ///   - deadline: when the pod's node goes away, if known.
     ///   - body: the request.
     /// - Throws: `CancellationError` when cancelled while waiting, or what `body` throws.
     public func withSlot<T: Sendable>(
-        priority: DrainPriority, _ body: @Sendable () async throws -> T
+        priority: DrainPriority, deadline: Date?, _ body: () async throws -> T
     ) async throws -> T {
-        try await acquire(priority: priority)
-        defer { release() }
-        return try await body()
+        try await semaphore.withPermit(key(priority: priority, deadline: deadline), body)
     }
 
-    /// Takes a slot, waiting (without spinning) until one is free.
+    /// Takes a slot, waiting (without spinning) until one is free; give it back with ``release()``.
     /// - Throws: `CancellationError` when the task is cancelled while waiting.
-    public func acquire(priority: DrainPriority) async throws {
-        try Task.checkCancellation()
-        if inFlight < limit, waiters.isEmpty {
-            take()
-            return
-        }
-        nextID += 1
-        let id = nextID
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                if Task.isCancelled {
-                    continuation.resume(throwing: CancellationError())
-                    return
-                }
-                let waiter = Waiter(id: id, priority: priority, continuation: continuation)
-                // Keep waiters ordered: higher priority first, then arrival.
-                let index = waiters.firstIndex { $0.priority < priority } ?? waiters.endIndex
-                waiters.insert(waiter, at: index)
-            }
-        } onCancel: {
-            // A short hop onto the actor to fail the waiter; it ends as soon as the waiter is removed (or was
-            // already served), so nothing needs to cancel it.
-            Task { await self.cancelWaiter(id: id) }
-        }
+    public func acquire(priority: DrainPriority, deadline: Date?) async throws {
+        try await semaphore.acquire(key(priority: priority, deadline: deadline))
     }
 
     /// Gives a slot back and hands it to the first waiter, if any.
     public func release() {
-        inFlight -= 1
-        if !waiters.isEmpty, inFlight < limit {
-            let waiter = waiters.removeFirst()
-            take()
-            waiter.continuation.resume()
-        }
+        semaphore.release()
     }
 
-    private func take() {
-        inFlight += 1
-        granted += 1
-        peak = max(peak, inFlight)
-    }
-
-    private func cancelWaiter(id: UInt64) {
-        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
-        let waiter = waiters.remove(at: index)
-        waiter.continuation.resume(throwing: CancellationError())
+    private func key(priority: DrainPriority, deadline: Date?) -> EvictionOrder {
+        EvictionOrder(deadline: order == .deadlineFirst ? deadline : nil, priority: priority)
     }
 }

@@ -5,7 +5,8 @@ import Kubernetes
 import Timestamps
 
 extension KubernetesCluster {
-    /// Cordons, taints, labels and annotates a node in one strategic merge patch.
+    /// Cordons, taints, labels and annotates a node in one strategic merge patch, ahead of every other waiting request
+    /// (``RequestPriority/urgent``).
     ///
     /// Applies the steps of the plan up to its first ``NodeAction/cordon`` (the out-of-service taint that comes
     /// after the drain is ``applyOutOfServiceTaint(node:)``'s job). Labels and annotations merge by key; taints have
@@ -28,7 +29,9 @@ extension KubernetesCluster {
             if step == .cordon { break }
         }
         let cached = nodes.object(name: name)
-        let (node, result) = try await apply(change, to: name, cached: cached)
+        let (node, result) = try await RequestPriority.$current.withValue(.urgent) {
+            try await apply(change, to: name, cached: cached)
+        }
         return CordonReceipt(
             nodeName: name, resourceVersion: node.metadata.resourceVersion ?? "",
             wasCordoned: result.before?.spec?.unschedulable == true, addedTaints: result.addedTaints,
@@ -40,16 +43,24 @@ extension KubernetesCluster {
     public func applyOutOfServiceTaint(node name: String) async throws -> String {
         var change = NodeChange()
         change.taints = [Interruption.Taint.outOfService]
-        let (node, _) = try await apply(change, to: name, cached: nodes.object(name: name))
+        let cached = nodes.object(name: name)
+        let (node, _) = try await RequestPriority.$current.withValue(.urgent) {
+            try await apply(change, to: name, cached: cached)
+        }
         return node.metadata.resourceVersion ?? ""
     }
 
     /// Removes the job-state annotations (one merge patch with `null`s); a missing node is not an error.
+    ///
+    /// Bookkeeping: it waits behind every cordon and drain request (``RequestPriority/background``), so a burst's
+    /// first finished jobs never delay the last nodes' cordons.
     public func clearJobState(node name: String) async throws {
         let removals = Dictionary(uniqueKeysWithValues: NodeJobState.annotationKeys.map { ($0, JSONValue.null) })
         do {
-            _ = try await client.patch(
-                Node.self, name: name, patch: .merge(["metadata": ["annotations": .object(removals)]]))
+            _ = try await RequestPriority.$current.withValue(.background) {
+                try await client.patch(
+                    Node.self, name: name, patch: .merge(["metadata": ["annotations": .object(removals)]]))
+            }
         } catch let error as KubernetesError where error.isNotFound {
             return
         }

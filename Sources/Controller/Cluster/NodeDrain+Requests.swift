@@ -89,7 +89,7 @@ extension NodeDrain {
                 podGracePeriod: pod.terminationGracePeriodSeconds, configured: request.filter.podTerminationGracePeriod,
                 deadline: request.deadline, now: configuration.now())
             do {
-                try await cluster.budget.withSlot(priority: request.priority) { [cluster] in
+                try await cluster.budget.withSlot(priority: request.priority, deadline: request.deadline) { [cluster] in
                     wanted.beginRequest(reference)
                     defer { wanted.endRequest(reference) }
                     try await cluster.evictionClient.evict(

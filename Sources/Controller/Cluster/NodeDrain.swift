@@ -174,7 +174,7 @@ struct NodeDrain: Sendable {
             deadline: request.deadline,
             now: configuration.now())
         do {
-            try await cluster.budget.withSlot(priority: request.priority) { [cluster] in
+            try await cluster.budget.withSlot(priority: request.priority, deadline: request.deadline) { [cluster] in
                 try await cluster.evictionClient.delete(
                     Pod.self, name: pod.name, namespace: pod.namespace,
                     options: DeleteOptions(gracePeriodSeconds: Int64(grace)))

@@ -9,115 +9,38 @@ internal import Locking
 /// only waits (for pods to terminate, for a PodDisruptionBudget to allow, for the deadline), so a blocked drain never
 /// starves the others, as NTH's worker semaphore does.
 final class DrainSlots: Sendable {
-    private struct Waiter {
-        var id: UInt64
-        var priority: DrainPriority
-        var deadline: Date?
-        var continuation: CheckedContinuation<Void, any Error>
-
-        func precedes(_ other: Waiter) -> Bool {
-            if priority != other.priority { return priority > other.priority }
-            switch (deadline, other.deadline) {
-            case (let lhs?, let rhs?) where lhs != rhs: return lhs < rhs
-            case (.some, .none): return true
-            case (.none, .some): return false
-            default: return id < other.id
-            }
-        }
-    }
-
-    private struct State {
-        var free: Int
-        var waiters: [Waiter] = []
-        var nextID: UInt64 = 0
-        var busiest = 0
-        var capacity: Int
-        /// Acquisitions begun but neither queued nor granted yet.
-        var pending: Set<UInt64> = []
-        /// Acquisitions cancelled while pending: their acquire throws instead of queueing.
-        var cancelled: Set<UInt64> = []
-    }
-
-    private let state: Lock<State>
+    private let semaphore: PrioritySemaphore<DrainOrder>
 
     /// Creates a pool of `capacity` slots.
     init(capacity: Int) {
-        state = Lock(State(free: max(1, capacity), capacity: max(1, capacity)))
+        semaphore = PrioritySemaphore(permits: capacity)
     }
 
     /// The most slots ever in use at once.
-    var busiest: Int { state.withLock { $0.busiest } }
+    var busiest: Int { semaphore.statistics.peakHeld }
 
     /// Drains waiting for a slot now.
-    var waiting: Int { state.withLock { $0.waiters.count } }
+    var waiting: Int { semaphore.statistics.waiting }
 
-    /// Acquisitions begun or cancelled but not yet settled (0 when the pool is idle: nothing is remembered for
-    /// an acquisition once it ended, however it ended).
-    var unsettled: Int { state.withLock { $0.pending.count + $0.cancelled.count } }
+    /// Acquisitions begun or cancelled but not yet settled (0 when the pool is idle).
+    var unsettled: Int { semaphore.statistics.unsettled }
 
-    /// Waits for a slot.
+    /// Waits for a slot, in ``DrainOrder``.
     ///
     /// - Returns: The slot; hand it back with ``Slot/release()`` (idempotent).
     /// - Throws: `CancellationError`.
     func acquire(priority: DrainPriority, deadline: Date?) async throws -> Slot {
-        let id = state.withLock { state -> UInt64 in
-            state.nextID += 1
-            state.pending.insert(state.nextID)
-            return state.nextID
-        }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let granted = state.withLock { state -> Bool? in
-                    state.pending.remove(id)
-                    if state.cancelled.remove(id) != nil { return nil }
-                    if state.free > 0, state.waiters.isEmpty {
-                        state.free -= 1
-                        state.busiest = max(state.busiest, state.capacity - state.free)
-                        return true
-                    }
-                    state.waiters.append(
-                        Waiter(id: id, priority: priority, deadline: deadline, continuation: continuation))
-                    return false
-                }
-                switch granted {
-                case true?: continuation.resume()
-                case false?: break
-                case nil: continuation.resume(throwing: CancellationError())
-                }
-            }
-        } onCancel: {
-            let waiter = state.withLock { state -> Waiter? in
-                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else {
-                    // Cancelled before it queued: the acquire sees this and throws. Already granted: nothing to
-                    // undo (the caller holds the slot and releases it), and nothing to remember.
-                    if state.pending.contains(id) { state.cancelled.insert(id) }
-                    return nil
-                }
-                return state.waiters.remove(at: index)
-            }
-            waiter?.continuation.resume(throwing: CancellationError())
-        }
-        return Slot(pool: self)
-    }
-
-    fileprivate func giveBack() {
-        let next = state.withLock { state -> Waiter? in
-            guard let best = state.waiters.indices.min(by: { state.waiters[$0].precedes(state.waiters[$1]) }) else {
-                state.free += 1
-                return nil
-            }
-            return state.waiters.remove(at: best)
-        }
-        next?.continuation.resume()
+        try await semaphore.acquire(DrainOrder(priority: priority, deadline: deadline))
+        return Slot(semaphore: semaphore)
     }
 
     /// One granted slot.
     final class Slot: Sendable {
-        private let pool: DrainSlots
+        private let semaphore: PrioritySemaphore<DrainOrder>
         private let released = Lock(false)
 
-        fileprivate init(pool: DrainSlots) {
-            self.pool = pool
+        fileprivate init(semaphore: PrioritySemaphore<DrainOrder>) {
+            self.semaphore = semaphore
         }
 
         /// Hands the slot back; later calls do nothing.
@@ -126,7 +49,7 @@ final class DrainSlots: Sendable {
                 defer { released = true }
                 return !released
             }
-            if first { pool.giveBack() }
+            if first { semaphore.release() }
         }
     }
 }

@@ -139,16 +139,14 @@ public struct InstanceJob: Sendable, Hashable {
         return true
     }
 
+    /// The job's place in the drain worker pool's queue.
+    public var drainOrder: DrainOrder { DrainOrder(priority: priority, deadline: deadline) }
+
     /// Whether `self` should be drained before `other`: higher priority first, then the earlier deadline (jobs
     /// without one last), then the earlier first receive, then the instance id.
     public func drainsBefore(_ other: InstanceJob) -> Bool {
-        if priority != other.priority { return priority > other.priority }
-        switch (deadline, other.deadline) {
-        case (let lhs?, let rhs?) where lhs != rhs: return lhs < rhs
-        case (.some, .none): return true
-        case (.none, .some): return false
-        default: break
-        }
+        let (order, otherOrder) = (drainOrder, other.drainOrder)
+        if order != otherOrder { return order < otherOrder }
         if firstReceivedAt != other.firstReceivedAt { return firstReceivedAt < other.firstReceivedAt }
         return instanceID < other.instanceID
     }

@@ -78,7 +78,7 @@ public struct KubernetesClient: Sendable {
         var attempt = 0
         var refreshedCredentials = false
         while true {
-            try await rateLimiter.acquire()
+            try await rateLimiter.acquire(priority: RequestPriority.current)
             let fence = configuration.writeFence.flatMap {
                 WriteFence.applies(method: call.method.rawValue, resource: call.resource) ? $0 : nil
             }

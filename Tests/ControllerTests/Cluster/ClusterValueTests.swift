@@ -3,6 +3,7 @@ import Foundation
 import Interruption
 import Kubernetes
 import Locking
+import TestSupport
 import Testing
 
 @Suite("Cluster: back-off, budget order and job-state annotations (no I/O)")
@@ -19,43 +20,50 @@ struct ClusterValueTests {
         #expect(backoff.delay(attempt: 1000, retryAfter: nil, random: 0.5) <= .seconds(8))
     }
 
-    @Test("the budget hands freed slots to the highest priority first, then in arrival order")
-    func budgetOrder() async throws {
-        let budget = EvictionBudget(limit: 1)
-        try await budget.acquire(priority: .urgent)
-        let order = OrderLog()
+    @Test(
+        "the budget hands freed slots to the earliest deadline first, then the highest priority, then in arrival order",
+        arguments: [
+            (EvictionBudget.Order.deadlineFirst, ["soon", "urgent-1", "urgent-2", "advisory"]),
+            (.priorityFirst, ["urgent-1", "urgent-2", "soon", "advisory"]),
+        ])
+    func budgetOrder(order: EvictionBudget.Order, expected: [String]) async throws {
+        let budget = EvictionBudget(limit: 1, order: order)
+        let now = Date()
+        try await budget.acquire(priority: .urgent, deadline: nil)
+        let log = OrderLog()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for (name, priority) in [
-                ("advisory", DrainPriority.advisory), ("urgent-1", .urgent), ("urgent-2", .urgent),
-            ] {
+            let waiters: [(String, DrainPriority, Date?)] = [
+                ("advisory", .advisory, now.addingTimeInterval(120)),
+                ("urgent-1", .urgent, now.addingTimeInterval(120)),
+                ("urgent-2", .urgent, now.addingTimeInterval(120)), ("soon", .scheduled, now.addingTimeInterval(30)),
+            ]
+            for (index, (name, priority, deadline)) in waiters.enumerated() {
                 group.addTask {
-                    try await budget.acquire(priority: priority)
-                    order.append(name)
-                    await budget.release()
+                    try await budget.acquire(priority: priority, deadline: deadline)
+                    log.append(name)
+                    budget.release()
                 }
                 // Let each waiter queue before the next.
-                while await budget.statistics.waiting < (name == "advisory" ? 1 : name == "urgent-1" ? 2 : 3) {
-                    await Task.yield()
-                }
+                try await eventually("\(name) queued") { budget.statistics.waiting == index + 1 }
             }
-            await budget.release()
+            budget.release()
             try await group.waitForAll()
         }
-        #expect(order.names == ["urgent-1", "urgent-2", "advisory"])
-        #expect(await budget.statistics.peakInFlight == 1)
+        #expect(log.names == expected)
+        #expect(budget.statistics.peakInFlight == 1)
     }
 
     @Test("a cancelled waiter leaves the queue and throws")
     func budgetCancellation() async throws {
         let budget = EvictionBudget(limit: 1)
-        try await budget.acquire(priority: .urgent)
-        let waiter = Task { try await budget.acquire(priority: .urgent) }
-        while await budget.statistics.waiting < 1 { await Task.yield() }
+        try await budget.acquire(priority: .urgent, deadline: nil)
+        let waiter = Task { try await budget.acquire(priority: .urgent, deadline: nil) }
+        try await eventually("the waiter queued") { budget.statistics.waiting == 1 }
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
-        #expect(await budget.statistics.waiting == 0)
-        await budget.release()
-        #expect(await budget.statistics.inFlight == 0)
+        #expect(budget.statistics.waiting == 0)
+        budget.release()
+        #expect(budget.statistics.inFlight == 0)
     }
 
     @Test("job state survives the round trip through annotations; foreign or broken annotations give none")

@@ -86,7 +86,7 @@ struct DrainTests {
                 }
                 group.addTask {
                     try await log.wait { if case .evictionRefused = $0 { true } else { false } }
-                    let stats = await harness.cluster.budget.statistics
+                    let stats = harness.cluster.budget.statistics
                     #expect(stats.inFlight == 0, "a refused eviction waits without a slot")
                     try await harness.client.delete(PodDisruptionBudget.self, name: "web-pdb", namespace: "shop")
                     return nil

@@ -92,7 +92,7 @@ struct ReadinessAndBudgetTests {
             }
             #expect(outcomes.allSatisfy { $0.result == .drained })
             #expect(outcomes.map(\.evicted.count) == [12, 12])
-            let statistics = await harness.cluster.budget.statistics
+            let statistics = harness.cluster.budget.statistics
             #expect(statistics.peakInFlight == 3, "the budget is used to the full, and never beyond")
             #expect(statistics.granted == 24)
             #expect(statistics.inFlight == 0)

@@ -2,6 +2,7 @@ import Controller
 import Foundation
 import Interruption
 import Locking
+import TestSupport
 import Testing
 
 /// A coordinator wired to in-memory fakes on a manual clock, running for the length of one test.

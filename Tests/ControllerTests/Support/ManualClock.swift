@@ -77,21 +77,3 @@ final class ManualClock: ControllerClock {
         for observer in observers { observer() }
     }
 }
-
-/// Waits (polling every few milliseconds of real time, at most `timeout`) until `condition` holds.
-func eventually(
-    _ what: @autoclosure () -> String = "condition", timeout: Duration = .seconds(10),
-    _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else { throw TestTimeout("timed out waiting for \(what())") }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-}
-
-/// A bounded wait that ran out.
-struct TestTimeout: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

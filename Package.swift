@@ -53,7 +53,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HTTPClientTests",
-            dependencies: ["HTTPClient"],
+            dependencies: ["HTTPClient", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
@@ -93,7 +93,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SigV4Tests",
-            dependencies: ["SigV4"],
+            dependencies: ["SigV4", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
@@ -225,7 +225,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FakeKubernetesTests",
-            dependencies: ["FakeKubernetes", "HTTPClient"],
+            dependencies: ["FakeKubernetes", "HTTPClient", "TestSupport"],
             swiftSettings: strictSettings
         ),
 

@@ -1,6 +1,7 @@
 import FakeKubernetes
 import Foundation
 import HTTPClient
+import TestSupport
 import Testing
 
 /// The fake's HTTPS listener: a generated CA that real clients verify (our libcurl client, the real kubectl), a relay
@@ -88,7 +89,7 @@ struct HTTPSTests {
                     url: base + "/api/v1/nodes?watch=1&resourceVersion=\(version)", tls: tls,
                     timeout: .seconds(10)))
             #expect(response.status == 200)
-            #expect(try await eventually { await cluster.store.watchCount == 1 })
+            try await eventually("the watch open") { await cluster.store.watchCount == 1 }
             try await cluster.store.seed(ObjectFactory.node(name: "node-2", instanceID: "i-0000000000000002"))
             var buffer = Data()
             var event = JSON.null

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the real kubectl against a fake apiserver with its own kubeconfig and `$HOME` (a cold discovery cache).
@@ -86,7 +87,7 @@ struct KubectlRunner: Sendable {
         let timedOut = process.isRunning
         if timedOut {
             process.terminate()
-            process.waitUntilExit()
+            await process.exited()
         }
         try stdout.close()
         try stderr.close()

@@ -1,6 +1,7 @@
 import FakeKubernetes
 import Foundation
 import HTTPClient
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -63,22 +64,20 @@ struct ProcessRestartTests {
         /// Sends SIGTERM and waits for the exit; the exit status, or `nil` when it did not exit within `timeout`.
         func terminate(timeout: Duration = .seconds(20)) async throws -> Int32? {
             kill(process.processIdentifier, SIGTERM)
-            let exited = try await eventually(timeout: timeout) { !self.process.isRunning }
+            let exited = (try? await eventually("exit", timeout: timeout) { !self.process.isRunning }) != nil
             guard exited else {
                 kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
+                await process.exited()
                 return nil
             }
-            process.waitUntilExit()
+            await process.exited()
             return process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus
         }
 
         deinit {
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-            }
-            try? FileManager.default.removeItem(at: stderrPath)
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            let stderrPath = stderrPath
+            process.reapInBackground { try? FileManager.default.removeItem(at: stderrPath) }
         }
     }
 

@@ -1,6 +1,7 @@
 import FakeKubernetes
 import Foundation
 import HTTPClient
+import TestSupport
 import Testing
 
 /// A store snapshot restored into a new store, as a kube-apiserver restarted over the same etcd: the same objects at
@@ -81,7 +82,7 @@ struct RestartTests {
             #expect(exact.status == 410)
 
             async let lines = cluster.watch("/api/v1/nodes?watch=true&resourceVersion=3", lines: 1)
-            #expect(try await eventually { await cluster.store.watchCount == 1 })
+            try await eventually("the watch open") { await cluster.store.watchCount == 1 }
             let patched = try await cluster.request(
                 .patch, "/api/v1/nodes/node-1", body: ["spec": ["unschedulable": true]],
                 contentType: "application/merge-patch+json")
@@ -108,10 +109,9 @@ struct RestartTests {
         try await restored.restore(snapshot)
         // 200 s of grace scaled to 2 s, counted from the deletion (deletionTimestamp has whole seconds): still there.
         #expect(await restored.object(.pods, namespace: "default", name: "web") != nil)
-        #expect(
-            try await eventually(timeout: .seconds(10)) {
-                await restored.object(.pods, namespace: "default", name: "web") == nil
-            })
+        try await eventually("the kubelet removes the pod after its scaled grace", timeout: .seconds(10)) {
+            await restored.object(.pods, namespace: "default", name: "web") == nil
+        }
         #expect(await restored.revision == snapshot.revision + 1)
         await restored.shutdown()
     }

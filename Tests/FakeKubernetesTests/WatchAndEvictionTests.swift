@@ -1,6 +1,7 @@
 import FakeKubernetes
 import Foundation
 import HTTPClient
+import TestSupport
 import Testing
 
 @Suite("Watches and evictions")
@@ -18,7 +19,7 @@ struct WatchAndEvictionTests {
             async let lines = cluster.watch(
                 "/api/v1/pods?watch=true&allowWatchBookmarks=true&resourceVersion=\(rv)"
                     + "&fieldSelector=spec.nodeName%3Dnode-1", lines: 4)
-            #expect(try await eventually { await cluster.store.watchCount == 1 })
+            try await eventually("the watch open") { await cluster.store.watchCount == 1 }
             try await cluster.store.seed(
                 ObjectFactory.pod(name: "other-node", namespace: "default", nodeName: "node-2"))
             try await cluster.store.seed(ObjectFactory.pod(name: "b", namespace: "default", nodeName: "node-1"))
@@ -91,8 +92,9 @@ struct WatchAndEvictionTests {
             let allowed = try await cluster.request(.post, path, body: eviction)
             #expect(allowed.status == 201)
             #expect(allowed.json["status"] == "Success")
-            #expect(
-                try await eventually { try await cluster.get("/api/v1/namespaces/shop/pods/web-1-a").status == 404 })
+            try await eventually("the evicted pod gone") {
+                try await cluster.get("/api/v1/namespaces/shop/pods/web-1-a").status == 404
+            }
             #expect(cluster.server.ledger.snapshot().count(.eviction) == 2)
 
             let missing = try await cluster.request(

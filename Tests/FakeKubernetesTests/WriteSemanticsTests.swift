@@ -1,6 +1,7 @@
 import FakeKubernetes
 import Foundation
 import HTTPClient
+import TestSupport
 import Testing
 
 @Suite("Writes: patches, optimistic concurrency, deletes")
@@ -99,7 +100,7 @@ struct WriteSemanticsTests {
             #expect(deleted.json["metadata"]["deletionGracePeriodSeconds"] == 20)
             #expect(!deleted.json["metadata"]["deletionTimestamp"].isNull)
             #expect(try await cluster.get(path).status == 200)
-            #expect(try await eventually { try await cluster.get(path).status == 404 })
+            try await eventually("the pod gone") { try await cluster.get(path).status == 404 }
             try await cluster.store.seed(ObjectFactory.pod(name: "now", namespace: "default", nodeName: "node-1"))
             let immediate = try await cluster.request(
                 .delete, "/api/v1/namespaces/default/pods/now?gracePeriodSeconds=0")

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPClient
+import TestSupport
 import Testing
 
 @Suite("HTTPClient over HTTP/2")
@@ -10,7 +11,7 @@ struct HTTPClientHTTP2Tests {
         try #require(
             FileManager.default.isExecutableFile(atPath: nghttpd),
             "nghttpd is missing: apt-get install nghttp2-server (scripts/test does)")
-        let certificates = try TestCertificates.generate()
+        let certificates = try await TestCertificates.generate()
         let htdocs = certificates.directory.appendingPathComponent("htdocs")
         try FileManager.default.createDirectory(at: htdocs, withIntermediateDirectories: true)
         try Data("hello over h2\n".utf8).write(to: htdocs.appendingPathComponent("hello"))
@@ -25,8 +26,7 @@ struct HTTPClientHTTP2Tests {
         try process.run()
         defer {
             kill(process.processIdentifier, SIGKILL)  // nghttpd does not exit on SIGTERM
-            process.waitUntilExit()
-            try? FileManager.default.removeItem(at: certificates.directory)
+            process.reapInBackground { try? FileManager.default.removeItem(at: certificates.directory) }
         }
         let baseURL = "https://127.0.0.1:\(port)"
         let probe = try HTTPClient()

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPClient
+import TestSupport
 import Testing
 
 /// The Python test server of `Fixtures/test_server.py`, run as a child process on 127.0.0.1 for one test.
@@ -49,7 +50,7 @@ struct TestCertificates {
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
     func data(_ name: String) throws -> Data { try Data(contentsOf: directory.appendingPathComponent(name)) }
 
-    static func generate() throws -> TestCertificates {
+    static func generate() async throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("nth-http-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -75,8 +76,7 @@ struct TestCertificates {
         process.arguments = ["-c", script]
         process.currentDirectoryURL = directory
         try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "openssl failed to make the test certificates")
+        try #require(await process.exited() == 0, "openssl failed to make the test certificates")
         return TestCertificates(directory: directory)
     }
 }
@@ -88,7 +88,7 @@ func withTestServer<T>(tls: Bool = false, _ body: (TestServer) async throws -> T
     var arguments = [fixture.path]
     var certificates: TestCertificates?
     if tls {
-        let generated = try TestCertificates.generate()
+        let generated = try await TestCertificates.generate()
         certificates = generated
         arguments += [
             "--cert", generated.path("server.pem"), "--key", generated.path("server.key"),
@@ -106,12 +106,14 @@ func withTestServer<T>(tls: Bool = false, _ body: (TestServer) async throws -> T
     defer {
         try? input.fileHandleForWriting.close()
         process.terminate()
-        process.waitUntilExit()
-        if let certificates { try? FileManager.default.removeItem(at: certificates.directory) }
+        let directory = certificates?.directory
+        process.reapInBackground {
+            if let directory { try? FileManager.default.removeItem(at: directory) }
+        }
     }
     var line = Data()
     while !line.contains(UInt8(ascii: "\n")) {
-        let chunk = output.fileHandleForReading.availableData
+        let chunk = await output.fileHandleForReading.availableDataOffPool()
         try #require(!chunk.isEmpty, "the test server exited before printing its ports")
         line.append(chunk)
     }

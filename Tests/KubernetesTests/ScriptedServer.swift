@@ -1,6 +1,7 @@
 import Foundation
 import HTTPClient
 import Kubernetes
+import TestSupport
 import Testing
 
 /// The scripted apiserver of `Fixtures/scripted_apiserver.py`, run as a child process on 127.0.0.1 for one test.
@@ -103,11 +104,11 @@ func withScriptedServer<T>(
         http.shutdown()
         try? input.fileHandleForWriting.close()
         process.terminate()
-        process.waitUntilExit()
+        process.reapInBackground()
     }
     var line = Data()
     while !line.contains(UInt8(ascii: "\n")) {
-        let chunk = output.fileHandleForReading.availableData
+        let chunk = await output.fileHandleForReading.availableDataOffPool()
         try #require(!chunk.isEmpty, "the scripted server exited before printing its port")
         line.append(chunk)
     }

@@ -1,11 +1,12 @@
 import Foundation
 import Kubernetes
+import TestSupport
 import Testing
 
 @Suite("TLS from a kubeconfig", .timeLimit(.minutes(1)))
 struct TLSTests {
     /// Makes a CA and a server certificate for 127.0.0.1 signed by it, plus an unrelated CA, with openssl.
-    func makeCertificates(in folder: TemporaryFolder) throws {
+    func makeCertificates(in folder: TemporaryFolder) async throws {
         let script = """
             set -e
             key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
@@ -23,8 +24,7 @@ struct TLSTests {
         process.arguments = ["-c", script]
         process.currentDirectoryURL = folder.url
         try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "openssl failed to make the test certificates")
+        try #require(await process.exited() == 0, "openssl failed to make the test certificates")
     }
 
     func kubeconfig(server: String, caFile: String) throws -> String {
@@ -47,7 +47,7 @@ struct TLSTests {
     func caDataTrusted() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        try makeCertificates(in: folder)
+        try await makeCertificates(in: folder)
         try await withScriptedServer(certificate: folder.path("server.pem"), key: folder.path("server.key")) { server in
             try await server.script("GET", "/api/v1/nodes/n1", [.json(200, nodeJSON("n1", resourceVersion: "5"))])
             let path = try folder.write("config", try kubeconfig(server: server.baseURL, caFile: folder.path("ca.pem")))
@@ -62,7 +62,7 @@ struct TLSTests {
     func wrongCARefused() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        try makeCertificates(in: folder)
+        try await makeCertificates(in: folder)
         try await withScriptedServer(certificate: folder.path("server.pem"), key: folder.path("server.key")) { server in
             let path = try folder.write(
                 "config", try kubeconfig(server: server.baseURL, caFile: folder.path("other-ca.pem")))

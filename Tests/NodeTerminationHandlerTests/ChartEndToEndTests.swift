@@ -31,7 +31,7 @@ struct ChartEndToEndTests {
     }
 
     /// Renders the chart with Helm's engine: the objects, or a failure carrying render.py's error output.
-    static func render(values: [String], set: [String: String]) throws -> [JSON] {
+    static func render(values: [String], set: [String: String]) async throws -> [JSON] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var arguments = [
@@ -42,17 +42,11 @@ struct ChartEndToEndTests {
         // `--set-string`: values stay strings, as env values must (the test endpoints, ports, booleans alike).
         for (key, value) in set.sorted(by: { $0.key < $1.key }) { arguments += ["--set-string", "\(key)=\(value)"] }
         process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let result = try await process.runToEnd()
+        let data = result.stdout
+        guard result.status == 0 else {
             throw FixtureError(
-                "render.py exited \(process.terminationStatus) (scripts/test installs helm-python-sdk): \(errorText)")
+                "render.py exited \(result.status) (scripts/test installs helm-python-sdk): \(result.errors)")
         }
         return try JSON(parsing: data).arrayValue ?? []
     }
@@ -126,7 +120,7 @@ struct ChartEndToEndTests {
             let queue = try SQSClient(client: moto.client(), queueURL: queueURL)
             let metricsPort = try ReplicasEndToEndTests.Replica.freePort()
             let probesPort = try ReplicasEndToEndTests.Replica.freePort()
-            let objects = try Self.render(
+            let objects = try await Self.render(
                 values: ["charts/node-termination-handler/ci/nth-queue-realistic-values.yaml"],
                 set: [
                     // docs/migration.md's values that keep NTH's names; no webhook Secret in this cluster.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `node-termination-handler run` as a process: a wrong configuration exits 64 before anything is contacted, with
@@ -31,8 +32,7 @@ struct ConfigurationErrorProcessTests {
         let end = ContinuousClock.now + .seconds(30)
         while replica.process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(50)) }
         if replica.process.isRunning { _ = try await replica.terminate() }
-        replica.process.waitUntilExit()
-        let status = replica.process.terminationStatus
+        let status = await replica.process.exited()
         let stderr = replica.log
         defer { try? FileManager.default.removeItem(at: replica.logPath) }
         #expect(status == 64, "exit \(status); stderr:\n\(stderr)")

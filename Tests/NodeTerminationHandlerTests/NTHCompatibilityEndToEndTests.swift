@@ -107,7 +107,8 @@ struct NTHCompatibilityEndToEndTests {
                         $0["reason"] == "PostDrain"
                     }
                 }
-                let listed = try Self.kubectl(kubectlPath, kubeconfig: kubeconfig, ["get", "events", "-n", "default"])
+                let listed = try await Self.kubectl(
+                    kubectlPath, kubeconfig: kubeconfig, ["get", "events", "-n", "default"])
                 for expected in [
                     "CordonAndDrain", "Node successfully cordoned and drained", "ASGLifecycle", "PreDrain",
                     "PostDrain", "node/node-1",
@@ -132,32 +133,21 @@ struct NTHCompatibilityEndToEndTests {
             var environment = ["PATH": "/usr/bin:/bin", "QUEUE_URL": queueURL, "HOME": "/nonexistent"]
             environment["AWS_REGION"] = region
             process.environment = environment
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 64, "\(region ?? "unset"): \(output)")
+            let result = try await process.runToEnd()
+            let output = result.errors
+            #expect(result.status == 64, "\(region ?? "unset"): \(output)")
             #expect(output.contains("AWS_REGION"), "\(output)")
         }
     }
 
     /// Runs kubectl with `kubeconfig`; its standard output (a failure records standard error).
-    static func kubectl(_ path: String, kubeconfig: URL, _ arguments: [String]) throws -> String {
+    static func kubectl(_ path: String, kubeconfig: URL, _ arguments: [String]) async throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = ["--kubeconfig", kubeconfig.path, "--request-timeout", "10s"] + arguments
         process.environment = ["HOME": FileManager.default.temporaryDirectory.path, "PATH": "/usr/bin:/bin"]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "kubectl \(arguments): \(errorText)")
-        return text
+        let result = try await process.runToEnd()
+        #expect(result.status == 0, "kubectl \(arguments): \(result.errors)")
+        return result.output
     }
 }

@@ -93,8 +93,7 @@ struct ReplicasEndToEndTests {
             let end = ContinuousClock.now + .seconds(20)
             while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(50)) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-            return process.terminationStatus
+            return await process.exited()
         }
     }
 

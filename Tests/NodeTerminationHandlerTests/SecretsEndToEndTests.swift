@@ -204,7 +204,7 @@ struct SecretsEndToEndTests {
         let end = ContinuousClock.now + .seconds(30)
         while replica.process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(50)) }
         if replica.process.isRunning { _ = try await replica.terminate() }
-        replica.process.waitUntilExit()
+        await replica.process.exited()
         let stderr = replica.log
         #expect(replica.process.terminationStatus == 1, "stderr:\n\(stderr)")
         #expect(stderr.contains("kubeconfig is not valid YAML"), "stderr:\n\(stderr)")

@@ -1,5 +1,6 @@
 import Foundation
 import SigV4
+import TestSupport
 import Testing
 
 /// Our signer against botocore's, on random requests (see ``RandomRequestGenerator`` for the domain where both
@@ -13,7 +14,7 @@ struct BotocoreDifferentialTests {
     static let script = SuiteFiles.repositoryRoot.appendingPathComponent("Tests/SigV4Tests/Fixtures/botocore_sigv4.py")
 
     @Test("random requests get the same signature from our signer and from botocore")
-    func signaturesMatchBotocore() throws {
+    func signaturesMatchBotocore() async throws {
         let environment = ProcessInfo.processInfo.environment
         let seed = environment["SIGV4_DIFFERENTIAL_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
         let count = environment["SIGV4_DIFFERENTIAL_COUNT"].flatMap { Int($0) } ?? 600
@@ -21,7 +22,7 @@ struct BotocoreDifferentialTests {
 
         var generator = RandomRequestGenerator(seed: seed)
         let cases = try (0..<count).map { try generator.next(id: $0) }
-        let results = try Self.botocore(cases.map(\.oracle), replay: replay)
+        let results = try await Self.botocore(cases.map(\.oracle), replay: replay)
         try #require(results.count == cases.count, "botocore answered \(results.count) of \(cases.count); \(replay)")
 
         var mismatches = 0
@@ -45,7 +46,7 @@ struct BotocoreDifferentialTests {
     }
 
     /// Runs the botocore script once over every case.
-    static func botocore(_ cases: [OracleCase], replay: String) throws -> [OracleResult] {
+    static func botocore(_ cases: [OracleCase], replay: String) async throws -> [OracleResult] {
         struct Input: Encodable { let cases: [OracleCase] }
         struct Output: Decodable { let results: [OracleResult] }
         let input = try JSONEncoder().encode(Input(cases: cases))
@@ -53,25 +54,14 @@ struct BotocoreDifferentialTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script.path]
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        // The script reads all of stdin before it writes anything, so writing first cannot deadlock.
-        try stdin.fileHandleForWriting.write(contentsOf: input)
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let result = try await process.runToEnd(input: input)
+        let output = result.stdout
         try #require(
-            process.terminationStatus == 0,
+            result.status == 0,
             """
-            \(script.lastPathComponent) failed (status \(process.terminationStatus)); needs python3 with botocore \
+            \(script.lastPathComponent) failed (status \(result.status)); needs python3 with botocore \
             (pip install botocore); \(replay):
-            \(String(decoding: errors, as: UTF8.self))
+            \(result.errors)
             """)
         return try JSONDecoder().decode(Output.self, from: output).results
     }

@@ -68,12 +68,16 @@ public final class ChildProcess: @unchecked Sendable {
         return String(text.suffix(3000))
     }
 
-    /// Closes stdin (the server exits), then terminates and reaps the process.
+    /// Closes stdin (the server exits) and terminates the process; a thread of its own reaps it and removes the
+    /// stderr file, so that a `defer` can stop a fixture without blocking the cooperative pool.
     public func stop() {
         try? stdin.fileHandleForWriting.close()
         if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        try? FileManager.default.removeItem(at: stderrPath)
+        let (process, stderrPath) = (process, stderrPath)
+        Thread {
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(at: stderrPath)
+        }.start()
     }
 }
 

@@ -1,6 +1,7 @@
 import FakeKubernetes
 import Foundation
 import HTTPClient
+import TestSupport
 import Testing
 
 @Suite("Reads: resourceVersion semantics, selectors, paging, ledger classes")
@@ -90,15 +91,21 @@ struct ReadSemanticsTests {
     @Test("a lagging cache serves stale cache reads while consistent reads see the write; NotOlderThan waits")
     func laggingCache() async throws {
         var configuration = ClusterStore.Configuration()
-        configuration.cacheLag = .milliseconds(300)
+        // A lag no test run outlasts, lifted by hand (setCacheLag(.zero) applies every pending write): the stale
+        // reads cannot turn fresh however slow the machine.
+        configuration.cacheLag = .seconds(600)
+        configuration.cacheWaitTimeout = .seconds(600)
         try await withFakeCluster(store: configuration) { cluster in
             let seeded = try await cluster.store.seed(
                 ObjectFactory.node(name: "node-1", instanceID: "i-00000000000000001"))
             let seededRV = try #require(seeded["metadata"]["resourceVersion"].stringValue)
             #expect(try await cluster.get("/api/v1/nodes?resourceVersion=0").json.itemNames.isEmpty)
-            let caughtUp = try await cluster.get(
+            async let caughtUp = cluster.get(
                 "/api/v1/nodes?resourceVersion=\(seededRV)&resourceVersionMatch=NotOlderThan")
-            #expect(caughtUp.json.itemNames == ["node-1"])
+            try await eventually("the NotOlderThan read waiting") { await cluster.store.cacheWaiters > 0 }
+            await cluster.store.setCacheLag(.zero)
+            #expect(try await caughtUp.json.itemNames == ["node-1"])
+            await cluster.store.setCacheLag(.seconds(600))
             let patched = try await cluster.request(
                 .patch, "/api/v1/nodes/node-1", body: ["spec": ["unschedulable": true]],
                 contentType: "application/strategic-merge-patch+json")
@@ -108,7 +115,10 @@ struct ReadSemanticsTests {
             #expect(stale.json["items"].arrayValue?.first?["spec"]["unschedulable"] == .null)
             let fresh = try await cluster.get("/api/v1/nodes")
             #expect(fresh.json["items"].arrayValue?.first?["spec"]["unschedulable"] == true)
-            let waited = try await cluster.get("/api/v1/nodes?resourceVersion=\(rv)&resourceVersionMatch=NotOlderThan")
+            async let waiting = cluster.get("/api/v1/nodes?resourceVersion=\(rv)&resourceVersionMatch=NotOlderThan")
+            try await eventually("the NotOlderThan read waiting") { await cluster.store.cacheWaiters > 0 }
+            await cluster.store.setCacheLag(.zero)
+            let waited = try await waiting
             #expect(waited.status == 200)
             #expect(waited.json["items"].arrayValue?.first?["spec"]["unschedulable"] == true)
             let future = try await cluster.get("/api/v1/nodes?resourceVersion=999999&resourceVersionMatch=NotOlderThan")

@@ -88,16 +88,16 @@ struct WriteSemanticsTests {
     @Test("deleting a pod marks it terminating, the kubelet removes it after the scaled grace; preconditions hold")
     func gracefulDelete() async throws {
         var configuration = ClusterStore.Configuration()
-        configuration.timeScale = 0.01
+        configuration.timeScale = 0.1  // 30 s of grace is 3 s: long enough to read the terminating pod on a busy machine
         try await withFakeCluster(store: configuration) { cluster in
             try await cluster.store.seed(ObjectFactory.pod(name: "web", namespace: "default", nodeName: "node-1"))
             let path = "/api/v1/namespaces/default/pods/web"
             let wrongUID = try await cluster.request(
                 .delete, path, body: ["preconditions": ["uid": "not-it"]])
             #expect(wrongUID.status == 409)
-            let deleted = try await cluster.request(.delete, path, body: ["gracePeriodSeconds": 20])
+            let deleted = try await cluster.request(.delete, path, body: ["gracePeriodSeconds": 30])
             #expect(deleted.status == 200)
-            #expect(deleted.json["metadata"]["deletionGracePeriodSeconds"] == 20)
+            #expect(deleted.json["metadata"]["deletionGracePeriodSeconds"] == 30)
             #expect(!deleted.json["metadata"]["deletionTimestamp"].isNull)
             #expect(try await cluster.get(path).status == 200)
             try await eventually("the pod gone") { try await cluster.get(path).status == 404 }

@@ -105,22 +105,20 @@ func withTestServer<T>(tls: Bool = false, _ body: (TestServer) async throws -> T
     try process.run()
     defer {
         try? input.fileHandleForWriting.close()
-        process.terminate()
-        let directory = certificates?.directory
-        process.reapInBackground {
-            if let directory { try? FileManager.default.removeItem(at: directory) }
+        if let certificates { try? FileManager.default.removeItem(at: certificates.directory) }
+    }
+    return try await process.terminated(closing: input) {
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = await output.fileHandleForReading.availableDataOffPool()
+            try #require(!chunk.isEmpty, "the test server exited before printing its ports")
+            line.append(chunk)
         }
+        let ports = try JSONDecoder().decode(TestServerPorts.self, from: line)
+        let server = TestServer(
+            httpPort: ports.http, httpsPort: ports.https, blackholePort: ports.blackhole, certificates: certificates)
+        return try await body(server)
     }
-    var line = Data()
-    while !line.contains(UInt8(ascii: "\n")) {
-        let chunk = await output.fileHandleForReading.availableDataOffPool()
-        try #require(!chunk.isEmpty, "the test server exited before printing its ports")
-        line.append(chunk)
-    }
-    let ports = try JSONDecoder().decode(TestServerPorts.self, from: line)
-    let server = TestServer(
-        httpPort: ports.http, httpsPort: ports.https, blackholePort: ports.blackhole, certificates: certificates)
-    return try await body(server)
 }
 
 /// The ports line the test server prints when it is ready.

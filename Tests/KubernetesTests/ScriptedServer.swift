@@ -103,17 +103,17 @@ func withScriptedServer<T>(
     defer {
         http.shutdown()
         try? input.fileHandleForWriting.close()
-        process.terminate()
-        process.reapInBackground()
     }
-    var line = Data()
-    while !line.contains(UInt8(ascii: "\n")) {
-        let chunk = await output.fileHandleForReading.availableDataOffPool()
-        try #require(!chunk.isEmpty, "the scripted server exited before printing its port")
-        line.append(chunk)
+    return try await process.terminated(closing: input) {
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = await output.fileHandleForReading.availableDataOffPool()
+            try #require(!chunk.isEmpty, "the scripted server exited before printing its port")
+            line.append(chunk)
+        }
+        let ports = try JSONDecoder().decode(ScriptedServerPorts.self, from: line)
+        return try await body(ScriptedServer(port: ports.http, http: http, secure: certificate != nil))
     }
-    let ports = try JSONDecoder().decode(ScriptedServerPorts.self, from: line)
-    return try await body(ScriptedServer(port: ports.http, http: http, secure: certificate != nil))
 }
 
 /// The line the scripted server prints when it is ready.

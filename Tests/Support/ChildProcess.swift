@@ -73,11 +73,8 @@ public final class ChildProcess: @unchecked Sendable {
     public func stop() {
         try? stdin.fileHandleForWriting.close()
         if process.isRunning { process.terminate() }
-        let (process, stderrPath) = (process, stderrPath)
-        Thread {
-            process.waitUntilExit()
-            try? FileManager.default.removeItem(at: stderrPath)
-        }.start()
+        let stderrPath = stderrPath
+        process.reapInBackground { try? FileManager.default.removeItem(at: stderrPath) }
     }
 }
 

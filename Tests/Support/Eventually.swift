@@ -1,6 +1,6 @@
 /// Waits (polling every few milliseconds of real time, at most `timeout`) until `condition` holds.
 public func eventually(
-    _ what: @autoclosure () -> String = "condition", timeout: Duration = .seconds(10),
+    _ what: @autoclosure () -> String = "condition", timeout: Duration = .seconds(30),
     _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout

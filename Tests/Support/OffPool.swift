@@ -13,13 +13,19 @@ public func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T
 }
 
 extension Process {
-    /// Waits for the process to exit, off the cooperative pool, and returns its termination status.
+    /// Waits for the process to exit and returns its termination status, checking every 10 ms without holding a
+    /// thread. (Foundation's `waitUntilExit` spins a run loop on Linux: a thread blocked in it burns a core.)
     @discardableResult
     public func exited() async -> Int32 {
-        await offPool { [self] in
-            waitUntilExit()
-            return terminationStatus
+        while isRunning {
+            do {
+                try await Task.sleep(for: .milliseconds(10))
+            } catch {
+                // Cancelled: still wait, without sleeping on the cancelled task.
+                await offPool { [self] in waitUntilExit() }
+            }
         }
+        return terminationStatus
     }
 }
 
@@ -40,10 +46,10 @@ extension Process {
     /// the process and must not block the cooperative pool waiting for it.
     public func reapInBackground(then cleanup: @escaping @Sendable () -> Void = {}) {
         let process = self
-        Thread {
-            process.waitUntilExit()
+        Task {
+            await process.exited()
             cleanup()
-        }.start()
+        }
     }
 }
 
@@ -82,5 +88,23 @@ extension Process {
         let (stdoutData, stderrData) = await (output, errors)
         let status = await exited()
         return ProcessResult(status: status, stdout: stdoutData, stderr: stderrData)
+    }
+}
+
+extension Process {
+    /// Runs `body`; then, however it ended, closes `stdin` (the fixtures' way to stop: a child may inherit SIGTERM
+    /// blocked from the thread that started it), sends SIGTERM, and waits for the exit, so the process is gone (its
+    /// ports closed) when this returns; returns or rethrows what `body` did.
+    public func terminated<T>(closing stdin: Pipe? = nil, after body: () async throws -> T) async throws -> T {
+        let outcome: Result<T, any Error>
+        do {
+            outcome = .success(try await body())
+        } catch {
+            outcome = .failure(error)
+        }
+        try? stdin?.fileHandleForWriting.close()
+        if isRunning { terminate() }
+        await exited()
+        return try outcome.get()
     }
 }

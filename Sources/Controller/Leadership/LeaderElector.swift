@@ -290,21 +290,39 @@ public final class LeaderElector: Sendable {
 
     // MARK: Releasing
 
-    /// Hands the lease back (no holder, a 1 s duration) so that a standby takes over at once; a conflict means
-    /// someone else already holds it, which is fine.
+    /// Hands the lease back (no holder, a 1 s duration) so that a standby takes over at once.
+    ///
+    /// A conflict means the Lease changed since this replica last saw it: someone else took it (nothing to do), or
+    /// a renewal of ours that was abandoned at its time limit went through after all, leaving the held copy one
+    /// resourceVersion behind. So the Lease is read again and, while this replica still holds it, released from the
+    /// fresh copy (twice at most): without that, the standby would wait out the lease duration.
     private func release(_ held: HeldLease) async {
         var lease = await held.lease
-        guard lease.spec?.holderIdentity == configuration.identity else { return }
-        let now = configuration.now()
-        lease.spec?.holderIdentity = ""
-        lease.spec?.leaseDurationSeconds = 1
-        lease.spec?.acquireTime = now
-        lease.spec?.renewTime = now
-        do {
-            _ = try await client.update(lease)
-            logger.log(.info, "released the lease", metadata)
-        } catch {
-            logger.log(.warning, "releasing the lease failed", metadata.merging(["error": "\(error)"]) { a, _ in a })
+        for attempt in 1...3 {
+            guard lease.spec?.holderIdentity == configuration.identity else { return }
+            let now = configuration.now()
+            lease.spec?.holderIdentity = ""
+            lease.spec?.leaseDurationSeconds = 1
+            lease.spec?.acquireTime = now
+            lease.spec?.renewTime = now
+            do {
+                _ = try await client.update(lease)
+                logger.log(.info, "released the lease", metadata)
+                return
+            } catch let error as KubernetesError where error.code == .conflict && attempt < 3 {
+                do {
+                    lease = try await client.get(
+                        Lease.self, name: configuration.leaseName, namespace: configuration.namespace)
+                } catch {
+                    logger.log(
+                        .warning, "releasing the lease failed", metadata.merging(["error": "\(error)"]) { a, _ in a })
+                    return
+                }
+            } catch {
+                logger.log(
+                    .warning, "releasing the lease failed", metadata.merging(["error": "\(error)"]) { a, _ in a })
+                return
+            }
         }
     }
 }

@@ -161,6 +161,8 @@ extension ClusterStore {
 
     /// Waits (bounded by `cacheWaitTimeout`) for the watch cache to reach `revision`.
     func waitForCache(revision wanted: Int64) async throws {
+        cacheWaiters += 1
+        defer { cacheWaiters -= 1 }
         let deadline = clock.now.advanced(by: configuration.cacheWaitTimeout)
         while cacheRevision < wanted {
             if wanted > revision || clock.now >= deadline {

@@ -54,6 +54,8 @@ public actor ClusterStore {
     public internal(set) var revision: Int64 = 0
     /// The latest revision the watch cache has applied.
     public internal(set) var cacheRevision: Int64 = 0
+    /// Reads waiting for the watch cache to reach their resourceVersion (`NotOlderThan`) now.
+    public internal(set) var cacheWaiters = 0
     /// Watch history: changes applied to the cache, oldest first, at most `historyCapacity`.
     var history: [Change] = []
     var historyStart = 0

@@ -88,7 +88,8 @@ struct WriteSemanticsTests {
     @Test("deleting a pod marks it terminating, the kubelet removes it after the scaled grace; preconditions hold")
     func gracefulDelete() async throws {
         var configuration = ClusterStore.Configuration()
-        configuration.timeScale = 0.1  // 30 s of grace is 3 s: long enough to read the terminating pod on a busy machine
+        // 30 s of grace is 3 s: long enough to read the terminating pod on a busy machine.
+        configuration.timeScale = 0.1
         try await withFakeCluster(store: configuration) { cluster in
             try await cluster.store.seed(ObjectFactory.pod(name: "web", namespace: "default", nodeName: "node-1"))
             let path = "/api/v1/namespaces/default/pods/web"

@@ -229,6 +229,33 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // A fake SQS for benchmarks and the fault suite: the AWS JSON 1.0 protocol with SigV4 verified by the SigV4
+        // module, visibility, receive counts, long polling and batch partial failures; checked against moto by
+        // Tests/FakeSQS (docs/fake-sqs.md).
+        .target(
+            name: "FakeSQS",
+            dependencies: [
+                "COpenSSL", "Locking", "SigV4", "Timestamps",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "fake-sqs",
+            dependencies: [
+                "AWS", "FakeSQS", "HTTPClient", "Locking", "SigV4",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/fake-sqs",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FakeSQSTests",
+            dependencies: ["FakeSQS", "AWS", "HTTPClient", "SigV4", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+
         // `simulate`: a mass interruption against in-process fakes (the fake apiserver, an in-memory queue, EC2 and
         // Auto Scaling) with the real controller.
         .target(

@@ -152,7 +152,7 @@ let package = Package(
 
         .testTarget(
             name: "KubernetesTests",
-            dependencies: ["Kubernetes", "FakeKubernetes", "JSONValues", "Locking", "TestSupport"],
+            dependencies: ["Kubernetes", "FakeKubernetes", "FakeKubernetesTLS", "JSONValues", "Locking", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
@@ -211,7 +211,8 @@ let package = Package(
         .testTarget(
             name: "NodeTerminationHandlerTests",
             dependencies: [
-                "node-termination-handler", "Controller", "Interruption", "AWS", "FakeKubernetes", "HTTPClient",
+                "node-termination-handler", "Controller", "Interruption", "AWS", "FakeKubernetes", "FakeKubernetesTLS",
+                "HTTPClient",
                 "SigV4", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -226,7 +227,7 @@ let package = Package(
         .target(
             name: "FakeKubernetes",
             dependencies: [
-                "COpenSSLTLS", "Locking", "Timestamps",
+                "Locking", "Timestamps",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "Yams", package: "Yams"),
@@ -234,10 +235,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The fake apiserver's HTTPS front end and its certificates (libssl), apart so that `simulate`, which links
+        // the fake into the product binary, links no libssl.
+        .target(
+            name: "FakeKubernetesTLS",
+            dependencies: ["COpenSSLTLS", "FakeKubernetes", "Locking"],
+            swiftSettings: strictSettings
+        ),
+
         .executableTarget(
             name: "fake-apiserver",
             dependencies: [
-                "FakeKubernetes",
+                "FakeKubernetes", "FakeKubernetesTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/fake-apiserver",
@@ -246,7 +255,7 @@ let package = Package(
 
         .testTarget(
             name: "FakeKubernetesTests",
-            dependencies: ["FakeKubernetes", "HTTPClient", "TestSupport"],
+            dependencies: ["FakeKubernetes", "FakeKubernetesTLS", "HTTPClient", "TestSupport"],
             swiftSettings: strictSettings
         ),
 

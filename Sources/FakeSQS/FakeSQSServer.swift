@@ -42,7 +42,7 @@ public final class FakeSQSServer: Sendable {
 
     /// Starts listening and returns the base URL once connections are accepted.
     ///
-    /// - Throws: a socket error when the port cannot be bound or listening does not start within 5 s.
+    /// - Throws: a socket error when the port cannot be bound or listening does not start within 30 s.
     @discardableResult
     public func start() async throws -> String {
         // Long polls hold a request for up to 20 s plus the latency: the idle timeout must outlast them.
@@ -53,7 +53,7 @@ public final class FakeSQSServer: Sendable {
             handler: Adapter(service: service))
         let task = Task { try await server.run() }
         state.withLock { $0 = State(server: server, task: task) }
-        try await server.waitUntilListening(timeout: 5)
+        try await server.waitUntilListening(timeout: 30)
         guard case .ip4(_, let port) = await server.listeningAddress else { throw SocketError.unsupportedAddress }
         state.withLock { $0.port = port }
         return baseURL

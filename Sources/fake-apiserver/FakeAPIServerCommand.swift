@@ -1,5 +1,6 @@
 import ArgumentParser
 import FakeKubernetes
+import FakeKubernetesTLS
 import Foundation
 
 /// `fake-apiserver`: serves a fake Kubernetes API on 127.0.0.1 until killed.
@@ -146,17 +147,19 @@ struct FakeAPIServerCommand: AsyncParsableCommand {
         var configuration = FakeAPIServer.Configuration()
         configuration.port = port
         configuration.kubernetesMinorVersion = kubeMinorVersion
-        configuration.tls = https
-        configuration.tlsPort = httpsPort
-        if let tlsDirectory {
-            let directory = URL(fileURLWithPath: tlsDirectory)
-            if let saved = try TLSCredentials.read(from: directory) {
-                configuration.tlsCredentials = saved
-            } else {
-                let generated = try TLSCredentials.generate()
-                try generated.write(to: directory)
-                configuration.tlsCredentials = generated
+        if https {
+            var credentials: TLSCredentials?
+            if let tlsDirectory {
+                let directory = URL(fileURLWithPath: tlsDirectory)
+                if let saved = try TLSCredentials.read(from: directory) {
+                    credentials = saved
+                } else {
+                    let generated = try TLSCredentials.generate()
+                    try generated.write(to: directory)
+                    credentials = generated
+                }
             }
+            configuration.serveHTTPS(port: httpsPort, credentials: credentials)
         }
         if let rbacManifests {
             let text = try String(contentsOf: URL(fileURLWithPath: rbacManifests), encoding: .utf8)

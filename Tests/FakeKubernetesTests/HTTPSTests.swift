@@ -1,4 +1,5 @@
 import FakeKubernetes
+import FakeKubernetesTLS
 import Foundation
 import HTTPClient
 import TestSupport
@@ -11,7 +12,7 @@ import Testing
 struct HTTPSTests {
     static var httpsConfiguration: FakeAPIServer.Configuration {
         var configuration = FakeAPIServer.Configuration()
-        configuration.tls = true
+        configuration.serveHTTPS()
         return configuration
     }
 

@@ -1,4 +1,5 @@
 import FakeKubernetes
+import FakeKubernetesTLS
 import Foundation
 import Testing
 

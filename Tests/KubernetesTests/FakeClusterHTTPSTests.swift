@@ -1,4 +1,5 @@
 import FakeKubernetes
+import FakeKubernetesTLS
 import Foundation
 import JSONValues
 import Kubernetes
@@ -25,7 +26,7 @@ struct FakeClusterHTTPSTests {
     @Test("a kubeconfig with the generated CA: list, cordon and a watch event over HTTPS, recorded in the ledger")
     func listPatchWatch() async throws {
         var configuration = FakeAPIServer.Configuration()
-        configuration.tls = true
+        configuration.serveHTTPS()
         try await FakeAPIServer.withRunning(configuration: configuration) { server in
             try await server.store.seed(ObjectFactory.node(name: "n1", instanceID: "i-0000000000000001"))
             let folder = try TemporaryFolder()
@@ -60,7 +61,7 @@ struct FakeClusterHTTPSTests {
     @Test("a kubeconfig with another CA is refused before any request reaches the fake")
     func otherCARefused() async throws {
         var configuration = FakeAPIServer.Configuration()
-        configuration.tls = true
+        configuration.serveHTTPS()
         try await FakeAPIServer.withRunning(configuration: configuration) { server in
             let folder = try TemporaryFolder()
             defer { folder.remove() }

@@ -1,5 +1,6 @@
 import AWS
 import FakeKubernetes
+import FakeKubernetesTLS
 import Foundation
 import HTTPClient
 import SigV4
@@ -146,7 +147,7 @@ struct ChartEndToEndTests {
             var storeConfiguration = ClusterStore.Configuration()
             storeConfiguration.timeScale = 0.01
             var serverConfiguration = FakeAPIServer.Configuration()
-            serverConfiguration.tls = true
+            serverConfiguration.serveHTTPS()
             serverConfiguration.accessRules = try Self.accessRules(objects: objects, serviceAccount: serviceAccount)
             try await FakeAPIServer.withRunning(
                 store: ClusterStore(configuration: storeConfiguration), configuration: serverConfiguration

@@ -1,5 +1,6 @@
 import AWS
 import FakeKubernetes
+import FakeKubernetesTLS
 import Foundation
 import SigV4
 import TestSupport
@@ -39,7 +40,7 @@ struct NTHCompatibilityEndToEndTests {
                     ("Tag.1.Value", ""),
                 ])
             var serverConfiguration = FakeAPIServer.Configuration()
-            serverConfiguration.tls = true
+            serverConfiguration.serveHTTPS()
             var rules = try ReplicasEndToEndTests.chartAccessRules(events: true)
             // The fake serves one identity; the operator's kubectl (below) may read events, the chart's role may not.
             rules.rules.append(.init(apiGroups: [""], resources: ["events"], verbs: ["list"], namespace: "default"))

@@ -1,5 +1,6 @@
 import AWS
 import FakeKubernetes
+import FakeKubernetesTLS
 import Foundation
 import HTTPClient
 import SigV4
@@ -86,7 +87,7 @@ struct SecretsEndToEndTests {
             var storeConfiguration = ClusterStore.Configuration()
             storeConfiguration.timeScale = 0.01
             var serverConfiguration = FakeAPIServer.Configuration()
-            serverConfiguration.tls = true
+            serverConfiguration.serveHTTPS()
             serverConfiguration.accessRules = try ReplicasEndToEndTests.chartAccessRules(events: true)
             try await FakeAPIServer.withRunning(
                 store: ClusterStore(configuration: storeConfiguration), configuration: serverConfiguration

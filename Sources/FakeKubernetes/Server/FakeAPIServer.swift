@@ -4,7 +4,7 @@ import Foundation
 import Locking
 
 /// A fake kube-apiserver on loopback, over plain HTTP, with TCP_NODELAY on every connection, and optionally over
-/// HTTPS too (``Configuration/tls``) with a certificate signed by a CA generated at start.
+/// HTTPS too through a front end (``Configuration/frontEnd``; `FakeKubernetesTLS`'s `serveHTTPS`).
 ///
 /// Serves the ``ClusterStore`` through the Kubernetes REST API, enough for `kubectl get/cordon/drain` and the
 /// project's client; records every request in ``ledger``; injects ``faults``. Start one per test on port 0:
@@ -26,13 +26,10 @@ public final class FakeAPIServer: Sendable {
         public var splitWatchEvents = false
         /// The seed of the fault injector's random numbers.
         public var faultSeed: UInt64 = 0x5EED
-        /// Also serve HTTPS on 127.0.0.1 (``FakeAPIServer/httpsBaseURL``), relaying to the HTTP listener, with a
-        /// certificate for `127.0.0.1` and `localhost` signed by a fresh CA (``FakeAPIServer/certificateAuthorityPEM``).
-        public var tls = false
-        /// The HTTPS port on 127.0.0.1 when ``tls`` is on; 0 picks a free one.
-        public var tlsPort: UInt16 = 0
-        /// The certificates to serve HTTPS with; `nil` generates fresh ones at every start.
-        public var tlsCredentials: TLSCredentials?
+        /// Starts a front end in front of the HTTP listener once it listens (given its port), such as the HTTPS
+        /// one of `FakeKubernetesTLS` (`configuration.serveHTTPS()`): ``FakeAPIServer/httpsBaseURL`` and
+        /// ``FakeAPIServer/certificateAuthorityPEM`` report it.
+        public var frontEnd: (@Sendable (_ backendPort: UInt16) async throws -> any APIServerFrontEnd)?
         /// RBAC enforced on resource requests (403 `Forbidden` when no rule allows one); `nil` allows everything.
         public var accessRules: AccessRules?
 
@@ -52,8 +49,8 @@ public final class FakeAPIServer: Sendable {
         var server: HTTPServer?
         var task: Task<Void, any Error>?
         var port: UInt16 = 0
-        var frontEnd: TLSFrontEnd?
-        var credentials: TLSCredentials?
+        var frontEnd: (any APIServerFrontEnd)?
+        var certificateAuthorityPEM: String?
     }
 
     /// Creates a server over a store; call ``start()`` to listen.
@@ -76,22 +73,20 @@ public final class FakeAPIServer: Sendable {
     /// `http://127.0.0.1:PORT`.
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// The HTTPS port on 127.0.0.1, or `nil` when ``Configuration/tls`` is off or the server has not started.
+    /// The front end's (HTTPS) port on 127.0.0.1, or `nil` without ``Configuration/frontEnd`` or before the start.
     public var httpsPort: UInt16? { state.withLock { $0.frontEnd?.port } }
 
-    /// `https://127.0.0.1:PORT`, or `nil` when ``Configuration/tls`` is off or the server has not started. The
-    /// certificate also names `localhost`.
+    /// `https://127.0.0.1:PORT` of the front end, or `nil` without one or before the start.
     public var httpsBaseURL: String? { httpsPort.map { "https://127.0.0.1:\($0)" } }
 
-    /// The PEM of the CA that signed the HTTPS certificate (trust it: a kubeconfig's `certificate-authority-data` is
-    /// its base64), or `nil` when ``Configuration/tls`` is off or the server has not started.
-    public var certificateAuthorityPEM: String? { state.withLock { $0.credentials?.certificateAuthorityPEM } }
+    /// The PEM of the CA that signed the front end's certificate (trust it: a kubeconfig's
+    /// `certificate-authority-data` is its base64), or `nil` without a TLS front end or before the start.
+    public var certificateAuthorityPEM: String? { state.withLock { $0.certificateAuthorityPEM } }
 
-    /// Starts listening and returns the (HTTP) base URL once connections are accepted; with ``Configuration/tls``,
-    /// HTTPS is served as well before it returns.
-    /// - Throws: a socket error when the port cannot be bound, or when listening does not start within 5 s;
-    ///   ``TLSError`` when the certificates cannot be made or the HTTPS port cannot be bound (the server is then
-    ///   stopped).
+    /// Starts listening and returns the (HTTP) base URL once connections are accepted; with
+    /// ``Configuration/frontEnd``, the front end is serving as well before it returns.
+    /// - Throws: a socket error when the port cannot be bound, or when listening does not start within 30 s; what the
+    ///   front end throws when it cannot start (the server is then stopped).
     @discardableResult
     public func start() async throws -> String {
         let handler = APIHandler(
@@ -107,19 +102,17 @@ public final class FakeAPIServer: Sendable {
         // Owned by `state`; `stop()` stops the server and cancels it.
         let task = Task { try await server.run() }
         state.withLock { $0 = State(server: server, task: task) }
-        try await server.waitUntilListening(timeout: 5)
+        try await server.waitUntilListening(timeout: 30)
         guard case .ip4(_, let port) = await server.listeningAddress else {
             throw SocketError.unsupportedAddress
         }
         state.withLock { $0.port = port }
-        if configuration.tls {
+        if let makeFrontEnd = configuration.frontEnd {
             do {
-                let credentials = try configuration.tlsCredentials ?? TLSCredentials.generate()
-                let frontEnd = try TLSFrontEnd(
-                    credentials: credentials, port: configuration.tlsPort, backendPort: port)
+                let frontEnd = try await makeFrontEnd(port)
                 state.withLock {
                     $0.frontEnd = frontEnd
-                    $0.credentials = credentials
+                    $0.certificateAuthorityPEM = frontEnd.certificateAuthorityPEM
                 }
             } catch {
                 await stop()
@@ -132,7 +125,7 @@ public final class FakeAPIServer: Sendable {
     /// Stops listening (HTTPS too), closes watches and connections, and shuts the store's background tasks down.
     public func stop() async {
         let (server, task, frontEnd) = state.withLock { state in
-            defer { state = State(port: state.port, credentials: state.credentials) }
+            defer { state = State(port: state.port, certificateAuthorityPEM: state.certificateAuthorityPEM) }
             return (state.server, state.task, state.frontEnd)
         }
         await frontEnd?.stop()

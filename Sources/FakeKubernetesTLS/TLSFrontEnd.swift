@@ -1,6 +1,21 @@
 import COpenSSLTLS
+public import FakeKubernetes
 import Foundation
 import Locking
+
+extension FakeAPIServer.Configuration {
+    /// Also serve HTTPS on 127.0.0.1 (``FakeAPIServer/httpsBaseURL``), relaying to the HTTP listener, with a
+    /// certificate for `127.0.0.1` and `localhost` signed by a CA (``FakeAPIServer/certificateAuthorityPEM``).
+    /// - Parameters:
+    ///   - port: the HTTPS port; 0 picks a free one.
+    ///   - credentials: the certificates to serve; `nil` generates fresh ones at every start.
+    public mutating func serveHTTPS(port: UInt16 = 0, credentials: TLSCredentials? = nil) {
+        frontEnd = { backendPort in
+            let credentials = try credentials ?? TLSCredentials.generate()
+            return try TLSFrontEnd(credentials: credentials, port: port, backendPort: backendPort)
+        }
+    }
+}
 
 /// Terminates TLS on 127.0.0.1 and relays each connection's bytes, both ways and as they arrive, to the fake's
 /// plain HTTP listener on loopback.
@@ -9,9 +24,11 @@ import Locking
 /// with `poll()` (``TLSRelay``). The blocking loops run on their own threads, never on Swift's cooperative pool,
 /// which the HTTP server needs. ``stop()`` wakes every thread through one pipe, waits until they have all closed
 /// their sockets and returned, then closes the listener.
-final class TLSFrontEnd: Sendable {
+final class TLSFrontEnd: APIServerFrontEnd {
     /// The HTTPS port on 127.0.0.1.
     let port: UInt16
+    /// The PEM of the CA that signed the serving certificate.
+    let certificateAuthorityPEM: String?
     private let listener: Int32
     private let wakeRead: Int32
     private let wakeWrite: Int32
@@ -39,6 +56,7 @@ final class TLSFrontEnd: Sendable {
             throw .system(.listen, "bind/listen on 127.0.0.1:\(port)", errno: number)
         }
         self.port = bound
+        self.certificateAuthorityPEM = credentials.certificateAuthorityPEM
         self.listener = listener
         self.wakeRead = pipeEnds[0]
         self.wakeWrite = pipeEnds[1]

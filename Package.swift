@@ -274,6 +274,13 @@ let package = Package(
             dependencies: ["AWS", "Controller", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes"],
             swiftSettings: strictSettings
         ),
+        // `scripts/bench-drain`: the controller's cordon and drain of N nodes at once against a fake-apiserver process,
+        // compared there with the real `kubectl drain` on the same cluster.
+        .executableTarget(
+            name: "drain-bench",
+            dependencies: ["Controller", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes"],
+            swiftSettings: strictSettings
+        ),
 
         // The executable.
         .executableTarget(

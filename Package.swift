@@ -25,50 +25,27 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
-        // The one lock type: a value behind a pthread mutex, which ThreadSanitizer sees (it does not see
-        // Synchronization.Mutex on Linux).
+        // MARK: Foundations: small modules with one job each and no I/O, below everything else.
+
+        // The one lock type (a value behind a pthread mutex, which ThreadSanitizer sees; it does not see
+        // Synchronization.Mutex on Linux), the one priority waiter and the one coalescing primitive.
         .target(
             name: "Locking",
             swiftSettings: strictSettings
         ),
+
         .testTarget(
             name: "LockingTests",
             dependencies: ["Locking", "TestSupport"],
             swiftSettings: strictSettings
         ),
 
-        // System libraries. Each is a module map over the distribution's headers, found through pkg-config, with the
-        // apt package SwiftPM names when it is missing.
-        .systemLibrary(
-            name: "CCurl",
-            pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]
-        ),
-
-        // HTTP over libcurl's multi interface: one driver thread for every transfer.
-        .target(
-            name: "HTTPClient",
-            dependencies: ["CCurl", "Locking"],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "HTTPClientTests",
-            dependencies: ["HTTPClient", "TestSupport"],
-            exclude: ["Fixtures"],
-            swiftSettings: strictSettings
-        ),
-
-        // AWS Signature Version 4: pure, no I/O; SHA-256 and HMAC from libcrypto.
-        .systemLibrary(
-            name: "COpenSSL",
-            pkgConfig: "libcrypto",
-            providers: [.apt(["libssl-dev"])]
-        ),
         // RFC 3339 and RFC 1123 times, parsed and formatted by hand (no Foundation date styles, so no ICU data).
         .target(
             name: "Timestamps",
             swiftSettings: strictSettings
         ),
+
         .testTarget(
             name: "TimestampsTests",
             dependencies: ["Timestamps"],
@@ -80,44 +57,91 @@ let package = Package(
             name: "JSONValues",
             swiftSettings: strictSettings
         ),
+
         .testTarget(
             name: "JSONValuesTests",
             dependencies: ["JSONValues"],
             swiftSettings: strictSettings
         ),
 
+        // MARK: System libraries: module maps over the distribution's headers, found through pkg-config, with the
+        // apt package SwiftPM names when one is missing.
+
+        // libcurl, for HTTPClient.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+
+        // libcrypto, for SigV4's SHA-256 and HMAC.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+
+        // libxml2's streaming reader, for the AWS query protocol's XML.
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+
+        // libssl and libcrypto for the fake apiserver's HTTPS front end and its generated certificates.
+        .systemLibrary(
+            name: "COpenSSLTLS",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+
+        // MARK: Clients: HTTP, request signing, AWS and Kubernetes, each over the layers above.
+
+        // HTTP over libcurl's multi interface: one driver thread for every transfer.
+        .target(
+            name: "HTTPClient",
+            dependencies: ["CCurl", "Locking"],
+            swiftSettings: strictSettings
+        ),
+
+        .testTarget(
+            name: "HTTPClientTests",
+            dependencies: ["HTTPClient", "TestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+
+        // AWS Signature Version 4: pure, no I/O; SHA-256 and HMAC from libcrypto.
         .target(
             name: "SigV4",
             dependencies: ["COpenSSL", "Locking", "Timestamps"],
             swiftSettings: strictSettings
         ),
+
         .testTarget(
             name: "SigV4Tests",
             dependencies: ["SigV4", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
-        .executableTarget(
-            name: "sigv4-bench",
-            dependencies: ["SigV4"],
-            path: "Sources/sigv4-bench",
+
+        // The AWS clients: credentials chain, endpoints, retries; SQS (JSON 1.0), EC2, Auto Scaling and STS (query
+        // protocol, XML through libxml2's streaming reader).
+        .target(
+            name: "AWS",
+            dependencies: ["HTTPClient", "SigV4", "CLibXML2", "Locking", "Timestamps"],
             swiftSettings: strictSettings
         ),
 
-        // The interruption domain: event decoding, instance jobs, action policy, drain rules. Pure: Foundation, JSONValues and Timestamps only.
-        .target(
-            name: "Interruption",
-            dependencies: ["JSONValues", "Timestamps"],
-            swiftSettings: strictSettings
-        ),
         .testTarget(
-            name: "InterruptionTests",
-            dependencies: ["Interruption", "Timestamps"],
+            name: "AWSTests",
+            dependencies: ["AWS", "HTTPClient", "Locking", "SigV4", "TestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
 
         // The Kubernetes client: configuration (in-cluster, kubeconfig, exec plugins), typed resources, verbs, a
-        // token-bucket rate limiter and a list-then-watch informer.
+        // token-bucket rate limiter that serves cordons first, and a list-then-watch informer.
         .target(
             name: "Kubernetes",
             dependencies: [
@@ -125,6 +149,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+
         .testTarget(
             name: "KubernetesTests",
             dependencies: ["Kubernetes", "FakeKubernetes", "JSONValues", "Locking", "TestSupport"],
@@ -132,24 +157,22 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // The AWS clients: credentials chain, endpoints, retries; SQS (JSON 1.0), EC2, Auto Scaling and STS (query
-        // protocol, XML through libxml2's streaming reader).
-        .systemLibrary(
-            name: "CLibXML2",
-            pkgConfig: "libxml-2.0",
-            providers: [.apt(["libxml2-dev"])]
-        ),
+        // MARK: The domain: what an interruption means and what to do about it; pure.
+
+        // Event decoding, instance jobs, action policy, drain rules. Pure: Foundation, JSONValues and Timestamps only.
         .target(
-            name: "AWS",
-            dependencies: ["HTTPClient", "SigV4", "CLibXML2", "Locking", "Timestamps"],
+            name: "Interruption",
+            dependencies: ["JSONValues", "Timestamps"],
             swiftSettings: strictSettings
         ),
+
         .testTarget(
-            name: "AWSTests",
-            dependencies: ["AWS", "HTTPClient", "Locking", "SigV4", "TestSupport"],
-            exclude: ["Fixtures"],
+            name: "InterruptionTests",
+            dependencies: ["Interruption", "Timestamps"],
             swiftSettings: strictSettings
         ),
+
+        // MARK: The running system, and the executable users run.
 
         // The running system: pollers, node index, job coordinator, drainer, lifecycle hooks, leader election.
         .target(
@@ -160,6 +183,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+
         .testTarget(
             name: "ControllerTests",
             dependencies: [
@@ -167,6 +191,20 @@ let package = Package(
                 "SigV4", "TestSupport", .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+
+        // The executable: `run` with NTH's environment variables, the metrics and probe servers, `simulate`.
+        .executableTarget(
+            name: "node-termination-handler",
+            dependencies: [
+                "AWS", "Controller", "HTTPClient", "Kubernetes", "Locking", "Simulation", "Timestamps",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+            ],
             swiftSettings: strictSettings
         ),
 
@@ -180,27 +218,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // Shared by the test targets only: child-process fixtures, the moto server with auth on, the one bounded wait.
-        .target(
-            name: "TestSupport",
-            dependencies: ["AWS", "HTTPClient", "SigV4"],
-            path: "Tests/Support",
-            swiftSettings: strictSettings
-        ),
-
-        // Benchmarks (run by scripts/bench-*, never by the tests).
-        .executableTarget(
-            name: "http-bench",
-            dependencies: ["HTTPClient"],
-            swiftSettings: strictSettings
-        ),
-
-        // libssl and libcrypto for the fake apiserver's HTTPS front end and its generated certificates.
-        .systemLibrary(
-            name: "COpenSSLTLS",
-            pkgConfig: "openssl",
-            providers: [.apt(["libssl-dev"])]
-        ),
+        // MARK: Fakes: peers for tests, benchmarks and `simulate`, each checked against the real thing (kubectl,
+        // moto).
 
         // A fake apiserver for tests, benchmarks and `simulate`: resourceVersion and watch-cache semantics, a request
         // ledger, PodDisruptionBudgets, a simulated kubelet, injectable faults. Stores objects as generic JSON.
@@ -214,6 +233,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+
         .executableTarget(
             name: "fake-apiserver",
             dependencies: [
@@ -223,6 +243,7 @@ let package = Package(
             path: "Sources/fake-apiserver",
             swiftSettings: strictSettings
         ),
+
         .testTarget(
             name: "FakeKubernetesTests",
             dependencies: ["FakeKubernetes", "HTTPClient", "TestSupport"],
@@ -241,6 +262,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+
         .executableTarget(
             name: "fake-sqs",
             dependencies: [
@@ -250,6 +272,7 @@ let package = Package(
             path: "Sources/fake-sqs",
             swiftSettings: strictSettings
         ),
+
         .testTarget(
             name: "FakeSQSTests",
             dependencies: ["FakeSQS", "AWS", "HTTPClient", "SigV4", "TestSupport"],
@@ -263,36 +286,53 @@ let package = Package(
             dependencies: ["Controller", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes", "Timestamps"],
             swiftSettings: strictSettings
         ),
+
         .testTarget(
             name: "SimulationTests",
             dependencies: ["Simulation", "Controller", "FakeKubernetes", "Interruption", "Locking"],
             swiftSettings: strictSettings
         ),
 
+        // MARK: Shared by the test targets only.
+
+        // Child-process fixtures and waits off the cooperative pool, the moto server with auth on, the one bounded
+        // wait.
+        .target(
+            name: "TestSupport",
+            dependencies: ["AWS", "HTTPClient", "SigV4"],
+            path: "Tests/Support",
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Benchmarks (run by scripts/bench-*, never by the tests).
+
+        // The HTTP client against curl (scripts/bench-http).
+        .executableTarget(
+            name: "http-bench",
+            dependencies: ["HTTPClient"],
+            swiftSettings: strictSettings
+        ),
+
+        // Signing throughput (scripts/bench-sigv4).
+        .executableTarget(
+            name: "sigv4-bench",
+            dependencies: ["SigV4"],
+            path: "Sources/sigv4-bench",
+            swiftSettings: strictSettings
+        ),
+
+        // A mass spot reclaim, end to end (scripts/bench-burst).
         .executableTarget(
             name: "burst-bench",
             dependencies: ["AWS", "Controller", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes"],
             swiftSettings: strictSettings
         ),
-        // `scripts/bench-drain`: the controller's cordon and drain of N nodes at once against a fake-apiserver process,
-        // compared there with the real `kubectl drain` on the same cluster.
+
+        // The controller's cordon and drain of N nodes at once against a fake-apiserver process, beside the real
+        // `kubectl drain` on the same cluster (scripts/bench-drain).
         .executableTarget(
             name: "drain-bench",
             dependencies: ["Controller", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes"],
-            swiftSettings: strictSettings
-        ),
-
-        // The executable.
-        .executableTarget(
-            name: "node-termination-handler",
-            dependencies: [
-                "AWS", "Controller", "HTTPClient", "Kubernetes", "Locking", "Simulation", "Timestamps",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "FlyingFox", package: "FlyingFox"),
-                .product(name: "FlyingSocks", package: "FlyingFox"),
-            ],
             swiftSettings: strictSettings
         ),
     ],

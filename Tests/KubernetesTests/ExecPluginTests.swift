@@ -66,6 +66,21 @@ struct ExecPluginTests {
         }
     }
 
+    @Test("a plugin that hangs is stopped at the exec timeout and the request fails, naming the plugin")
+    func hangingPluginTimesOut() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try folder.write("hang.sh", "#!/bin/sh\nexec sleep 600\n", executable: true)
+        let plugin = ExecPlugin(command: "./hang.sh", workingDirectory: folder.url.path)
+        var configuration = KubernetesConfiguration(server: "http://127.0.0.1:1")
+        configuration.authentication = .exec(plugin)
+        configuration.execPluginTimeout = .milliseconds(300)
+        let client = try KubernetesClient(configuration: configuration)
+        let error = try await #require(throws: KubernetesError.self) { _ = try await client.get(Node.self, name: "n1") }
+        #expect(error.code == .configuration)
+        #expect(error.message.contains("./hang.sh did not finish within"))
+    }
+
     @Test("a failing plugin is a configuration error carrying its stderr")
     func failingPlugin() async throws {
         let folder = try TemporaryFolder()

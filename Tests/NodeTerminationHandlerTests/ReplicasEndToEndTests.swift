@@ -108,18 +108,15 @@ struct ReplicasEndToEndTests {
             #"{"version":"0","id":"\#(UUID())","detail-type":"EC2 Spot Instance Interruption Warning","source":"aws.ec2","account":"123456789012","time":"\#(time)","region":"us-east-1","resources":[],"detail":{"instance-id":"\#(instance)","instance-action":"terminate"}}"#
     }
 
+    /// TestSupport's ``eventually(_:timeout:context:_:)`` with the replicas' logs in the timeout's message.
     static func eventually(
         _ what: String, within timeout: Duration = .seconds(60), replicas: [Replica],
         _ condition: @Sendable () async throws -> Bool
     ) async throws {
-        let end = ContinuousClock.now + timeout
-        while ContinuousClock.now < end {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        let logs = replicas.map { "\($0.name):\n\($0.log.suffix(4000))" }.joined(separator: "\n")
-        Issue.record("\(what) did not happen within \(timeout); logs:\n\(logs)")
-        throw FixtureError("\(what) did not happen")
+        try await TestSupport.eventually(
+            what, timeout: timeout,
+            context: { "logs:\n" + replicas.map { "\($0.name):\n\($0.log.suffix(4000))" }.joined(separator: "\n") },
+            condition)
     }
 
     /// What a two-replica test works with; made by ``withWorld(_:seed:_:)``.

@@ -1,4 +1,5 @@
 public import Foundation
+internal import Locking
 
 /// One place credentials can come from: the environment, a web identity token, a container endpoint, the shared
 /// files, the instance metadata service.
@@ -35,9 +36,11 @@ public actor RefreshingCredentials: CredentialsProvider {
     public let retryInterval: TimeInterval
 
     private var current: AWSCredentials?
-    private var refresh: Task<Result<AWSCredentials, AWSError>, Never>?
+    /// The refresh in flight, shared by every caller meanwhile (``SharedRun``; no caller's cancellation ends it: it
+    /// ends when the source answers or its HTTP timeouts fire).
+    private let refresh = SharedRun<Result<AWSCredentials, AWSError>>()
     private var lastFailure: Date?
-    /// How many times the source was asked (for tests and metrics).
+    /// How many times the source was asked and answered (for tests and metrics).
     public private(set) var fetchCount = 0
 
     /// Wraps `source`.
@@ -109,13 +112,8 @@ public actor RefreshingCredentials: CredentialsProvider {
 
     /// Joins the refresh in flight, or starts one.
     private func refreshed() async -> Result<AWSCredentials, AWSError> {
-        if let refresh {
-            return await refresh.value
-        }
         let source = self.source
-        // Unstructured on purpose: one refresh serves every caller waiting for it, so no single caller's
-        // cancellation may end it. Nobody cancels it; it ends when the source answers or its HTTP timeouts fire.
-        let task = Task { () -> Result<AWSCredentials, AWSError> in
+        let (result, started) = await refresh.value { () -> Result<AWSCredentials, AWSError> in
             do throws(AWSError) {
                 guard let credentials = try await source.resolve() else {
                     return .failure(
@@ -128,15 +126,10 @@ public actor RefreshingCredentials: CredentialsProvider {
                 return .failure(error)
             }
         }
-        refresh = task
-        fetchCount += 1
-        let result = await task.value
-        if refresh == task {
-            refresh = nil
-            if case .success(let credentials) = result {
-                current = credentials
-                lastFailure = nil
-            }
+        if started { fetchCount += 1 }
+        if started, case .success(let credentials) = result {
+            current = credentials
+            lastFailure = nil
         }
         return result
     }

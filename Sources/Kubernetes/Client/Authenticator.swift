@@ -1,9 +1,11 @@
 import Foundation
 import HTTPClient
+import Locking
 
 /// Supplies the credentials of each request and refreshes them: token files are re-read every
 /// ``KubernetesConfiguration/tokenRefreshInterval`` and after a 401; exec plugins are re-run at their expiry and
-/// after a 401. Concurrent refreshes of an exec credential share one plugin run.
+/// after a 401. Concurrent refreshes of an exec credential share one plugin run (``SharedRun``), which is stopped
+/// after ``KubernetesConfiguration/execPluginTimeout``.
 actor Authenticator {
     /// What one request carries.
     struct Credentials: Sendable, Equatable {
@@ -15,17 +17,19 @@ actor Authenticator {
     private let authentication: KubernetesConfiguration.Authentication
     private let refreshInterval: Duration
     private let now: @Sendable () -> Date
+    private let execPluginTimeout: Duration
     private var cached: (credentials: Credentials, validUntil: Date?)?
-    /// The plugin run in progress, awaited by every caller that needs the credential meanwhile. It is never
-    /// cancelled: it ends when the plugin exits.
-    private var pendingRun: Task<ExecPlugin.Credential, any Error>?
+    /// The plugin run in progress, awaited by every caller that needs the credential meanwhile. No caller's
+    /// cancellation ends it: it ends when the plugin exits or at the timeout.
+    private let pluginRun = SharedRun<Result<ExecPlugin.Credential, any Error>>()
 
     init(
         authentication: KubernetesConfiguration.Authentication, refreshInterval: Duration,
-        now: @escaping @Sendable () -> Date
+        execPluginTimeout: Duration = .seconds(60), now: @escaping @Sendable () -> Date
     ) {
         self.authentication = authentication
         self.refreshInterval = refreshInterval
+        self.execPluginTimeout = execPluginTimeout
         self.now = now
     }
 
@@ -52,21 +56,37 @@ actor Authenticator {
             cached = (credentials, time.addingTimeInterval(refreshInterval.seconds))
             return credentials
         case .exec(let plugin):
-            let run: Task<ExecPlugin.Credential, any Error>
-            if let pendingRun {
-                run = pendingRun
-            } else {
-                run = Task { try await plugin.run() }
-                pendingRun = run
-            }
-            defer { pendingRun = nil }
-            let credential = try await run.value
+            let timeout = execPluginTimeout
+            let credential = try await pluginRun.value { await Self.run(plugin, timeout: timeout) }.value.get()
             let credentials = Credentials(
                 bearerToken: credential.token,
                 clientCertificate: credential.clientCertificateData.map { .bytes(Data($0.utf8)) },
                 clientKey: credential.clientKeyData.map { .bytes(Data($0.utf8)) })
             cached = (credentials, credential.expirationTimestamp)
             return credentials
+        }
+    }
+
+    /// Runs `plugin`, stopping it (the run is cancelled, which terminates the process) after `timeout`.
+    private static func run(_ plugin: ExecPlugin, timeout: Duration) async -> Result<ExecPlugin.Credential, any Error> {
+        do {
+            return .success(
+                try await withThrowingTaskGroup(of: ExecPlugin.Credential?.self) { group in
+                    group.addTask { try await plugin.run() }
+                    group.addTask {
+                        try await Task.sleep(for: timeout)
+                        return nil
+                    }
+                    defer { group.cancelAll() }
+                    guard let first = try await group.next(), let credential = first else {
+                        throw KubernetesError.configuration(
+                            "the exec credential plugin \(plugin.command) did not finish within \(timeout); it was "
+                                + "stopped")
+                    }
+                    return credential
+                })
+        } catch {
+            return .failure(error)
         }
     }
 

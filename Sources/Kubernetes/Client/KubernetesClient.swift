@@ -41,7 +41,7 @@ public struct KubernetesClient: Sendable {
             ?? RateLimiter(qps: configuration.qps, burst: configuration.burst, clock: ContinuousClock())
         self.authenticator = Authenticator(
             authentication: configuration.authentication, refreshInterval: configuration.tokenRefreshInterval,
-            now: configuration.now)
+            execPluginTimeout: configuration.execPluginTimeout, now: configuration.now)
         var base = configuration.server
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base

@@ -186,14 +186,18 @@ public struct ExecPlugin: Sendable {
     }
 }
 
-/// Lets the cancellation handler terminate the plugin. Safe: `Process.terminate()` only sends a signal, and the
-/// handler runs at most while `run()` awaits the process, which it owns.
+/// Lets the cancellation handler stop the plugin. Safe: it only sends a signal, and the handler runs at most while
+/// `run()` awaits the process, which it owns.
+///
+/// SIGKILL, not SIGTERM: the plugin is started from a thread of Swift's concurrency pool, whose threads block most
+/// signals (libdispatch's workers do), and Foundation's `Process` passes that mask on to the child; a SIGTERM would
+/// stay pending for good in a plugin that never unblocks it (seen: `sleep 600` outliving its timeout).
 private final class ProcessBox: @unchecked Sendable {
     private let process: Process
 
     init(_ process: Process) { self.process = process }
 
     func terminate() {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }

@@ -27,6 +27,9 @@ public struct KubernetesConfiguration: Sendable {
     public var metrics: (any RequestMetrics)?
     /// How often a token file is re-read (client-go: a minute less 10 s of leeway). It is also re-read after a 401.
     public var tokenRefreshInterval: Duration = .seconds(50)
+    /// How long one run of an exec credential plugin may take before it is stopped and the request fails (a plugin
+    /// waiting on a dead network must not hold every request of the client for good).
+    public var execPluginTimeout: Duration = .seconds(60)
     /// The `User-Agent` header.
     public var userAgent = "node-termination-handler"
     /// The timeout of one non-streaming request.

@@ -132,20 +132,3 @@ extension InstanceID {
         return id
     }
 }
-
-/// Waits until `condition` holds, checking every 10 ms, or fails the test after `timeout`: for caches that catch up
-/// asynchronously.
-func waitUntil(
-    timeout: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation,
-    _ condition: @Sendable () -> Bool
-) async throws {
-    let clock = ContinuousClock()
-    let end = clock.now.advanced(by: timeout)
-    while !condition() {
-        guard clock.now < end else {
-            Issue.record("the condition did not hold in time", sourceLocation: sourceLocation)
-            return
-        }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-}

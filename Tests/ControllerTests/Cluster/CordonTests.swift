@@ -4,6 +4,7 @@ import Foundation
 import Interruption
 import JSONValues
 import Kubernetes
+import TestSupport
 import Testing
 
 @Suite("Cluster: resolution and the one-patch cordon", .timeLimit(.minutes(1)))
@@ -116,7 +117,9 @@ struct CordonTests {
             let node = try await harness.client.get(Node.self, name: "n2")
             let keys = Set((node.spec?.taints ?? []).map(\.key))
             #expect(keys.isSuperset(of: ["other", "aws-node-termination-handler/spot-itn"]))
-            try await waitUntil { harness.cluster.node(named: "n2")?.isCordoned == true }
+            try await eventually("the informer sees n2 cordoned") {
+                harness.cluster.node(named: "n2")?.isCordoned == true
+            }
             let again = try await harness.cluster.cordon(
                 node: "n2", steps: [.taint(taint), .cordon], state: Self.state())
             #expect(again.addedTaints.isEmpty)

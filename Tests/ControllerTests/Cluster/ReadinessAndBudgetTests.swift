@@ -4,6 +4,7 @@ import Foundation
 import Interruption
 import JSONValues
 import Kubernetes
+import TestSupport
 import Testing
 
 @Suite("Cluster: launch readiness and the global eviction budget", .timeLimit(.minutes(1)))
@@ -23,7 +24,7 @@ struct ReadinessAndBudgetTests {
                 group.addTask { try await harness.cluster.waitUntilReady(instanceID: id, timeout: .seconds(20)) }
                 group.addTask {
                     try await harness.store.seed(Self.notReady("n7", id))
-                    try await waitUntil { harness.cluster.nodes(for: [id])[id] != nil }
+                    try await eventually("the informer has n7") { harness.cluster.nodes(for: [id])[id] != nil }
                     #expect(harness.cluster.nodes(for: [id])[id]?.isReady == false)
                     _ = try await harness.client.patch(
                         Node.self, name: "n7",

@@ -336,6 +336,14 @@ let package = Package(
             dependencies: ["AWS", "Controller", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes"],
             swiftSettings: strictSettings
         ),
+
+        // The controller's cordon and drain of N nodes at once against a fake-apiserver process, beside the real
+        // `kubectl drain` on the same cluster (scripts/bench-drain).
+        .executableTarget(
+            name: "drain-bench",
+            dependencies: ["Controller", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes"],
+            swiftSettings: strictSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -152,7 +152,9 @@ let package = Package(
 
         .testTarget(
             name: "KubernetesTests",
-            dependencies: ["Kubernetes", "FakeKubernetes", "FakeKubernetesTLS", "JSONValues", "Locking", "TestSupport"],
+            dependencies: [
+                "Kubernetes", "FakeKubernetes", "FakeKubernetesTLS", "JSONValues", "Locking", "TestSupport",
+            ],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),

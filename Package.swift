@@ -271,7 +271,10 @@ let package = Package(
 
         .executableTarget(
             name: "burst-bench",
-            dependencies: ["AWS", "Controller", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes"],
+            dependencies: [
+                "AWS", "FakeKubernetes", "HTTPClient", "JSONValues", "Kubernetes", "Locking",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSettings
         ),
 

@@ -144,10 +144,13 @@ struct ControllerRun: Sendable {
         return (0..<settings.nodes).map { spread.lowerBound + step * Double($0) }
     }
 
-    /// 0..<count in a fixed pseudo-random order (the same every run, so both orders see the same queue).
+    /// 0..<count in a fixed scrambled order, the same every run (so both orders see the same queue): index i goes
+    /// to position (i × 7919) mod count, a permutation since 7919 is prime (node order when count is a multiple).
     static func shuffled(_ count: Int) -> [Int] {
-        var generator = SplitMix64(seed: 13)
-        return Array(0..<count).shuffled(using: &generator)
+        guard count % 7919 != 0 else { return Array(0..<count) }
+        var order = Array(repeating: 0, count: count)
+        for index in 0..<count { order[index * 7919 % count] = index }
+        return order
     }
 
     /// The chart's environment for queue mode, pointed at the fakes: the queue and its endpoint and keys, leader
@@ -168,18 +171,5 @@ struct ControllerRun: Sendable {
         ]) { $1 }
         environment.merge(settings.environment) { $1 }
         return environment
-    }
-}
-
-/// A small seeded generator (SplitMix64), so a shuffled queue is the same in every run.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -53,6 +53,9 @@ struct RunFigures: Codable, Sendable {
     /// The node informer's list and watch (the process's, not a drain's).
     var startupRequests: Int
     /// The controller's requests but the Lease's and the node informer's, per node.
+    var requestsPerNode: Double
+    /// The same with every node's pods evicted: requests but evictions per node, plus evictions per deleted pod
+    /// times PODS (equal to ``requestsPerNode`` when every pod was drained).
     var requestsPerDrainedNode: Double
     /// fake-sqs's calls by operation (the bench's own `SendMessageBatch` included).
     var awsCalls: [String: Int]
@@ -131,7 +134,14 @@ struct RunFigures: Codable, Sendable {
         // The node informer's list and watch are the process's, not a drain's.
         let informer = mine.count { $0.method == "GET" && $0.path == "/api/v1/nodes" }
         startupRequests = informer
-        requestsPerDrainedNode = Double(mine.count - lease.count - informer) / Double(max(1, settings.nodes))
+        let perNode = Double(mine.count - lease.count - informer) / Double(max(1, settings.nodes))
+        requestsPerNode = perNode
+        // Nodes left at their deadline were not asked every eviction: count the others per node, and evictions per
+        // deleted pod times the node's pods, so that an unfinished drain cannot look cheap.
+        let evictions = requestsByClass["eviction"] ?? 0
+        requestsPerDrainedNode =
+            perNode - Double(evictions) / Double(max(1, settings.nodes))
+            + Double(evictions) / Double(max(1, podsDeleted)) * Double(settings.podsPerNode)
 
         awsCalls = calls
         let perMessage = [

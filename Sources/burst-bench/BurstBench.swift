@@ -234,16 +234,17 @@ struct OrderComparison: Codable, Sendable {
     }
 }
 
-/// Cost per node across the curve: requests per node above the pods, controller CPU per request-equivalent.
+/// Cost per node across the curve: requests per node above the pods, and the controller's CPU per request it made
+/// (per node would flatter runs whose drains stopped at their deadlines).
 struct CurveCheck: Codable, Sendable {
     struct Row: Codable, Sendable {
         var nodes: Int
         var podsPerNode: Int
-        var requestsPerNode: Double
+        var requestsPerDrainedNode: Double
         var requestsPerNodeAbovePods: Double
         var controllerCPUMillisecondsPerNode: Double
-        /// CPU ms per node ÷ (pods + 4): the cost of one request's worth of work.
         var controllerCPUMillisecondsPerRequest: Double
+        var podsDeleted: Int
     }
 
     var rows: [Row]
@@ -253,11 +254,13 @@ struct CurveCheck: Codable, Sendable {
     init(_ results: [BurstResult]) {
         rows = results.map {
             Row(
-                nodes: $0.run.nodes, podsPerNode: $0.run.podsPerNode, requestsPerNode: $0.run.requestsPerDrainedNode,
+                nodes: $0.run.nodes, podsPerNode: $0.run.podsPerNode,
+                requestsPerDrainedNode: $0.run.requestsPerDrainedNode,
                 requestsPerNodeAbovePods: $0.run.requestsPerDrainedNode - Double($0.run.podsPerNode),
                 controllerCPUMillisecondsPerNode: $0.run.controllerCPUMillisecondsPerNode,
-                controllerCPUMillisecondsPerRequest: $0.run.controllerCPUMillisecondsPerNode
-                    / Double($0.run.podsPerNode + 4))
+                controllerCPUMillisecondsPerRequest: $0.run.controllerCPUSeconds * 1000
+                    / Double(max(1, $0.run.requestsByClass.values.reduce(0, +))),
+                podsDeleted: $0.run.podsDeleted)
         }
         let cpu = rows.map(\.controllerCPUMillisecondsPerRequest)
         flat = rows.allSatisfy { $0.requestsPerNodeAbovePods <= 4 } && (cpu.max() ?? 0) <= 1.5 * (cpu.min() ?? 0)
@@ -266,8 +269,8 @@ struct CurveCheck: Codable, Sendable {
     var summary: String {
         "curve: "
             + rows.map {
-                "\($0.nodes)x\($0.podsPerNode) \(format($0.requestsPerNode)) requests/node, "
-                    + "\(format($0.controllerCPUMillisecondsPerNode)) CPU ms/node"
+                "\($0.nodes)x\($0.podsPerNode) \(format($0.requestsPerDrainedNode)) requests/node, "
+                    + "\(format($0.controllerCPUMillisecondsPerRequest, digits: 2)) CPU ms/request"
             }.joined(separator: "; ") + (flat ? ": flat" : ": NOT flat")
     }
 }

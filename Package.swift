@@ -335,7 +335,10 @@ let package = Package(
         // A mass spot reclaim, end to end (scripts/bench-burst).
         .executableTarget(
             name: "burst-bench",
-            dependencies: ["AWS", "Controller", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes"],
+            dependencies: [
+                "AWS", "FakeKubernetes", "HTTPClient", "JSONValues", "Kubernetes", "Locking",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSettings
         ),
 

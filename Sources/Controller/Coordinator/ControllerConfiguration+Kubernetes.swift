@@ -13,12 +13,13 @@ extension ControllerConfiguration {
     }
 
     /// The cluster side's tuning from this configuration: deadline rules, the eviction budget
-    /// (`NTH_MAX_EVICTIONS_IN_FLIGHT`) and the evictions' own rate limiter (`NTH_EVICTION_QPS`, `NTH_EVICTION_BURST`).
+    /// (`NTH_MAX_EVICTIONS_IN_FLIGHT`, in `NTH_EVICTION_ORDER`) and the evictions' own rate limiter (`NTH_EVICTION_QPS`, `NTH_EVICTION_BURST`).
     /// Logging is left to the caller.
     public var clusterConfiguration: KubernetesCluster.Configuration {
         var cluster = KubernetesCluster.Configuration()
         cluster.deadlineRules = deadlineRules
         cluster.maxEvictionsInFlight = maxEvictionsInFlight
+        cluster.evictionOrder = evictionOrder
         cluster.eventAnnotations = eventAnnotations
         cluster.evictionRateLimiter = RateLimiter(qps: evictionQPS, burst: evictionBurst, clock: ContinuousClock())
         return cluster

@@ -77,6 +77,10 @@ public struct ControllerConfiguration: Sendable, Hashable {
     /// `NTH_MAX_EVICTIONS_IN_FLIGHT`: eviction requests in flight across every drain (default 50: at 400 a second
     /// that leaves each eviction 125 ms).
     public var maxEvictionsInFlight = 50
+    /// `NTH_EVICTION_ORDER` (`deadline` or `priority`), for benchmarks only: how waiting evictions take the budget,
+    /// earliest node deadline first (the default) or by drain priority alone, the order before deadlines counted
+    /// (`scripts/bench-burst --orders` compares the two). Not in the chart; leave it unset.
+    public var evictionOrder = EvictionBudget.Order.deadlineFirst
     /// Leader election among replicas (`NTH_LEADER_ELECTION*`, `POD_NAME`, `NAMESPACE`).
     public var leaderElection = LeaderElectionSettings()
     /// The metrics and probe servers (`ENABLE_PROMETHEUS_SERVER`, `ENABLE_PROBES_SERVER`, their ports and paths).
@@ -123,7 +127,7 @@ public struct ControllerConfiguration: Sendable, Hashable {
     /// `NTH_LIFECYCLE_COMPLETION_ATTEMPTS` (1–100), `NTH_DELETE_ATTEMPTS` (1–100), `NTH_INSTANCE_CACHE_SECONDS`
     /// (0–86400), `NTH_DELETE_REMAINING_AT_DEADLINE`, `NTH_MINIMUM_DRAIN_SECONDS` (0–3600), `KUBE_API_QPS` and
     /// `NTH_EVICTION_QPS` (0.1–100000), `KUBE_API_BURST` and `NTH_EVICTION_BURST` (1–100000),
-    /// `NTH_MAX_EVICTIONS_IN_FLIGHT` (1–10000), `NTH_ALLOWED_EVENT_ACCOUNTS` (12-digit account ids) and
+    /// `NTH_MAX_EVICTIONS_IN_FLIGHT` (1–10000), `NTH_EVICTION_ORDER` (benchmarks only), `NTH_ALLOWED_EVENT_ACCOUNTS` (12-digit account ids) and
     /// `NTH_ALLOWED_EVENT_REGIONS` (region names), comma-separated (see ``eventOrigins``), the leader election's
     /// (``LeaderElectionSettings``), the metrics and probes' (``ObservabilitySettings``); plus everything
     /// ``ActionPolicy/init(environment:)`` reads.
@@ -189,6 +193,9 @@ public struct ControllerConfiguration: Sendable, Hashable {
         evictionQPS = reader.decimal("NTH_EVICTION_QPS", in: 0.1...100_000) ?? evictionQPS
         evictionBurst = reader.integer("NTH_EVICTION_BURST", in: 1...100_000) ?? evictionBurst
         maxEvictionsInFlight = reader.integer("NTH_MAX_EVICTIONS_IN_FLIGHT", in: 1...10_000) ?? maxEvictionsInFlight
+        if let order = reader.choice("NTH_EVICTION_ORDER", EvictionBudget.Order.allCases.map(\.rawValue)) {
+            evictionOrder = EvictionBudget.Order(rawValue: order) ?? evictionOrder
+        }
         leaderElection = LeaderElectionSettings(reading: &reader)
         observability = ObservabilitySettings(reading: &reader)
         webhook = WebhookSettings(reading: &reader)

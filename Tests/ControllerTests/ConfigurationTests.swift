@@ -31,7 +31,7 @@ struct ConfigurationTests {
     func rateLimits() throws {
         let configuration = try ControllerConfiguration(environment: [
             "KUBE_API_QPS": "2.5", "KUBE_API_BURST": "7", "NTH_EVICTION_QPS": "1e3", "NTH_EVICTION_BURST": "40",
-            "NTH_MAX_EVICTIONS_IN_FLIGHT": "64",
+            "NTH_MAX_EVICTIONS_IN_FLIGHT": "64", "NTH_EVICTION_ORDER": "priority",
         ])
         let client = configuration.applyingRateLimits(to: KubernetesConfiguration(server: "https://10.96.0.1"))
         #expect(client.qps == 2.5)
@@ -42,6 +42,8 @@ struct ConfigurationTests {
         let cluster = configuration.clusterConfiguration
         #expect(cluster.maxEvictionsInFlight == 64)
         #expect(cluster.evictionRateLimiter != nil)
+        #expect(cluster.evictionOrder == .priorityFirst)
+        #expect(try ControllerConfiguration(environment: [:]).clusterConfiguration.evictionOrder == .deadlineFirst)
     }
 
     @Test("the evictions' bucket paces requests at NTH_EVICTION_QPS after NTH_EVICTION_BURST")

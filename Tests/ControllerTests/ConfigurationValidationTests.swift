@@ -40,6 +40,7 @@ let everyVariable: [VariableCase] = [
         variable: "QUEUE_URL", wrong: "ftp://sqs.example/1/q",
         right: "https://sqs.us-east-1.amazonaws.com/123456789012/q"),
     VariableCase(variable: "NTH_RECEIVERS", wrong: "0", right: "4"),
+    VariableCase(variable: "NTH_EVICTION_ORDER", wrong: "fifo", right: "priority"),
     VariableCase(variable: "NTH_MAX_MESSAGES_IN_FLIGHT", wrong: "many", right: "100"),
     VariableCase(variable: "NTH_RECEIVE_WAIT_SECONDS", wrong: "21", right: "0"),
     VariableCase(variable: "SQS_MSG_VISIBILITY_TIMEOUT_SEC", wrong: "0", right: "60"),

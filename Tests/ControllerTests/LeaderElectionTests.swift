@@ -258,6 +258,39 @@ struct LeaderElectionTests {
         }
     }
 
+    @Test("a term whose work takes longer than a lease duration to stop keeps renewing, then releases the Lease")
+    func slowStopKeepsTheLease() async throws {
+        try await Self.withServer { server, client in
+            let elector = LeaderElector(client: client, configuration: Self.configuration("a"))
+            let leading = Lock(false)
+            let stopping = Lock(false)
+            let term = Task {
+                try await elector.lead {
+                    leading.withLock { $0 = true }
+                    do {
+                        try await Task.sleep(for: .seconds(3600))
+                    } catch {
+                        // A graceful stop slower than the 2 s lease: 3 s of real work after the cancellation.
+                        stopping.withLock { $0 = true }
+                        await Task { try? await Task.sleep(for: .seconds(3)) }.value
+                        throw error
+                    }
+                }
+            }
+            try await eventually("a leads") { leading.withLock { $0 } }
+            term.cancel()
+            try await eventually("a stops") { stopping.withLock { $0 } }
+            let leaseWrites = {
+                server.ledger.snapshot().entries.filter { $0.method == "PUT" && $0.path.contains("/leases/") }.count
+            }
+            let writesBefore = leaseWrites()
+            _ = try? await term.value
+            let renewals = leaseWrites() - writesBefore
+            #expect(renewals >= 5, "renewed while the work stopped (every 0.2 s for 3 s), then released: \(renewals)")
+            #expect(await Self.holder(server) == "", "released, not left to expire")
+        }
+    }
+
     @Test("a release that meets a conflict from a late renewal of its own reads the Lease again and still releases it")
     func releaseAfterOwnConflict() async throws {
         try await Self.withServer { server, client in

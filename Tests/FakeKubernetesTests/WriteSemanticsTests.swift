@@ -140,15 +140,16 @@ struct WriteSemanticsTests {
         try await withFakeCluster { cluster in
             try await cluster.store.seed(ObjectFactory.node(name: "node-1", instanceID: "i-00000000000000001"))
             _ = try await cluster.get("/api/v1/nodes/node-1")
-            var durations: [Duration] = []
-            for _ in 0..<20 {
+            // Nagle with delayed ACKs costs ~40 ms on every response, however quiet the machine; CPU contention (the
+            // suite runs in parallel) only slows some. So GETs are timed until one is fast, up to 500: with Nagle
+            // none ever is.
+            var fastest = Duration.seconds(3600)
+            for _ in 0..<500 where fastest >= .milliseconds(30) {
                 let start = ContinuousClock.now
                 _ = try await cluster.get("/api/v1/nodes/node-1")
-                durations.append(ContinuousClock.now - start)
+                fastest = min(fastest, ContinuousClock.now - start)
             }
-            // Nagle with delayed ACKs costs ~40 ms on every response; CPU contention only adds outliers, so the
-            // fastest of 20 stays far below 40 ms unless every response waited for an ACK.
-            #expect(try #require(durations.min()) < .milliseconds(30))
+            #expect(fastest < .milliseconds(30))
         }
     }
 }

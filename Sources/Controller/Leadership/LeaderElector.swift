@@ -87,6 +87,12 @@ public final class LeaderElector: Sendable {
         fence?.open(until: attemptStarted + configuration.renewDeadline)
         defer { fence?.close() }
         logger.log(.info, "became the leader", metadata)
+        // Renewals go on until the work has stopped, not merely until a shutdown cancels the term: a graceful stop
+        // (messages released to SQS) can outlast the lease duration, and a lease that lapsed meanwhile could no
+        // longer be released, so the standby would wait it out. Hence a task of its own, which a cancellation of
+        // this one does not reach; it is cancelled as soon as the work has ended, however it ended.
+        let renewing = Task { try await self.keepRenewing(held) }
+        defer { renewing.cancel() }
         let end: TermEnd
         do {
             end = try await withThrowingTaskGroup(of: TermEnd.self) { group in
@@ -94,8 +100,11 @@ public final class LeaderElector: Sendable {
                     try await work()
                     return .finished
                 }
-                group.addTask { try await self.keepRenewing(held) }
-                defer { group.cancelAll() }
+                group.addTask { try await renewing.value }
+                defer {
+                    renewing.cancel()
+                    group.cancelAll()
+                }
                 return try await group.next() ?? .finished
             }
         } catch {

@@ -53,8 +53,13 @@ struct ResumeTests {
 
     @Test("the redelivered message joins the live job: one drain, deleted once, then the job state is cleared")
     func redeliveryJoins() async throws {
-        try await Harness.run(setUp: { Self.seed($0, try Self.state(clock: $0.clock)) }) { harness in
-            harness.cluster.holdDrains(of: Self.node)
+        // Held from the set-up: the resumed job drains as soon as the controller starts, before the body runs.
+        try await Harness.run(
+            setUp: {
+                Self.seed($0, try Self.state(clock: $0.clock))
+                $0.cluster.holdDrains(of: Self.node)
+            }
+        ) { harness in
             try await eventually("the resumed drain") { harness.cluster.isHolding(Self.node) }
             let message = harness.queue.send(Fixtures.spot(instance(1), id: "e-spot"))
             try await eventually("the redelivery") { harness.coordinator.statistics.messagesReceived == 1 }

@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // MARK: Foundations: small modules with one job each and no I/O, below everything else.
@@ -182,6 +183,7 @@ let package = Package(
             dependencies: [
                 "Interruption", "Kubernetes", "AWS", "HTTPClient", "JSONValues", "Locking", "Timestamps",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -191,6 +193,8 @@ let package = Package(
             dependencies: [
                 "Controller", "FakeKubernetes", "Kubernetes", "Interruption", "AWS", "HTTPClient", "Locking",
                 "SigV4", "TestSupport", .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
@@ -206,6 +210,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -217,6 +222,7 @@ let package = Package(
                 "HTTPClient",
                 "SigV4", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -294,13 +300,19 @@ let package = Package(
         // Auto Scaling) with the real controller.
         .target(
             name: "Simulation",
-            dependencies: ["Controller", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes", "Timestamps"],
+            dependencies: [
+                "Controller", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes", "Timestamps",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
 
         .testTarget(
             name: "SimulationTests",
-            dependencies: ["Simulation", "Controller", "FakeKubernetes", "Interruption", "Locking"],
+            dependencies: [
+                "Simulation", "Controller", "FakeKubernetes", "Interruption", "Locking",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
 

@@ -4,6 +4,7 @@ internal import Foundation
 internal import HTTPClient
 internal import Interruption
 internal import Kubernetes
+public import Logging
 
 /// A mass interruption played against in-process fakes, with the real controller: the fake apiserver (its kubelet
 /// removes evicted pods after a scaled grace period), an in-memory SQS queue, EC2 and Auto Scaling. What
@@ -94,7 +95,7 @@ public struct Simulation: Sendable {
     /// - Throws: When the fake cannot start, or the run outlasts ``Configuration/timeout``.
     public func run(
         started: @Sendable (FakeAPIServer) async throws -> Void = { _ in },
-        progress: @Sendable (Progress) -> Void = { _ in }, logger: ControllerLogger = .disabled
+        progress: @Sendable (Progress) -> Void = { _ in }, logger: Logger = .disabled
     ) async throws -> Summary {
         var storeConfiguration = ClusterStore.Configuration()
         storeConfiguration.timeScale = configuration.timeScale
@@ -120,7 +121,7 @@ public struct Simulation: Sendable {
 
     private func run(
         on server: FakeAPIServer, started: @Sendable (FakeAPIServer) async throws -> Void,
-        progress: @Sendable (Progress) -> Void, logger: ControllerLogger
+        progress: @Sendable (Progress) -> Void, logger: Logger
     ) async throws -> Summary {
         let targets = (0..<min(configuration.interruptions, configuration.nodes)).map { index in
             (
@@ -135,7 +136,7 @@ public struct Simulation: Sendable {
                 to: KubernetesConfiguration(server: server.baseURL)),
             httpClient: http)
         var clusterConfiguration = configuration.controller.clusterConfiguration
-        clusterConfiguration.log = { message, metadata in logger.log(.debug, message, metadata) }
+        clusterConfiguration.logger = logger
         let cluster = try KubernetesCluster(client: client, httpClient: http, configuration: clusterConfiguration)
         let queue = SimulatedQueue()
         let lifecycle = SimulatedLifecycleActions()

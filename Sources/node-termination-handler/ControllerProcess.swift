@@ -5,6 +5,7 @@ import Foundation
 import HTTPClient
 import Interruption
 import Kubernetes
+import Logging
 import Prometheus
 
 /// The running controller: the AWS and Kubernetes clients, the cluster side and the coordinator, run together
@@ -13,7 +14,7 @@ struct ControllerProcess {
     let configuration: ControllerConfiguration
     let environment: [String: String]
     let kubernetes: KubernetesConfiguration
-    let logger: ControllerLogger
+    let logger: Logger
     /// The Prometheus registry `MetricsSystem` was bootstrapped with, when metrics are served.
     let registry: PrometheusCollectorRegistry?
 
@@ -37,7 +38,7 @@ struct ControllerProcess {
             configuration: configuration.applyingRateLimits(to: kubernetes), httpClient: http)
 
         var clusterConfiguration = configuration.clusterConfiguration
-        clusterConfiguration.log = { [logger] message, metadata in logger.log(.info, message, metadata) }
+        clusterConfiguration.logger = logger
         let cluster = try KubernetesCluster(
             client: kubernetesClient, httpClient: http, configuration: clusterConfiguration)
         let queue = SQSInterruptionQueue(client: sqs)
@@ -52,15 +53,16 @@ struct ControllerProcess {
         let elector = leaderElector(kubernetesClient, fence: fence)
         replica.setElecting(elector != nil)
 
-        logger.log(
-            .info, "starting",
-            [
-                "queue": redactedQueue(queueURL), "apiserver": kubernetes.server, "dry_run": "\(configuration.dryRun)",
+        logger.info(
+            "starting",
+            metadata: [
+                "queue": "\(redactedQueue(queueURL))", "apiserver": "\(kubernetes.server)",
+                "dry_run": "\(configuration.dryRun)",
                 "leader_election": "\(elector != nil)",
-                "webhook.host": configuration.webhook.url.flatMap { URL(string: $0)?.host } ?? "none",
+                "webhook.host": "\(configuration.webhook.url.flatMap { URL(string: $0)?.host } ?? "none")",
             ])
         for warning in configuration.eventOriginWarnings {
-            logger.log(.warning, "event origin check incomplete", ["detail": warning])
+            logger.warning("event origin check incomplete", metadata: ["detail": "\(warning)"])
         }
         await checkIdentity(aws)
 
@@ -92,13 +94,13 @@ struct ControllerProcess {
             }
             group.addTask {
                 let received = await signals.next()
-                logger.log(.info, "shutting down", ["signal": received.map(String.init) ?? "none"])
+                logger.info("shutting down", metadata: ["signal": "\(received.map(String.init) ?? "none")"])
             }
             // The first child to finish (a signal, or a failure) ends the rest: cancellation is the graceful path.
             defer { group.cancelAll() }
             try await group.next()
         }
-        logger.log(.info, "stopped")
+        logger.info("stopped")
     }
 
     /// The elector, or `nil` when leader election is off (by setting, or in dry run, which writes nothing).
@@ -124,7 +126,7 @@ struct ControllerProcess {
             let coordinator = makeCoordinator()
             replica.setCoordinator(coordinator)
             leader?.record(1)
-            defer { logger.log(.info, "coordinator stopped", ["statistics": "\(coordinator.statistics)"]) }
+            defer { logger.info("coordinator stopped", metadata: ["statistics": "\(coordinator.statistics)"]) }
             try await coordinator.run()
             return
         }
@@ -139,7 +141,7 @@ struct ControllerProcess {
                 }
                 try await coordinator.run()
             }
-            logger.log(.info, "term ended", ["end": "\(end)", "statistics": "\(coordinator.statistics)"])
+            logger.info("term ended", metadata: ["end": "\(end)", "statistics": "\(coordinator.statistics)"])
         }
     }
 
@@ -148,9 +150,9 @@ struct ControllerProcess {
     private func checkIdentity(_ aws: AWSClient) async {
         do {
             let identity = try await STSClient(client: aws).getCallerIdentity()
-            logger.log(.info, "aws identity", ["arn": identity.arn, "account": identity.account])
+            logger.info("aws identity", metadata: ["arn": "\(identity.arn)", "account": "\(identity.account)"])
         } catch {
-            logger.log(.warning, "aws identity check failed", ["error": "\(error)"])
+            logger.warning("aws identity check failed", metadata: ["error": "\(error)"])
         }
     }
 

@@ -6,6 +6,7 @@ import Foundation
 import HTTPClient
 import Interruption
 import Kubernetes
+import Logging
 import Prometheus
 
 /// `node-termination-handler run`: the controller in queue mode, until SIGTERM or SIGINT.
@@ -44,8 +45,8 @@ struct Run: AsyncParsableCommand {
     }
 
     /// `NTH_LOG_LEVEL`, else NTH's `LOG_LEVEL` (`info`, `debug`, `error`, any case), else info.
-    static func logLevel(_ environment: [String: String]) throws -> JSONLogSink.Level {
-        try JSONLogSink.Level(environment["NTH_LOG_LEVEL"] ?? environment["LOG_LEVEL"])
+    static func logLevel(_ environment: [String: String]) throws -> Logger.Level {
+        try Logger.Level(setting: environment["NTH_LOG_LEVEL"] ?? environment["LOG_LEVEL"])
     }
 
     /// Reads and checks the configuration; every problem is reported at once (exit 64): the controller's variables,
@@ -98,7 +99,7 @@ struct Run: AsyncParsableCommand {
         // The queue's region for the event origin check: the URL's, else the one every AWS client uses.
         configuration = configuration.expectingEvents(inRegion: environment["AWS_REGION"])
         let level = try Self.logLevel(environment)
-        let logger = JSONLogSink(minimum: level).logger
+        let logger = JSONLogHandler.logger(label: "node-termination-handler", minimum: level)
         let kubernetes = try KubernetesConfiguration.load(
             kubeconfigPath: kubeconfig, context: context, environment: environment)
         // Only main bootstraps a metrics backend, and only when it is served.

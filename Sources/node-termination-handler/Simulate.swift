@@ -2,6 +2,7 @@ import ArgumentParser
 import Controller
 import FakeKubernetes
 import Foundation
+import Logging
 import Simulation
 
 /// `node-termination-handler simulate`: a mass interruption played against in-process fakes, with the real
@@ -73,7 +74,7 @@ struct Simulate: AsyncParsableCommand {
         configuration.kinds = try parsedKinds()
         configuration.timeScale = timeScale
         configuration.port = port
-        let logger = JSONLogSink(minimum: try JSONLogSink.Level(logLevel)).logger
+        let logger = JSONLogHandler.logger(label: "simulate", minimum: try Logger.Level(setting: logLevel))
         let kubeconfigPath = kubeconfigOut
         let delay = startDelay
         print(

@@ -5,6 +5,7 @@ import Foundation
 import Interruption
 import Kubernetes
 import Locking
+import Logging
 import TestSupport
 import Testing
 
@@ -37,7 +38,7 @@ struct EndToEndTests {
             configuration: configuration, queue: SQSInterruptionQueue(client: world.queue),
             directory: EC2InstanceDirectory(client: EC2Client(client: aws)), cluster: cluster,
             lifecycle: AutoScalingLifecycleActions(client: AutoScalingClient(client: aws)),
-            logger: ControllerLogger { level, message, metadata in logs.append(level, message, metadata) })
+            logger: logs.logger)
         let start = ContinuousClock.now
         let elapsed = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await coordinator.run() }

@@ -1,6 +1,7 @@
 import Controller
 import Foundation
 import Interruption
+import Logging
 import MetricsTestKit
 import TestSupport
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import Interruption
 import Kubernetes
+import Logging
 import MetricsTestKit
 import TestSupport
 import Testing
@@ -110,12 +111,12 @@ struct NTHReportsTests {
         #expect(try factory.expectGauge("nth_tagged_nodes").lastValue == 0)
         let failing = ManagedInstanceCensus(
             taggedInstances: { throw CensusError() }, nodeInstances: { [] }, metrics: metrics,
-            logger: ControllerLogger { _, _, _ in }, intervalSeconds: 30, clock: ManualClock())
+            logger: .disabled, intervalSeconds: 30, clock: ManualClock())
         await failing.refresh()
         #expect(try factory.expectGauge("nth_tagged_instances").lastValue == 0, "a failure leaves the gauges")
         let census = ManagedInstanceCensus(
             taggedInstances: { ["i-1", "i-2", "i-3"] }, nodeInstances: { ["i-1", "i-2", "i-9"] }, metrics: metrics,
-            logger: ControllerLogger { _, _, _ in }, intervalSeconds: 30, clock: ManualClock())
+            logger: .disabled, intervalSeconds: 30, clock: ManualClock())
         await census.refresh()
         #expect(try factory.expectGauge("nth_tagged_instances").lastValue == 3)
         #expect(try factory.expectGauge("nth_tagged_nodes").lastValue == 2)

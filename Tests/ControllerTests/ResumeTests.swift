@@ -1,5 +1,6 @@
 import Foundation
 import Interruption
+import Logging
 import TestSupport
 import Testing
 

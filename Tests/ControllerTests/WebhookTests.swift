@@ -2,6 +2,7 @@ import Controller
 import Foundation
 import HTTPClient
 import Interruption
+import Logging
 import TestSupport
 import Testing
 
@@ -84,8 +85,7 @@ struct WebhookTests {
         let http = try HTTPClient()
         defer { http.shutdown() }
         let logs = LogLines()
-        let logger = ControllerLogger { level, message, metadata in logs.append(level, message, metadata) }
-        let made = WebhookNotifier(settings: settings, client: http, logger: logger, sleep: { _ in })
+        let made = WebhookNotifier(settings: settings, client: http, logger: logs.logger, sleep: { _ in })
         let notifier = try #require(made)
         // Both messages are queued before the coordinator starts, so one receive hands over both: the same
         // instance, one job, one post. (Sent after the start, the first job could end before the second message

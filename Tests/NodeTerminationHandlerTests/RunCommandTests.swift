@@ -2,6 +2,7 @@ import ArgumentParser
 import Controller
 import Foundation
 import Interruption
+import Logging
 import Testing
 
 @testable import node_termination_handler
@@ -70,10 +71,10 @@ struct RunCommandTests {
 
     @Test("log levels parse by name and reject anything else")
     func logLevels() throws {
-        #expect(try ControllerLogger.Level(nil) == .info)
-        #expect(try ControllerLogger.Level("DEBUG") == .debug)
-        #expect(try ControllerLogger.Level("warn") == .warning)
-        #expect(throws: (any Error).self) { try ControllerLogger.Level("loud") }
+        #expect(try Logger.Level(setting: nil) == .info)
+        #expect(try Logger.Level(setting: "DEBUG") == .debug)
+        #expect(try Logger.Level(setting: "warn") == .warning)
+        #expect(throws: (any Error).self) { try Logger.Level(setting: "loud") }
         #expect(try Run.logLevel(["LOG_LEVEL": "DEBUG"]) == .debug, "NTH's variable")
         #expect(try Run.logLevel(["LOG_LEVEL": "debug", "NTH_LOG_LEVEL": "error"]) == .error, "ours first")
         #expect(try Run.logLevel([:]) == .info)

@@ -2,6 +2,7 @@ import Foundation
 public import Interruption
 import JSONValues
 import Kubernetes
+import Logging
 import Timestamps
 
 extension KubernetesCluster {
@@ -96,7 +97,8 @@ extension KubernetesCluster {
                 let node = try await client.patch(Node.self, name: name, patch: .strategicMerge(body))
                 return (node, ChangeResult(before: current, addedTaints: added, writes: writes))
             } catch let error as KubernetesError where error.isConflict {
-                configuration.log("node changed under the patch; reading it again", ["node.name": name])
+                configuration.logger.info(
+                    "node changed under the patch; reading it again", metadata: ["node.name": "\(name)"])
                 current = try await client.get(Node.self, name: name)
             }
         }

@@ -2,6 +2,7 @@ public import Foundation
 public import HTTPClient
 public import Interruption
 public import Kubernetes
+public import Logging
 
 /// ``ClusterOperations`` over a real apiserver: a node informer indexed by instance id, one-patch cordons, drains
 /// from the watch cache under a global eviction budget, readiness from the informer, and events.
@@ -47,7 +48,7 @@ public final class KubernetesCluster: ClusterOperations {
         /// A random draw in `0..<1`, for back-off jitter.
         public var random: @Sendable () -> Double = { Double.random(in: 0..<1) }
         /// Where to log: a constant message and metadata (`node.name`, `pod`, `error`, …).
-        public var log: @Sendable (_ message: String, _ metadata: [String: String]) -> Void = { _, _ in }
+        public var logger: Logger = .disabled
 
         /// The defaults.
         public init() {}
@@ -258,8 +259,9 @@ public final class KubernetesCluster: ClusterOperations {
                 try await client.create(record, namespace: "default")
             }
         } catch {
-            configuration.log(
-                "could not record an event", ["node.name": event.nodeName, "reason": event.reason, "error": "\(error)"])
+            configuration.logger.info(
+                "could not record an event",
+                metadata: ["node.name": "\(event.nodeName)", "reason": "\(event.reason)", "error": "\(error)"])
         }
     }
 }

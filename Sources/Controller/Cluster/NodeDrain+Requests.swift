@@ -1,6 +1,7 @@
 import Foundation
 import Interruption
 import Kubernetes
+import Logging
 
 extension NodeDrain {
     /// How many times a failed list is retried (a cache still behind the cordon answers 504 after 3 s).
@@ -26,8 +27,9 @@ extension NodeDrain {
                 return (list.items, list.metadata.resourceVersion)
             } catch let error as KubernetesError where Self.isTransient(error) && attempt < Self.listAttempts {
                 attempt += 1
-                configuration.log(
-                    "could not list the node's pods; retrying", ["node.name": request.nodeName, "error": "\(error)"])
+                configuration.logger.info(
+                    "could not list the node's pods; retrying",
+                    metadata: ["node.name": "\(request.nodeName)", "error": "\(error)"])
                 try await configuration.sleep(
                     configuration.evictionBackoff.delay(
                         attempt: attempt, retryAfter: nil, random: configuration.random()))
@@ -69,7 +71,8 @@ extension NodeDrain {
             } catch {
                 if Task.isCancelled { return }
                 failures += 1
-                configuration.log("the drain's pod watch failed", ["node.name": request.nodeName, "error": "\(error)"])
+                configuration.logger.info(
+                    "the drain's pod watch failed", metadata: ["node.name": "\(request.nodeName)", "error": "\(error)"])
                 let wait = configuration.evictionBackoff.delay(
                     attempt: failures, retryAfter: nil, random: configuration.random())
                 do { try await configuration.sleep(wait) } catch { return }
@@ -113,7 +116,7 @@ extension NodeDrain {
                 signals.yield(.refused(reference))
                 do { try await configuration.sleep(wait) } catch { return }
             } catch let error as KubernetesError {
-                configuration.log("an eviction failed", ["pod": "\(reference)", "error": "\(error)"])
+                configuration.logger.info("an eviction failed", metadata: ["pod": "\(reference)", "error": "\(error)"])
                 progress(.evictionFailed(reference, message: error.description))
                 signals.yield(.failed(reference))
                 return

@@ -2,6 +2,7 @@ import Foundation
 import Interruption
 import Kubernetes
 import Locking
+import Logging
 
 /// One drain of one node, as ``KubernetesCluster/drain(_:progress:)`` runs it.
 ///
@@ -149,8 +150,9 @@ struct NodeDrain: Sendable {
     private func deadlineReached(_ state: DrainState, listVersion: String?) async -> DrainOutcome {
         let remaining = state.remaining
         progress(.deadlineReached(remaining: remaining))
-        configuration.log(
-            "drain deadline reached", ["node.name": request.nodeName, "pods.remaining": "\(remaining.count)"])
+        configuration.logger.info(
+            "drain deadline reached",
+            metadata: ["node.name": "\(request.nodeName)", "pods.remaining": "\(remaining.count)"])
         guard request.deleteRemainingAtDeadline, !remaining.isEmpty else {
             return outcome(state, .deadlineReached, listVersion: listVersion)
         }
@@ -183,7 +185,8 @@ struct NodeDrain: Sendable {
         } catch let error as KubernetesError where error.isNotFound {
             return true
         } catch {
-            configuration.log("could not delete a pod at the deadline", ["pod": "\(pod)", "error": "\(error)"])
+            configuration.logger.info(
+                "could not delete a pod at the deadline", metadata: ["pod": "\(pod)", "error": "\(error)"])
             return false
         }
     }

@@ -1,6 +1,7 @@
 internal import AWS
 internal import Foundation
 internal import Interruption
+import Logging
 
 extension ControllerConfiguration {
     /// Checks the AWS SDK variables the AWS clients read, so that a wrong one is a configuration error at start-up
@@ -53,21 +54,8 @@ extension ControllerConfiguration {
     /// (`warn`) or `error`, in any case.
     static func checkLogLevel(reading reader: inout EnvironmentReader) {
         for name in ["NTH_LOG_LEVEL", "LOG_LEVEL"] {
-            guard let text = reader.value(name), ControllerLogger.Level(name: text) == nil else { continue }
+            guard let text = reader.value(name), Logger.Level(name: text) == nil else { continue }
             reader.fail(name, String(text.prefix(200)), "debug, info, warning or error")
-        }
-    }
-}
-
-extension ControllerLogger.Level {
-    /// `debug`, `info`, `warning` (or `warn`), `error`, in any case; `nil` for anything else.
-    public init?(name: String) {
-        switch name.lowercased() {
-        case "debug": self = .debug
-        case "info": self = .info
-        case "warning", "warn": self = .warning
-        case "error": self = .error
-        default: return nil
         }
     }
 }

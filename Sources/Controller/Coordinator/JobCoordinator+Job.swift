@@ -3,6 +3,7 @@ internal import Foundation
 internal import Interruption
 internal import Kubernetes
 internal import Locking
+import Logging
 
 extension JobCoordinator {
     /// How a round of a job's steps ended.
@@ -28,9 +29,10 @@ extension JobCoordinator {
         var transientFailures = 0
         while let (job, progress) = await board.snapshot(id) {
             let resolution = progress.resolution ?? .notFound
-            let meta = [
-                "instance.id": id.rawValue, "event.kind": job.kinds.map(\.rawValue).sorted().joined(separator: ","),
-            ]
+            let logger = self.logger.with([
+                "instance.id": "\(id.rawValue)",
+                "event.kind": "\(job.kinds.map(\.rawValue).sorted().joined(separator: ","))",
+            ])
             do {
                 switch try await perform(plannedSteps(for: job, resolution: resolution), job: job, delayed: &delayed) {
                 case .acknowledge:
@@ -41,9 +43,9 @@ extension JobCoordinator {
                     case .finished(let disposal):
                         recorder.add(\.jobsSucceeded, 1)
                         await notifyWebhook(job, resolution: resolution)
-                        logger.log(
-                            .info, "job done; acknowledging",
-                            meta.merging(["messages": "\(disposal.delete.count)"]) { l, _ in l })
+                        logger.info(
+                            "job done; acknowledging",
+                            metadata: ["messages": "\(disposal.delete.count)"])
                         await dispose(disposal)
                         if case .found(let node) = resolution {
                             try? await cluster.clearJobState(node: node)
@@ -53,7 +55,8 @@ extension JobCoordinator {
                     }
                 case .retryLater:
                     recorder.add(\.jobsParked, 1)
-                    logger.log(.info, "job waits; its messages come back after their visibility timeout", meta)
+                    logger.info(
+                        "job waits; its messages come back after their visibility timeout")
                     await dispose(await board.park(id))
                     return
                 }
@@ -61,17 +64,18 @@ extension JobCoordinator {
                 if Task.isCancelled { return }  // Shutdown: the messages are released by run().
                 if let delay = transientRetryDelay(after: error, failures: transientFailures) {
                     transientFailures += 1
-                    logger.log(
-                        .warning, "the apiserver failed a step of the job; retrying it, the messages stay held",
-                        meta.merging(["error": "\(error)", "retry_in_seconds": "\(delay)"]) { l, _ in l })
+                    logger.warning(
+                        "the apiserver failed a step of the job; retrying it, the messages stay held",
+                        metadata: ["error": "\(error)", "retry_in_seconds": "\(delay)"])
                     do { try await clock.sleep(seconds: delay) } catch { return }
                     continue
                 }
                 recorder.add(\.jobsFailed, 1)
                 await notifyWebhook(job, resolution: resolution)
-                logger.log(
-                    .error, "job failed; releasing its messages for a retry",
-                    meta.merging(["error": "\(error)"]) { l, _ in l })
+                logger.error(
+                    "job failed; releasing its messages for a retry",
+                    metadata: ["error": "\(error)"]
+                )
                 if case .found(let node) = resolution {
                     await emit(
                         node: node, reason: "JobFailed", action: "Retry",
@@ -153,11 +157,11 @@ extension JobCoordinator {
                 let readiness = try await cluster.waitUntilReady(
                     instanceID: id, timeout: .seconds(configuration.launchReadyTimeoutSeconds))
                 if case .timedOut(let node) = readiness {
-                    logger.log(
-                        .warning, "launched node not Ready in time",
-                        [
-                            "instance.id": id.rawValue, "node.name": node ?? "",
-                            "action": configuration.launchTimeoutAction.rawValue,
+                    logger.warning(
+                        "launched node not Ready in time",
+                        metadata: [
+                            "instance.id": "\(id.rawValue)", "node.name": "\(node ?? "")",
+                            "action": "\(configuration.launchTimeoutAction.rawValue)",
                         ])
                     switch configuration.launchTimeoutAction {
                     case .continue: completion = .continue
@@ -220,10 +224,10 @@ extension JobCoordinator {
         if let metrics, let receivedAt = Self.firstReceipt(of: job) {
             ControllerMetrics.record(metrics.receiveToDrainEnd, seconds: clock.now.timeIntervalSince(receivedAt))
         }
-        let meta = [
-            "instance.id": job.instanceID.rawValue, "node.name": node, "result": outcome.result.rawValue,
+        let logger = self.logger.with([
+            "instance.id": "\(job.instanceID.rawValue)", "node.name": "\(node)", "result": "\(outcome.result.rawValue)",
             "evicted": "\(outcome.evicted.count)", "refusals": "\(outcome.refusals)",
-        ]
+        ])
         switch outcome.result {
         case .drained:
             await emit(
@@ -231,7 +235,7 @@ extension JobCoordinator {
                 note: "Drained: \(outcome.evicted.count) pods evicted")
             await report(.cordonAndDrain, node: node)
             await board.setDrained(job.instanceID)
-            logger.log(.info, "node drained", meta)
+            logger.info("node drained")
         case .deadlineReached:
             // The instance goes away regardless: go on to complete its hooks and acknowledge.
             recorder.add(\.drainDeadlinesReached, 1)
@@ -241,9 +245,9 @@ extension JobCoordinator {
             await report(
                 .cordonAndDrain, node: node, error: "drain deadline reached with \(outcome.remaining.count) pods left")
             await board.setDrained(job.instanceID)
-            logger.log(
-                .warning, "drain deadline reached with pods left",
-                meta.merging(["remaining": "\(outcome.remaining.count)"]) { l, _ in l })
+            logger.warning(
+                "drain deadline reached with pods left",
+                metadata: ["remaining": "\(outcome.remaining.count)"])
         case .blocked:
             recorder.add(\.drainsBlocked, 1)
             await emit(
@@ -253,9 +257,9 @@ extension JobCoordinator {
             await report(
                 .cordonAndDrain, node: node,
                 error: "blocked by \(outcome.blocking.count) pods the drain options do not allow to evict")
-            logger.log(
-                .warning, "drain blocked by pods the options do not allow to evict",
-                meta.merging(["blocking": outcome.blocking.map(\.description).joined(separator: "; ")]) { l, _ in l })
+            logger.warning(
+                "drain blocked by pods the options do not allow to evict",
+                metadata: ["blocking": "\(outcome.blocking.map(\.description).joined(separator: "; "))"])
         }
         return outcome.result
     }

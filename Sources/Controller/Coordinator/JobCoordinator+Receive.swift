@@ -2,6 +2,7 @@ internal import CoreMetrics
 internal import Foundation
 internal import Interruption
 internal import Kubernetes
+import Logging
 
 extension JobCoordinator {
     /// Handles one receive batch: decode, record, resolve the batch's instances at once, cordon every affected node
@@ -23,24 +24,27 @@ extension JobCoordinator {
             case .rejected(let rejection):
                 let delete = rejection.disposition == .delete
                 recorder.reject(code: rejection.code, deleted: delete && !configuration.dryRun)
-                var metadata = [
-                    "sqs.message.id": item.messageID, "reason": rejection.code, "detail": rejection.description,
-                    "receive_count": "\(item.receiveCount)",
+                let metadata: Logger.Metadata = [
+                    "sqs.message.id": "\(item.messageID)", "reason": "\(rejection.code)",
+                    "detail": "\(rejection.description)", "receive_count": "\(item.receiveCount)",
                 ]
                 if case .untrustedOrigin(let refusal) = rejection.reason {
-                    metadata.merge(refusal.logMetadata) { lhs, _ in lhs }
-                    logger.log(
-                        .warning, "message refused: its event comes from an account or region not accepted", metadata)
+                    logger.warning(
+                        "message refused: its event comes from an account or region not accepted",
+                        metadata: metadata.merging(Logger.Metadata(strings: refusal.logMetadata)) { lhs, _ in lhs })
                 } else {
-                    logger.log(delete ? .info : .warning, "message yields no event", metadata)
+                    logger.log(level: delete ? .info : .warning, "message yields no event", metadata: metadata)
                 }
                 if delete, !configuration.dryRun { rejectedToDelete.append(message) }
             case .events(let events, let skipped):
                 recorder.add(\.messagesWithEvents, 1)
                 for rejection in skipped {
-                    logger.log(
-                        .warning, "part of a message was skipped",
-                        ["sqs.message.id": item.messageID, "reason": rejection.code, "detail": rejection.description])
+                    logger.warning(
+                        "part of a message was skipped",
+                        metadata: [
+                            "sqs.message.id": "\(item.messageID)", "reason": "\(rejection.code)",
+                            "detail": "\(rejection.description)",
+                        ])
                 }
                 let updates = await board.record(events, message: message)
                 if updates.allSatisfy(\.isDuplicate) { recorder.add(\.duplicateReceives, 1) }
@@ -48,9 +52,11 @@ extension JobCoordinator {
                     affected[update.instanceID] = (affected[update.instanceID] ?? false) || update.isNewJob
                 }
                 for event in events {
-                    logger.log(
-                        .info, "interruption event received",
-                        event.logMetadata.merging(["sqs.message.id": item.messageID]) { lhs, _ in lhs })
+                    logger.info(
+                        "interruption event received",
+                        metadata: Logger.Metadata(strings: event.logMetadata).merging([
+                            "sqs.message.id": "\(item.messageID)"
+                        ]) { lhs, _ in lhs })
                 }
             }
         }
@@ -63,7 +69,7 @@ extension JobCoordinator {
             if lookedUp { recorder.add(\.instanceLookups, 1) }
             for (id, resolution) in resolutions { await board.setResolution(resolution, for: id) }
         } catch {
-            logger.log(.error, "describing instances failed; the batch's new jobs retry", ["error": "\(error)"])
+            logger.error("describing instances failed; the batch's new jobs retry", metadata: ["error": "\(error)"])
             for (id, isNew) in affected where isNew {
                 recorder.add(\.jobsFailed, 1)
                 await dispose(await board.fail(id))
@@ -119,20 +125,22 @@ extension JobCoordinator {
                 node: node, reason: "Cordon", action: "Cordon",
                 note: "Cordoned for instance \(id.rawValue): \(kinds)")
             await reportInterruptions(job.kinds.subtracting(progress.cordonedKinds), of: job, node: node)
-            logger.log(
-                .info, "node cordoned",
-                [
-                    "instance.id": id.rawValue, "node.name": node,
-                    "event.kind": job.kinds.map(\.rawValue).sorted().joined(separator: ","),
+            logger.info(
+                "node cordoned",
+                metadata: [
+                    "instance.id": "\(id.rawValue)", "node.name": "\(node)",
+                    "event.kind": "\(job.kinds.map(\.rawValue).sorted().joined(separator: ","))",
                 ])
         } catch  where Self.isNotFound(error) {
             recorder.add(\.cordonFailures, 1)
             await board.setResolution(.notFound, for: id)
-            logger.log(.warning, "node vanished before its cordon", ["instance.id": id.rawValue, "node.name": node])
+            logger.warning(
+                "node vanished before its cordon", metadata: ["instance.id": "\(id.rawValue)", "node.name": "\(node)"])
         } catch {
             recorder.add(\.cordonFailures, 1)
-            logger.log(
-                .warning, "cordon failed", ["instance.id": id.rawValue, "node.name": node, "error": "\(error)"])
+            logger.warning(
+                "cordon failed",
+                metadata: ["instance.id": "\(id.rawValue)", "node.name": "\(node)", "error": "\(error)"])
             if job.kinds.subtracting(progress.cordonedKinds).contains(where: \.hasNTHPreDrainTask) {
                 await report(.preDrain, node: node, error: "\(error)")
             }
@@ -152,9 +160,9 @@ extension JobCoordinator {
     private func logDryRun(_ id: InstanceID) async {
         guard let (job, progress) = await board.snapshot(id) else { return }
         let steps = plannedSteps(for: job, resolution: progress.resolution ?? .notFound)
-        logger.log(
-            .info, "dry run: would perform these steps",
-            ["instance.id": id.rawValue, "steps": steps.map { "\($0)" }.joined(separator: "; ")])
+        logger.info(
+            "dry run: would perform these steps",
+            metadata: ["instance.id": "\(id.rawValue)", "steps": "\(steps.map { "\($0)" }.joined(separator: "; "))"])
         await board.drop(id)
         recorder.add(\.dryRunPlans, 1)  // after the log and the drop: a counted plan is logged and forgotten
     }

@@ -1,5 +1,6 @@
 internal import Foundation
 internal import Interruption
+import Logging
 
 extension JobCoordinator {
     /// Resumes every job a previous controller (before a restart, or the previous leader) wrote on a node, before any
@@ -13,40 +14,44 @@ extension JobCoordinator {
         for node in cluster.nodesWithJobState() {
             guard let state = node.jobState else {
                 recorder.add(\.unreadableJobStates, 1)
-                logger.log(
-                    .warning, "node carries unreadable job state; leaving it alone",
-                    ["node.name": node.name, "reason": node.unreadableJobState ?? "unknown"])
+                logger.warning(
+                    "node carries unreadable job state; leaving it alone",
+                    metadata: ["node.name": "\(node.name)", "reason": "\(node.unreadableJobState ?? "unknown")"])
                 continue
             }
             let id = state.instanceID
             if let nodeInstance = node.instanceID, nodeInstance != id {
                 recorder.add(\.unreadableJobStates, 1)
-                logger.log(
-                    .warning, "node's job state names another instance; leaving it alone",
-                    ["node.name": node.name, "instance.id": nodeInstance.rawValue, "annotated": id.rawValue])
+                logger.warning(
+                    "node's job state names another instance; leaving it alone",
+                    metadata: [
+                        "node.name": "\(node.name)", "instance.id": "\(nodeInstance.rawValue)",
+                        "annotated": "\(id.rawValue)",
+                    ])
                 continue
             }
             let events = Self.resumedEvents(state)
-            let meta = [
-                "instance.id": id.rawValue, "node.name": node.name,
-                "event.kind": state.kinds.map(\.rawValue).joined(separator: ","),
-                "started_at": NodeJobState.format(state.startedAt),
-            ]
+            let logger = self.logger.with([
+                "instance.id": "\(id.rawValue)", "node.name": "\(node.name)",
+                "event.kind": "\(state.kinds.map(\.rawValue).joined(separator: ","))",
+                "started_at": "\(NodeJobState.format(state.startedAt))",
+            ])
             if configuration.dryRun {
                 var jobs = InstanceJobs()
                 jobs.record(
                     events, message: QueueMessage(messageID: "", receiptHandle: "", receivedAt: state.startedAt))
                 guard let job = jobs.jobs[id] else { continue }
                 let steps = plannedSteps(for: job, resolution: .found(nodeName: node.name))
-                logger.log(
-                    .info, "dry run: would resume this job",
-                    meta.merging(["steps": steps.map { "\($0)" }.joined(separator: "; ")]) { l, _ in l })
+                logger.info(
+                    "dry run: would resume this job",
+                    metadata: ["steps": "\(steps.map { "\($0)" }.joined(separator: "; "))"])
                 recorder.add(\.dryRunPlans, 1)  // after the log: a counted plan has been logged
                 continue
             }
             guard await board.resume(events, progress: resumedProgress(state, node: node)) else { continue }
             recorder.add(\.jobsResumed, 1)
-            logger.log(.info, "job resumed from the node's annotations", meta)
+            logger.info(
+                "job resumed from the node's annotations")
             if await board.claimHandler(id) { startJob(id) }
         }
     }
@@ -113,9 +118,9 @@ extension JobCoordinator {
             if clock.now < until { return true }
         }
         await board.stopAwaitingMessages(id)
-        logger.log(
-            .info, "resumed job done; not every message came back in time, ending without them",
-            ["instance.id": id.rawValue])
+        logger.info(
+            "resumed job done; not every message came back in time, ending without them",
+            metadata: ["instance.id": "\(id.rawValue)"])
         return true
     }
 

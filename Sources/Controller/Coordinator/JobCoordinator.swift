@@ -3,6 +3,7 @@ internal import Foundation
 public import Interruption
 internal import Kubernetes
 internal import Locking
+public import Logging
 
 /// The queue side of the controller: receives interruption messages, keeps one job per instance, cordons at once,
 /// drains by priority, keeps lifecycle hooks alive and completes them, and acknowledges a message only when every
@@ -25,7 +26,7 @@ public final class JobCoordinator: Sendable {
     let cluster: any ClusterOperations
     let lifecycle: any LifecycleActions
     let clock: any ControllerClock
-    let logger: ControllerLogger
+    let logger: Logger
     let resolver: NodeResolver
     let decoder: MessageDecoder
     let board: JobBoard
@@ -54,7 +55,7 @@ public final class JobCoordinator: Sendable {
     public init(
         configuration: ControllerConfiguration, queue: any InterruptionQueue, directory: any InstanceDirectory,
         cluster: any ClusterOperations, lifecycle: any LifecycleActions,
-        clock: any ControllerClock = SystemControllerClock(), logger: ControllerLogger = .disabled,
+        clock: any ControllerClock = SystemControllerClock(), logger: Logger = .disabled,
         metrics: ControllerMetrics? = nil, webhook: WebhookNotifier? = nil
     ) {
         self.metrics = metrics
@@ -97,13 +98,13 @@ public final class JobCoordinator: Sendable {
     /// - Throws: `CancellationError` when cancelled before the node cache synced.
     public func run() async throws {
         try await cluster.waitUntilSynced()
-        logger.log(
-            .info, "receiving interruption messages",
-            [
+        logger.info(
+            "receiving interruption messages",
+            metadata: [
                 "receivers": "\(configuration.receivers)", "workers": "\(configuration.workers)",
                 "dry_run": "\(configuration.dryRun)",
-                "accepted_accounts": configuration.eventOrigins.acceptedAccounts.joined(separator: ","),
-                "accepted_regions": configuration.eventOrigins.acceptedRegions.joined(separator: ","),
+                "accepted_accounts": "\(configuration.eventOrigins.acceptedAccounts.joined(separator: ","))",
+                "accepted_regions": "\(configuration.eventOrigins.acceptedRegions.joined(separator: ","))",
             ])
         let (jobs, jobStarts) = AsyncStream.makeStream(of: InstanceID.self)
         // Before any receive: a message that comes back for a resumed job joins it instead of starting another.
@@ -155,9 +156,9 @@ public final class JobCoordinator: Sendable {
                 failures += 1
                 recorder.add(\.receiveFailures, 1)
                 let delay = min(30, pow(2, Double(min(failures, 6) - 1)))
-                logger.log(
-                    .warning, "receiving messages failed; backing off",
-                    ["error": "\(error)", "receiver": "\(index)", "delay_seconds": "\(delay)"])
+                logger.warning(
+                    "receiving messages failed; backing off",
+                    metadata: ["error": "\(error)", "receiver": "\(index)", "delay_seconds": "\(delay)"])
                 do { try await clock.sleep(seconds: delay) } catch { return }
                 continue
             }
@@ -209,14 +210,14 @@ public final class JobCoordinator: Sendable {
             recorder.add(\.visibilityExtensions, chunk.count - answered.count)
             recorder.add(\.visibilityExtensionFailures, failures.count)
             for failure in failures {
-                logger.log(
-                    .warning, "extending a message's visibility failed",
-                    ["sqs.message.id": failure.messageID, "error": failure.code])
+                logger.warning(
+                    "extending a message's visibility failed",
+                    metadata: ["sqs.message.id": "\(failure.messageID)", "error": "\(failure.code)"])
             }
         } catch {
             if Task.isCancelled { return }
             recorder.add(\.visibilityExtensionFailures, chunk.count)
-            logger.log(.warning, "ChangeMessageVisibilityBatch failed", ["error": "\(error)"])
+            logger.warning("ChangeMessageVisibilityBatch failed", metadata: ["error": "\(error)"])
         }
     }
 
@@ -246,9 +247,9 @@ public final class JobCoordinator: Sendable {
         await release(disposal.release)
         recorder.add(\.messagesLeft, disposal.leave.count)
         for message in disposal.leave where (message.receiveCount ?? 1) >= configuration.maxReceiveCount {
-            logger.log(
-                .warning, "message failed too often; leaving it to the queue's redrive policy",
-                ["sqs.message.id": message.messageID, "receive_count": "\(message.receiveCount ?? 1)"])
+            logger.warning(
+                "message failed too often; leaving it to the queue's redrive policy",
+                metadata: ["sqs.message.id": "\(message.messageID)", "receive_count": "\(message.receiveCount ?? 1)"])
         }
     }
 
@@ -259,12 +260,13 @@ public final class JobCoordinator: Sendable {
                 let failures = try await shielded { try await self.queue.release(chunk) }
                 recorder.add(\.messagesReleased, chunk.count - failures.count)
                 for failure in failures {
-                    logger.log(
-                        .warning, "releasing a message failed",
-                        ["sqs.message.id": failure.messageID, "error": failure.code])
+                    logger.warning(
+                        "releasing a message failed",
+                        metadata: ["sqs.message.id": "\(failure.messageID)", "error": "\(failure.code)"])
                 }
             } catch {
-                logger.log(.warning, "releasing messages failed", ["error": "\(error)", "messages": "\(chunk.count)"])
+                logger.warning(
+                    "releasing messages failed", metadata: ["error": "\(error)", "messages": "\(chunk.count)"])
             }
         }
     }
@@ -287,7 +289,7 @@ public final class JobCoordinator: Sendable {
         await acknowledger.flush()
         let held = await board.drainAll()
         await release(held)
-        logger.log(.info, "stopped; released the messages of unfinished jobs", ["messages": "\(held.count)"])
+        logger.info("stopped; released the messages of unfinished jobs", metadata: ["messages": "\(held.count)"])
     }
 }
 

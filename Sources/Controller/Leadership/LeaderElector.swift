@@ -1,6 +1,7 @@
 public import Foundation
 public import Kubernetes
 internal import Locking
+public import Logging
 
 /// Leader election over a coordination.k8s.io/v1 Lease, with client-go's rules and timings (lease 15 s, renew
 /// deadline 10 s, retry period 2 s) and fewer requests.
@@ -53,7 +54,7 @@ public final class LeaderElector: Sendable {
 
     let client: KubernetesClient
     let configuration: Configuration
-    let logger: ControllerLogger
+    let logger: Logger
     let fence: WriteFence?
 
     /// Creates an elector.
@@ -65,12 +66,15 @@ public final class LeaderElector: Sendable {
     ///   - fence: Opened for each term (until the start of its last renewal plus the renew deadline) and closed when
     ///     the term ends; give the same fence to the clients that write for the leader.
     public init(
-        client: KubernetesClient, configuration: Configuration, logger: ControllerLogger = .disabled,
+        client: KubernetesClient, configuration: Configuration, logger: Logger = .disabled,
         fence: WriteFence? = nil
     ) {
         self.client = client
         self.configuration = configuration
-        self.logger = logger
+        // Every line names the lease and this replica.
+        self.logger = logger.with([
+            "lease": "\(configuration.namespace)/\(configuration.leaseName)", "identity": "\(configuration.identity)",
+        ])
         self.fence = fence
     }
 
@@ -86,7 +90,7 @@ public final class LeaderElector: Sendable {
         let held = HeldLease(lease)
         fence?.open(until: attemptStarted + configuration.renewDeadline)
         defer { fence?.close() }
-        logger.log(.info, "became the leader", metadata)
+        logger.info("became the leader")
         // Renewals go on until the work has stopped, not merely until a shutdown cancels the term: a graceful stop
         // (messages released to SQS) can outlast the lease duration, and a lease that lapsed meanwhile could no
         // longer be released, so the standby would wait it out. Hence a task of its own, which a cancellation of
@@ -113,15 +117,11 @@ public final class LeaderElector: Sendable {
         }
         switch end {
         case .finished: await shielded { await self.release(held) }
-        case .lost: logger.log(.warning, "leadership lost; standing for election again", metadata)
+        case .lost:
+            logger.warning(
+                "leadership lost; standing for election again")
         }
         return end
-    }
-
-    private var metadata: [String: String] {
-        [
-            "lease": "\(configuration.namespace)/\(configuration.leaseName)", "identity": configuration.identity,
-        ]
     }
 
     // MARK: Acquiring
@@ -137,9 +137,9 @@ public final class LeaderElector: Sendable {
             if let lease = try await tryAcquire(&observation) { return (lease, started) }
             if !waiting {
                 waiting = true
-                logger.log(
-                    .info, "waiting for the leader's lease",
-                    metadata.merging(["holder": observation.holder ?? ""]) { first, _ in first })
+                logger.info(
+                    "waiting for the leader's lease",
+                    metadata: ["holder": "\(observation.holder ?? "")"])
             }
             try await Task.sleep(for: configuration.retryPeriod * Double.random(in: 1..<1.2))
         }
@@ -216,7 +216,9 @@ public final class LeaderElector: Sendable {
             default: break
             }
         }
-        logger.log(.warning, "leader election request failed", metadata.merging(["error": "\(error)"]) { a, _ in a })
+        logger.warning(
+            "leader election request failed",
+            metadata: ["error": "\(error)"])
     }
 
     // MARK: Renewing
@@ -232,8 +234,9 @@ public final class LeaderElector: Sendable {
             case .failed:
                 if lastRenewal.duration(to: .now) >= configuration.renewDeadline { return .lost }
             case .takenBy(let holder):
-                logger.log(
-                    .warning, "another replica holds the lease", metadata.merging(["holder": holder]) { a, _ in a })
+                logger.warning(
+                    "another replica holds the lease",
+                    metadata: ["holder": "\(holder)"])
                 return .lost
             }
         }
@@ -316,20 +319,22 @@ public final class LeaderElector: Sendable {
             lease.spec?.renewTime = now
             do {
                 _ = try await client.update(lease)
-                logger.log(.info, "released the lease", metadata)
+                logger.info("released the lease")
                 return
             } catch let error as KubernetesError where error.code == .conflict && attempt < 3 {
                 do {
                     lease = try await client.get(
                         Lease.self, name: configuration.leaseName, namespace: configuration.namespace)
                 } catch {
-                    logger.log(
-                        .warning, "releasing the lease failed", metadata.merging(["error": "\(error)"]) { a, _ in a })
+                    logger.warning(
+                        "releasing the lease failed",
+                        metadata: ["error": "\(error)"])
                     return
                 }
             } catch {
-                logger.log(
-                    .warning, "releasing the lease failed", metadata.merging(["error": "\(error)"]) { a, _ in a })
+                logger.warning(
+                    "releasing the lease failed",
+                    metadata: ["error": "\(error)"])
                 return
             }
         }

@@ -1,5 +1,6 @@
 internal import Foundation
 internal import Interruption
+import Logging
 
 extension JobCoordinator {
     /// Sends `RecordLifecycleActionHeartbeat` for the job's pending terminate actions on `HEARTBEAT_INTERVAL`,
@@ -28,19 +29,19 @@ extension JobCoordinator {
                     }
                 } catch let error as LifecycleActionError {
                     // Refused for good (AccessDenied, a validation error): say so, or the hook times out unexplained.
-                    logger.log(
-                        .warning, "lifecycle heartbeats stopped: the heartbeat was refused",
-                        [
-                            "instance.id": id.rawValue, "asg.name": pending.action.autoScalingGroupName,
+                    logger.warning(
+                        "lifecycle heartbeats stopped: the heartbeat was refused",
+                        metadata: [
+                            "instance.id": "\(id.rawValue)", "asg.name": "\(pending.action.autoScalingGroupName)",
                             "error": "\(error)",
                         ])
                     await board.stopHeartbeats(token: pending.action.token, for: id)
                 } catch {
                     if Task.isCancelled { return }
-                    logger.log(
-                        .warning, "lifecycle heartbeat failed",
-                        [
-                            "instance.id": id.rawValue, "asg.name": pending.action.autoScalingGroupName,
+                    logger.warning(
+                        "lifecycle heartbeat failed",
+                        metadata: [
+                            "instance.id": "\(id.rawValue)", "asg.name": "\(pending.action.autoScalingGroupName)",
                             "error": "\(error)",
                         ])
                 }
@@ -53,10 +54,10 @@ extension JobCoordinator {
     ///
     /// - Throws: The last error after every attempt, a ``LifecycleActionError`` at once, or `CancellationError`.
     func complete(_ action: LifecycleAction, result: LifecycleCompletion, job id: InstanceID) async throws {
-        let meta = [
-            "instance.id": id.rawValue, "asg.name": action.autoScalingGroupName, "hook": action.hookName,
-            "result": result.rawValue,
-        ]
+        let logger = self.logger.with([
+            "instance.id": "\(id.rawValue)", "asg.name": "\(action.autoScalingGroupName)", "hook": "\(action.hookName)",
+            "result": "\(result.rawValue)",
+        ])
         var attempt = 0
         while true {
             attempt += 1
@@ -70,9 +71,8 @@ extension JobCoordinator {
                         note: "Auto Scaling lifecycle action of \(action.autoScalingGroupName)/\(action.hookName) "
                             + "completed with \(result.rawValue)")
                 }
-                logger.log(
-                    .info, answer == .accepted ? "lifecycle action completed" : "lifecycle action was no longer active",
-                    meta)
+                logger.info(
+                    answer == .accepted ? "lifecycle action completed" : "lifecycle action was no longer active")
                 return
             } catch let error as LifecycleActionError {
                 recorder.add(\.lifecycleCompletionFailures, 1)
@@ -82,9 +82,9 @@ extension JobCoordinator {
                 recorder.add(\.lifecycleCompletionFailures, 1)
                 guard attempt < configuration.lifecycleCompletionAttempts else { throw error }
                 let delay = min(30, pow(2, Double(attempt - 1)))
-                logger.log(
-                    .warning, "completing a lifecycle action failed; retrying",
-                    meta.merging(["error": "\(error)", "delay_seconds": "\(delay)"]) { lhs, _ in lhs })
+                logger.warning(
+                    "completing a lifecycle action failed; retrying",
+                    metadata: ["error": "\(error)", "delay_seconds": "\(delay)"])
                 try await clock.sleep(seconds: delay)
             }
         }

@@ -1,5 +1,6 @@
 public import AWS
 internal import CoreMetrics
+public import Logging
 
 /// NTH's `nth_tagged_instances` and `nth_tagged_nodes` gauges, refreshed as NTH refreshes them (every 30 s while
 /// metrics are served): the region's EC2 instances carrying the managed tag key (one paginated `DescribeInstances`
@@ -11,7 +12,7 @@ public struct ManagedInstanceCensus: Sendable {
     /// The instance ids of the cluster's nodes.
     let nodeInstances: @Sendable () -> [String]
     let metrics: ControllerMetrics
-    let logger: ControllerLogger
+    let logger: Logger
     let intervalSeconds: Double
     let clock: any ControllerClock
 
@@ -27,7 +28,7 @@ public struct ManagedInstanceCensus: Sendable {
     ///   - clock: the clock to wait on.
     public init(
         ec2: EC2Client, managedTag: String, nodeInstances: @escaping @Sendable () -> [String],
-        metrics: ControllerMetrics, logger: ControllerLogger, intervalSeconds: Double = 30,
+        metrics: ControllerMetrics, logger: Logger, intervalSeconds: Double = 30,
         clock: any ControllerClock = SystemControllerClock()
     ) {
         self.init(
@@ -41,7 +42,7 @@ public struct ManagedInstanceCensus: Sendable {
 
     init(
         taggedInstances: @escaping @Sendable () async throws -> Set<String>,
-        nodeInstances: @escaping @Sendable () -> [String], metrics: ControllerMetrics, logger: ControllerLogger,
+        nodeInstances: @escaping @Sendable () -> [String], metrics: ControllerMetrics, logger: Logger,
         intervalSeconds: Double, clock: any ControllerClock
     ) {
         self.taggedInstances = taggedInstances
@@ -66,7 +67,7 @@ public struct ManagedInstanceCensus: Sendable {
         do {
             tagged = try await taggedInstances()
         } catch {
-            logger.log(.warning, "counting the instances with the managed tag failed", ["error": "\(error)"])
+            logger.warning("counting the instances with the managed tag failed", metadata: ["error": "\(error)"])
             return
         }
         metrics.taggedInstances.record(tagged.count)

@@ -1,5 +1,6 @@
 internal import Foundation
 internal import Interruption
+import Logging
 
 /// Deletes acknowledged messages in batches of up to 10, retrying failed entries.
 ///
@@ -13,7 +14,7 @@ internal import Interruption
 actor Acknowledger {
     private let queue: any InterruptionQueue
     private let clock: any ControllerClock
-    private let logger: ControllerLogger
+    private let logger: Logger
     private let statistics: StatisticsRecorder
     private let attempts: Int
     private var pending: [String: (message: QueueMessage, attempt: Int)] = [:]
@@ -25,7 +26,7 @@ actor Acknowledger {
     static let maxBatchesInFlight = 4
 
     init(
-        queue: any InterruptionQueue, clock: any ControllerClock, logger: ControllerLogger,
+        queue: any InterruptionQueue, clock: any ControllerClock, logger: Logger,
         statistics: StatisticsRecorder, attempts: Int
     ) {
         self.queue = queue
@@ -118,7 +119,7 @@ actor Acknowledger {
         do {
             failures = try await queue.delete(batch)
         } catch {
-            logger.log(.warning, "DeleteMessageBatch failed", ["error": "\(error)", "messages": "\(batch.count)"])
+            logger.warning("DeleteMessageBatch failed", metadata: ["error": "\(error)", "messages": "\(batch.count)"])
             failures = batch.map { QueueEntryFailure(messageID: $0.messageID, code: "CallFailed") }
         }
         let failedIDs = Set(failures.map(\.messageID))
@@ -132,13 +133,13 @@ actor Acknowledger {
             if entry.attempt >= attempts {
                 pending[failure.messageID] = nil
                 statistics.add(\.deleteFailures, 1)
-                logger.log(
-                    .error, "giving up deleting a message; it comes back after its visibility timeout",
-                    ["sqs.message.id": failure.messageID, "error": failure.code])
+                logger.error(
+                    "giving up deleting a message; it comes back after its visibility timeout",
+                    metadata: ["sqs.message.id": "\(failure.messageID)", "error": "\(failure.code)"])
             } else {
-                logger.log(
-                    .debug, "deleting a message failed; retrying",
-                    ["sqs.message.id": failure.messageID, "error": failure.code])
+                logger.debug(
+                    "deleting a message failed; retrying",
+                    metadata: ["sqs.message.id": "\(failure.messageID)", "error": "\(failure.code)"])
             }
         }
         return !failures.isEmpty

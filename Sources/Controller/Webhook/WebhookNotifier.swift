@@ -1,6 +1,7 @@
 internal import Foundation
 public import HTTPClient
 public import Interruption
+public import Logging
 internal import Timestamps
 
 /// Posts one notification per interrupted instance to `WEBHOOK_URL`, off the drain's path: ``notify(_:)`` only
@@ -12,7 +13,7 @@ public actor WebhookNotifier {
 
     private let settings: WebhookSettings
     private let client: HTTPClient
-    private let logger: ControllerLogger
+    private let logger: Logger
     private let sleep: @Sendable (Duration) async throws -> Void
     private var pending: [Fields] = []
     private var wakeUp: CheckedContinuation<Void, Never>?
@@ -23,7 +24,7 @@ public actor WebhookNotifier {
 
     /// A notifier; `nil` when no `WEBHOOK_URL` is set.
     public init?(
-        settings: WebhookSettings, client: HTTPClient, logger: ControllerLogger = .disabled,
+        settings: WebhookSettings, client: HTTPClient, logger: Logger = .disabled,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
         guard settings.url != nil else { return nil }
@@ -81,18 +82,18 @@ public actor WebhookNotifier {
                     sent += 1
                     return
                 }
-                logger.log(
-                    .warning, "webhook refused",
-                    ["webhook.host": host, "status": "\(response.status)", "attempt": "\(attempt)"])
+                logger.warning(
+                    "webhook refused",
+                    metadata: ["webhook.host": "\(host)", "status": "\(response.status)", "attempt": "\(attempt)"])
             } catch {
-                logger.log(
-                    .warning, "webhook failed",
-                    ["webhook.host": host, "error": "\(Self.redacted(error))", "attempt": "\(attempt)"])
+                logger.warning(
+                    "webhook failed",
+                    metadata: ["webhook.host": "\(host)", "error": "\(Self.redacted(error))", "attempt": "\(attempt)"])
             }
             if attempt < attempts { try? await sleep(.seconds(1 << (attempt - 1))) }
         }
         failed += 1
-        logger.log(.error, "webhook notification dropped after every attempt", ["webhook.host": host])
+        logger.error("webhook notification dropped after every attempt", metadata: ["webhook.host": "\(host)"])
     }
 
     /// The error without its URL (it may carry a token in its path).

@@ -1,7 +1,9 @@
 import Controller
 import Foundation
+import InMemoryLogging
 import Interruption
 import Locking
+import Logging
 import TestSupport
 import Testing
 
@@ -35,7 +37,7 @@ struct Harness {
         let coordinator = JobCoordinator(
             configuration: configuration, queue: queue, directory: directory, cluster: cluster, lifecycle: lifecycle,
             clock: clock,
-            logger: ControllerLogger { level, message, metadata in logs.append(level, message, metadata) },
+            logger: logs.logger,
             metrics: metrics, webhook: webhook)
         let harness = Harness(
             clock: clock, queue: queue, directory: directory, cluster: cluster, lifecycle: lifecycle,
@@ -83,21 +85,30 @@ struct Harness {
     }
 }
 
-/// Log lines kept for assertions (and to show that nothing secret is logged).
+/// Log lines kept for assertions (and to show that nothing secret is logged), through swift-log's in-memory handler.
 final class LogLines: Sendable {
     struct Line: Sendable {
-        var level: ControllerLogger.Level
+        var level: Logger.Level
         var message: String
         var metadata: [String: String]
     }
 
-    private let lines = Lock<[Line]>([])
+    private let handler: InMemoryLogHandler
 
-    func append(_ level: ControllerLogger.Level, _ message: String, _ metadata: [String: String]) {
-        lines.withLock { $0.append(Line(level: level, message: message, metadata: metadata)) }
+    init() {
+        var handler = InMemoryLogHandler()
+        handler.logLevel = .trace
+        self.handler = handler
     }
 
-    var all: [Line] { lines.withLock { $0 } }
+    /// A logger whose every line lands here.
+    var logger: Logger { Logger(label: "test") { [handler] _ in handler } }
+
+    var all: [Line] {
+        handler.entries.map {
+            Line(level: $0.level, message: $0.message.description, metadata: $0.metadata.mapValues(\.description))
+        }
+    }
 
     func contains(_ message: String) -> Bool { all.contains { $0.message.contains(message) } }
 }

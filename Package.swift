@@ -219,6 +219,7 @@ let package = Package(
             name: "NodeTerminationHandlerTests",
             dependencies: [
                 "node-termination-handler", "Controller", "Interruption", "AWS", "FakeKubernetes", "FakeKubernetesTLS",
+                "Locking",
                 "HTTPClient",
                 "SigV4", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -14,10 +14,15 @@ struct JSONLogHandler: LogHandler {
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
     var metadataProvider: Logger.MetadataProvider?
+    /// Where each line goes: standard error, unless a test reads them.
+    var write: @Sendable (Data) -> Void = { FileHandle.standardError.write($0) }
 
     /// A logger that writes through this handler at `minimum` and above.
-    static func logger(label: String, minimum: Logger.Level) -> Logger {
-        Logger(label: label) { _ in JSONLogHandler(logLevel: minimum) }
+    static func logger(
+        label: String, minimum: Logger.Level,
+        write: @escaping @Sendable (Data) -> Void = { FileHandle.standardError.write($0) }
+    ) -> Logger {
+        Logger(label: label) { _ in JSONLogHandler(logLevel: minimum, write: write) }
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -33,7 +38,7 @@ struct JSONLogHandler: LogHandler {
         object["time"] = RFC3339.format(Date(), fractionDigits: 3)
         object["level"] = event.level.rawValue
         object["msg"] = event.message.description
-        FileHandle.standardError.write(FlatJSON.encode(object) + Data("\n".utf8))
+        write(FlatJSON.encode(object) + Data("\n".utf8))
     }
 }
 

@@ -7,6 +7,8 @@ import Interruption
 import Kubernetes
 import Logging
 import Prometheus
+import ServiceLifecycle
+import UnixSignals
 
 /// The running controller: the AWS and Kubernetes clients, the cluster side and the coordinator, run together
 /// until SIGTERM or SIGINT.
@@ -66,40 +68,50 @@ struct ControllerProcess {
         }
         await checkIdentity(aws)
 
-        let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await cluster.run() }
-            let servers = ObservabilityServer.servers(
-                configuration, registry: registry, replica: replica)
-            for server in servers {
-                group.addTask { try await server.run() }
-            }
-            if let metrics {
-                let census = ManagedInstanceCensus(
-                    ec2: ec2, managedTag: configuration.policy.managedTag,
-                    nodeInstances: { cluster.nodes.objects.compactMap(\.instanceID) }, metrics: metrics, logger: logger)
-                group.addTask {
-                    // The node count reads the node cache: count once it holds a full list.
-                    try await cluster.waitUntilSynced()
-                    await census.run()
-                }
-            }
-            group.addTask {
-                // Every child runs until cancelled; the first to return ends the process. So the sync is awaited
-                // here, before standing for election, not in a child of its own.
-                try await cluster.waitUntilSynced()
-                replica.setSynced()
-                try await runTerms(
-                    elector: elector, makeCoordinator: makeCoordinator, replica: replica, leader: metrics?.leader)
-            }
-            group.addTask {
-                let received = await signals.next()
-                logger.info("shutting down", metadata: ["signal": "\(received.map(String.init) ?? "none")"])
-            }
-            // The first child to finish (a signal, or a failure) ends the rest: cancellation is the graceful path.
-            defer { group.cancelAll() }
-            try await group.next()
+        let servers = ObservabilityServer.servers(configuration, registry: registry, replica: replica)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            // First in the list, so the last the group shuts down: a second signal is heard until the very end.
+            .init(
+                service: ShutdownGuard(logger: logger, deadline: .seconds(configuration.shutdownTimeoutSeconds)),
+                serviceName: "shutdown-guard")
+        ]
+        for server in servers {
+            services.append(
+                .init(
+                    service: ClosureService { try await untilGracefulShutdown { try await server.run() } },
+                    serviceName: "http-server-\(server.port)"))
         }
+        services.append(
+            .init(
+                service: ClosureService { try await untilGracefulShutdown { await cluster.run() } },
+                serviceName: "node-informer"))
+        if let metrics {
+            let census = ManagedInstanceCensus(
+                ec2: ec2, managedTag: configuration.policy.managedTag,
+                nodeInstances: { cluster.nodes.objects.compactMap(\.instanceID) }, metrics: metrics, logger: logger)
+            services.append(
+                .init(
+                    service: ClosureService {
+                        // The node count reads the node cache: count once it holds a full list.
+                        try await untilGracefulShutdown {
+                            try await cluster.waitUntilSynced()
+                            await census.run()
+                        }
+                    }, serviceName: "managed-instance-census"))
+        }
+        // Last, so the first the group shuts down: the coordinator acknowledges, releases what it holds and hands
+        // the Lease over while the informer and the probes still run.
+        services.append(
+            .init(
+                service: ClosureService {
+                    try await runTerms(
+                        cluster: cluster, elector: elector, makeCoordinator: makeCoordinator, replica: replica,
+                        leader: metrics?.leader)
+                }, serviceName: "leadership"))
+        var group = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(configuration.shutdownTimeoutSeconds)
+        try await ServiceGroup(configuration: group).run()
         logger.info("stopped")
     }
 
@@ -116,12 +128,16 @@ struct ControllerProcess {
     }
 
     /// Runs a coordinator for every term as leader (a fresh one each term: it resumes the jobs the previous term
-    /// wrote on nodes), or one for good without leader election; returns only when cancelled.
+    /// wrote on nodes), or one for good without leader election, once the node cache has synced; returns on the
+    /// group's graceful shutdown, once the coordinator has stopped and the Lease is released.
     private func runTerms(
-        elector: LeaderElector?, makeCoordinator: @escaping @Sendable () -> JobCoordinator, replica: ReplicaState,
-        leader: CoreMetrics.Gauge?
+        cluster: KubernetesCluster, elector: LeaderElector?,
+        makeCoordinator: @escaping @Sendable () -> JobCoordinator, replica: ReplicaState, leader: CoreMetrics.Gauge?
     ) async throws {
         leader?.record(0)
+        try await untilGracefulShutdown { try await cluster.waitUntilSynced() }
+        guard !Task.isShuttingDownGracefully else { return }
+        replica.setSynced()
         guard let elector else {
             let coordinator = makeCoordinator()
             replica.setCoordinator(coordinator)
@@ -130,16 +146,21 @@ struct ControllerProcess {
             try await coordinator.run()
             return
         }
-        while !Task.isCancelled {
+        while !Task.isShuttingDownGracefully {
             let coordinator = makeCoordinator()
-            let end = try await elector.lead {
-                replica.setCoordinator(coordinator)
-                leader?.record(1)
-                defer {
-                    replica.setCoordinator(nil)
-                    leader?.record(0)
+            let end: LeaderElector.TermEnd
+            do {
+                end = try await elector.lead {
+                    replica.setCoordinator(coordinator)
+                    leader?.record(1)
+                    defer {
+                        replica.setCoordinator(nil)
+                        leader?.record(0)
+                    }
+                    try await coordinator.run()
                 }
-                try await coordinator.run()
+            } catch is CancellationError where Task.isShuttingDownGracefully {
+                return  // a standby, told to stop while it waited for the Lease
             }
             logger.info("term ended", metadata: ["end": "\(end)", "statistics": "\(coordinator.statistics)"])
         }
@@ -159,5 +180,15 @@ struct ControllerProcess {
     /// The queue URL without its account id path segment's neighbours: enough to recognise, nothing secret.
     private func redactedQueue(_ url: String) -> String {
         url.split(separator: "/").last.map(String.init) ?? "?"
+    }
+}
+
+/// Runs `operation` until the service group's graceful shutdown, which cancels it: the `CancellationError` it then
+/// throws is its normal end, not a failure of the group.
+func untilGracefulShutdown(_ operation: @escaping @Sendable () async throws -> Void) async throws {
+    do {
+        try await cancelWhenGracefulShutdown(operation)
+    } catch is CancellationError where Task.isShuttingDownGracefully {
+        return
     }
 }

@@ -51,13 +51,17 @@ struct ObservabilityServer {
     let port: UInt16
     let routes: [String: Route]
 
-    /// Serves until cancelled.
-    /// - Throws: a socket error when the port cannot be bound.
+    /// Serves until cancelled, then returns.
+    /// - Throws: a socket error when the port cannot be bound, or the listening socket fails while serving.
     func run() async throws {
         let server = HTTPServer(
             config: HTTPServer.Configuration(address: .inet(port: port), timeout: 15, logger: .disabled),
             handler: Router(routes: routes))
-        try await server.run()
+        do {
+            try await server.run()
+        } catch  where Task.isCancelled {
+            return  // FlyingFox ends a cancelled server with `SocketError.disconnected`: the stop asked for
+        }
     }
 
     /// The metrics server (`ENABLE_PROMETHEUS_SERVER`) and the probes server (`ENABLE_PROBES_SERVER`), as set.

@@ -165,10 +165,11 @@ struct ReplicasEndToEndTests {
     }
 
     /// A moto queue, the fake apiserver over HTTPS enforcing exactly the chart's RBAC (events on; a missing rule
-    /// shows as a 403 in the ledger), seeded with `objects`, and two replicas of the executable; stops them all after
-    /// `body`.
+    /// shows as a 403 in the ledger), seeded with `objects`, and two replicas of the executable (their environment
+    /// with `extra` over it); stops them all after `body`.
     static func withWorld(
-        _ name: String, seed objects: [JSON], _ body: @Sendable (World) async throws -> Void
+        _ name: String, seed objects: [JSON], environment extra: [String: String] = [:],
+        _ body: @Sendable (World) async throws -> Void
     ) async throws {
         try #require(
             FileManager.default.isExecutableFile(atPath: executable.path),
@@ -188,7 +189,7 @@ struct ReplicasEndToEndTests {
                     all: [ObjectFactory.namespace("apps"), ObjectFactory.namespace("kube-system")] + objects)
                 let kubeconfig = try writeKubeconfig(server)
                 defer { try? FileManager.default.removeItem(at: kubeconfig) }
-                let environment = environment(queueURL: queueURL, moto: moto)
+                let environment = environment(queueURL: queueURL, moto: moto).merging(extra) { _, new in new }
                 let replicas = try ["replica-a", "replica-b"].map {
                     try Replica(name: $0, executable: executable, kubeconfig: kubeconfig, environment: environment)
                 }

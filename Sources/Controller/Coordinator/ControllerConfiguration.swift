@@ -43,6 +43,10 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var completeLifecycleActionIfNodeNotFound = true
     /// `NTH_LAUNCH_READY_TIMEOUT_SECONDS`: how long a launch hook waits for its node to be Ready (default 600).
     public var launchReadyTimeoutSeconds = 600
+    /// `NTH_SHUTDOWN_TIMEOUT_SECONDS`: how long the graceful shutdown after SIGTERM may take (acknowledge what is
+    /// done, release every held message, release the Lease) before it is cut short (default 25, under the chart's
+    /// 30-second `terminationGracePeriodSeconds`, which renders it).
+    public var shutdownTimeoutSeconds = 25
     /// `NTH_LAUNCH_TIMEOUT_ACTION`: what a launch hook gets when the node is not Ready in time (default retry).
     public var launchTimeoutAction = LaunchTimeoutAction.retry
     /// `NTH_LIFECYCLE_COMPLETION_ATTEMPTS`: tries of `CompleteLifecycleAction`, with back-off (default 5).
@@ -123,7 +127,7 @@ public struct ControllerConfiguration: Sendable, Hashable {
     /// `USE_APISERVER_CACHE`, `EMIT_KUBERNETES_EVENTS`, and ours: `NTH_RECEIVERS` (1–64), `NTH_MAX_MESSAGES_IN_FLIGHT` (1–100000),
     /// `NTH_RECEIVE_WAIT_SECONDS` (0–20), `NTH_VISIBILITY_EXTENSION_SECONDS` (1 to less than the timeout),
     /// `NTH_MAX_RECEIVE_COUNT` (1–1000), `NTH_COMPLETE_LIFECYCLE_ACTION_IF_NODE_NOT_FOUND`,
-    /// `NTH_LAUNCH_READY_TIMEOUT_SECONDS` (1–172800), `NTH_LAUNCH_TIMEOUT_ACTION` (`continue`, `abandon`, `retry`),
+    /// `NTH_LAUNCH_READY_TIMEOUT_SECONDS` (1–172800), `NTH_SHUTDOWN_TIMEOUT_SECONDS` (1–3600), `NTH_LAUNCH_TIMEOUT_ACTION` (`continue`, `abandon`, `retry`),
     /// `NTH_LIFECYCLE_COMPLETION_ATTEMPTS` (1–100), `NTH_DELETE_ATTEMPTS` (1–100), `NTH_INSTANCE_CACHE_SECONDS`
     /// (0–86400), `NTH_DELETE_REMAINING_AT_DEADLINE`, `NTH_MINIMUM_DRAIN_SECONDS` (0–3600), `KUBE_API_QPS` and
     /// `NTH_EVICTION_QPS` (0.1–100000), `KUBE_API_BURST` and `NTH_EVICTION_BURST` (1–100000),
@@ -166,6 +170,7 @@ public struct ControllerConfiguration: Sendable, Hashable {
             reader.bool("NTH_COMPLETE_LIFECYCLE_ACTION_IF_NODE_NOT_FOUND") ?? completeLifecycleActionIfNodeNotFound
         launchReadyTimeoutSeconds =
             reader.integer("NTH_LAUNCH_READY_TIMEOUT_SECONDS", in: 1...172_800) ?? launchReadyTimeoutSeconds
+        shutdownTimeoutSeconds = reader.integer("NTH_SHUTDOWN_TIMEOUT_SECONDS", in: 1...3600) ?? shutdownTimeoutSeconds
         if let action = reader.value("NTH_LAUNCH_TIMEOUT_ACTION") {
             if let parsed = LaunchTimeoutAction(rawValue: action) {
                 launchTimeoutAction = parsed

@@ -4,6 +4,7 @@ public import Interruption
 internal import Kubernetes
 internal import Locking
 public import Logging
+internal import ServiceLifecycle
 
 /// The queue side of the controller: receives interruption messages, keeps one job per instance, cordons at once,
 /// drains by priority, keeps lifecycle hooks alive and completes them, and acknowledges a message only when every
@@ -91,7 +92,12 @@ public final class JobCoordinator: Sendable {
     /// The instances with a live job.
     public func liveJobs() async -> [InstanceID] { await board.jobIDs.sorted() }
 
-    /// Runs until cancelled, then shuts down gracefully.
+    /// Runs until the service group's graceful shutdown (SIGTERM) or a cancellation (the term ended), then stops
+    /// receiving, sends the deletes of finished jobs and releases every message still held.
+    ///
+    /// After a graceful shutdown, that last step is itself cancellable: the group's shutdown deadline or a second
+    /// signal cuts it short. After a cancellation (leadership lost, or a caller that stops the coordinator that
+    /// way) it runs shielded, bounded by the clients' request timeouts, so the messages come back at once.
     ///
     /// Waits for the cluster's node cache first, so that "no node" means no node; then resumes the jobs previous
     /// controllers wrote on nodes (see docs/architecture.md, "Resuming after a restart").
@@ -109,6 +115,18 @@ public final class JobCoordinator: Sendable {
         let (jobs, jobStarts) = AsyncStream.makeStream(of: InstanceID.self)
         // Before any receive: a message that comes back for a resumed job joins it instead of starting another.
         await resumeJobs(startJob: { jobStarts.yield($0) })
+        await cancelWhenGracefulShutdown { await self.receiveAndHandle(jobs: jobs, jobStarts: jobStarts) }
+        jobStarts.finish()
+        if Task.isCancelled {
+            await shielded { await self.shutDown() }
+        } else {
+            await shutDown()
+        }
+    }
+
+    /// The receivers, the visibility extender, the acknowledger, the webhook and one task per job, until cancelled.
+    private func receiveAndHandle(jobs: AsyncStream<InstanceID>, jobStarts: AsyncStream<InstanceID>.Continuation) async
+    {
         await withDiscardingTaskGroup { group in
             for index in 0..<configuration.receivers {
                 group.addTask { await self.receiveLoop(index, startJob: { jobStarts.yield($0) }) }
@@ -118,13 +136,11 @@ public final class JobCoordinator: Sendable {
                 group.addTask { await self.acknowledger.run() }
                 if let webhook { group.addTask { await webhook.run() } }
             }
-            // Ends when run() is cancelled; the children are cancelled with it.
+            // Ends when cancelled; the children are cancelled with it.
             for await id in jobs {
                 group.addTask { await self.handle(id) }
             }
         }
-        jobStarts.finish()
-        await shielded { await self.shutDown() }
     }
 
     // MARK: Receiving

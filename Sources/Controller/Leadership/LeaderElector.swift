@@ -2,6 +2,7 @@ public import Foundation
 public import Kubernetes
 internal import Locking
 public import Logging
+internal import ServiceLifecycle
 
 /// Leader election over a coordination.k8s.io/v1 Lease, with client-go's rules and timings (lease 15 s, renew
 /// deadline 10 s, retry period 2 s) and fewer requests.
@@ -86,7 +87,8 @@ public final class LeaderElector: Sendable {
     /// - Throws: `CancellationError` when cancelled while waiting; ``LeaderElectionError`` when the apiserver
     ///   refuses access to leases (403); whatever `work` throws.
     public func lead(_ work: @escaping @Sendable () async throws -> Void) async throws -> TermEnd {
-        let (lease, attemptStarted) = try await acquire()
+        // A standby stops waiting for the Lease on the group's graceful shutdown (it throws `CancellationError`).
+        let (lease, attemptStarted) = try await cancelWhenGracefulShutdown { try await self.acquire() }
         let held = HeldLease(lease)
         fence?.open(until: attemptStarted + configuration.renewDeadline)
         defer { fence?.close() }
@@ -118,8 +120,7 @@ public final class LeaderElector: Sendable {
         switch end {
         case .finished: await shielded { await self.release(held) }
         case .lost:
-            logger.warning(
-                "leadership lost; standing for election again")
+            logger.warning("leadership lost; standing for election again")
         }
         return end
     }

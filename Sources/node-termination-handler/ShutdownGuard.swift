@@ -1,0 +1,42 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// What the service group does not do with signals. The first SIGTERM or SIGINT starts the group's graceful
+/// shutdown (the group traps them as well) and is logged here. From then on the process ends at the latest a
+/// little after the shutdown deadline, and at once on a second signal, even when a step that outlives
+/// cancellation (a shielded release waiting on a stalled peer) still runs.
+///
+/// The group cancels its services at the deadline itself (`maximumGracefulShutdownDuration`); this guard is what
+/// makes the process end if that cancellation does not. Put it first in the group's services, so it is the last the
+/// group shuts down: it keeps listening until every other service has stopped.
+struct ShutdownGuard: Service {
+    let logger: Logger
+    /// The group's graceful shutdown deadline.
+    let deadline: Duration
+    /// How long after the deadline the process is ended if it has not ended by then.
+    var margin: Duration = .seconds(2)
+
+    func run() async throws {
+        var first: UnixSignal?
+        for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint).cancelOnGracefulShutdown() {
+            guard first == nil else {
+                logger.warning("second signal during the shutdown: exiting at once", metadata: ["signal": "\(signal)"])
+                exit(128 + signal.rawValue)
+            }
+            first = signal
+            logger.info(
+                "shutting down",
+                metadata: ["signal": "\(signal)", "deadline_seconds": "\(deadline.components.seconds)"])
+            // Not a child of the group: the process's end cancels nothing here, and nothing should wait for it.
+            Task.detached { [logger, deadline, margin] in
+                try await Task.sleep(for: deadline + margin)
+                logger.error(
+                    "the graceful shutdown outlived its deadline: exiting",
+                    metadata: ["deadline_seconds": "\(deadline.components.seconds)"])
+                exit(1)
+            }
+        }
+    }
+}

@@ -112,3 +112,9 @@ def test_allowed_event_origins_refuse_what_yaml_would_mangle():
         render.render_chart({"allowedEventAccounts": [111122223333]})
     with pytest.raises(render.RenderError, match="not a region name"):
         render.render_chart({"allowedEventRegions": ["Europe"]})
+
+
+def test_shutdown_deadline_is_five_seconds_under_the_pod_grace_period():
+    assert our_env({})["NTH_SHUTDOWN_TIMEOUT_SECONDS"] == {"value": "25"}
+    assert our_env({"terminationGracePeriodSeconds": 120})["NTH_SHUTDOWN_TIMEOUT_SECONDS"] == {"value": "115"}
+    assert our_env({"terminationGracePeriodSeconds": 3})["NTH_SHUTDOWN_TIMEOUT_SECONDS"] == {"value": "1"}

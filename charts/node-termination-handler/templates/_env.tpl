@@ -167,6 +167,9 @@ aws-node-termination-handler's chart), then ours. docs/migration.md lists the NT
   value: {{ .Values.leaderElection.retryPeriodSeconds | quote }}
 - name: NTH_READINESS_ENDPOINT
   value: {{ .Values.readinessProbe.httpGet.path | quote }}
+{{- /* The graceful shutdown's deadline, 5 s under the pod's grace period: the process ends before the SIGKILL. */}}
+- name: NTH_SHUTDOWN_TIMEOUT_SECONDS
+  value: {{ max 1 (sub (.Values.terminationGracePeriodSeconds | default 30 | int) 5) | quote }}
 {{- end -}}
 
 {{/*

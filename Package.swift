@@ -261,6 +261,7 @@ let package = Package(
             dependencies: [
                 "FakeKubernetes", "FakeKubernetesTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Sources/fake-apiserver",
             swiftSettings: strictSettings
@@ -290,6 +291,7 @@ let package = Package(
             dependencies: [
                 "AWS", "FakeSQS", "HTTPClient", "Locking", "SigV4",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Sources/fake-sqs",
             swiftSettings: strictSettings

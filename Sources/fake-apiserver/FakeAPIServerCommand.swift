@@ -2,6 +2,7 @@ import ArgumentParser
 import FakeKubernetes
 import FakeKubernetesTLS
 import Foundation
+import UnixSignals
 
 /// `fake-apiserver`: serves a fake Kubernetes API on 127.0.0.1 until killed.
 @main
@@ -96,7 +97,7 @@ struct FakeAPIServerCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Caught from the start, so that a stop during loading cannot skip writing the state.
-        let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let store = ClusterStore(configuration: storeConfiguration)
         let stateURL = stateFile.map { URL(fileURLWithPath: $0) }
         if let stateURL, FileManager.default.fileExists(atPath: stateURL.path) {
@@ -113,7 +114,7 @@ struct FakeAPIServerCommand: AsyncParsableCommand {
             output += httpsURL + "\n"
         }
         FileHandle.standardOutput.write(Data(output.utf8))
-        _ = await signals.next()
+        for await _ in signals { break }
         await server.stop()
         if let stateURL {
             try await store.snapshot().write(to: stateURL)

@@ -1,7 +1,7 @@
 import ArgumentParser
-import Dispatch
 import FakeSQS
 import Foundation
+import UnixSignals
 
 /// `fake-sqs`: a fake SQS endpoint (`serve`, the default) and its throughput benchmark (`bench`).
 @main
@@ -59,7 +59,8 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (stop, sources) = Self.signals([SIGTERM, SIGINT])
+        // Trapped from the start: from now on SIGTERM and SIGINT stop the server instead of ending the process.
+        let stop = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         var secrets: [String: String] = [:]
         var lines = accessKeys
         if let accessKeysFile {
@@ -89,7 +90,6 @@ struct Serve: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data((url + "\n").utf8))
         for await _ in stop { break }
         await server.stop()
-        withExtendedLifetime(sources) {}
     }
 
     /// `NAME` or `NAME:Attribute=value,Attribute=value`.
@@ -103,19 +103,5 @@ struct Serve: AsyncParsableCommand {
             attributes[keyValue[0]] = keyValue[1]
         }
         return (name, attributes)
-    }
-
-    /// A stream that yields when one of `numbers` arrives, and the sources behind it (keep them alive as long as the
-    /// stream is awaited); from now on these signals no longer end the process.
-    static func signals(_ numbers: [Int32]) -> (AsyncStream<Int32>, [any DispatchSourceSignal]) {
-        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
-        let sources = numbers.map { number -> any DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield(number) }
-            source.resume()
-            return source
-        }
-        return (stream, sources)
     }
 }

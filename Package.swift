@@ -42,6 +42,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The one clock (`WallClock`): the wall time and the sleeps every loop and client is given, so tests drive
+        // time by hand.
+        .target(
+            name: "Clocks",
+            swiftSettings: strictSettings
+        ),
+
         // RFC 3339 and RFC 1123 times, parsed and formatted by hand (no Foundation date styles, so no ICU data).
         .target(
             name: "Timestamps",
@@ -131,13 +138,13 @@ let package = Package(
         // protocol, XML through libxml2's streaming reader).
         .target(
             name: "AWS",
-            dependencies: ["HTTPClient", "SigV4", "CLibXML2", "Locking", "Timestamps"],
+            dependencies: ["Clocks", "HTTPClient", "SigV4", "CLibXML2", "Locking", "Timestamps"],
             swiftSettings: strictSettings
         ),
 
         .testTarget(
             name: "AWSTests",
-            dependencies: ["AWS", "HTTPClient", "Locking", "SigV4", "TestSupport"],
+            dependencies: ["AWS", "Clocks", "HTTPClient", "Locking", "SigV4", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
@@ -147,7 +154,7 @@ let package = Package(
         .target(
             name: "Kubernetes",
             dependencies: [
-                "HTTPClient", "JSONValues", "Locking", "Timestamps", .product(name: "Yams", package: "Yams"),
+                "Clocks", "HTTPClient", "JSONValues", "Locking", "Timestamps", .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
         ),
@@ -182,7 +189,7 @@ let package = Package(
         .target(
             name: "Controller",
             dependencies: [
-                "Interruption", "Kubernetes", "AWS", "HTTPClient", "JSONValues", "Locking", "Timestamps",
+                "Clocks", "Interruption", "Kubernetes", "AWS", "HTTPClient", "JSONValues", "Locking", "Timestamps",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -193,7 +200,7 @@ let package = Package(
         .testTarget(
             name: "ControllerTests",
             dependencies: [
-                "Controller", "FakeKubernetes", "Kubernetes", "Interruption", "AWS", "HTTPClient", "Locking",
+                "Clocks", "Controller", "FakeKubernetes", "Kubernetes", "Interruption", "AWS", "HTTPClient", "Locking",
                 "SigV4", "TestSupport", .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
@@ -206,7 +213,7 @@ let package = Package(
         .executableTarget(
             name: "node-termination-handler",
             dependencies: [
-                "AWS", "Controller", "HTTPClient", "Kubernetes", "Locking", "Simulation", "Timestamps",
+                "AWS", "Clocks", "Controller", "HTTPClient", "Kubernetes", "Locking", "Simulation", "Timestamps",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -329,7 +336,7 @@ let package = Package(
         // wait.
         .target(
             name: "TestSupport",
-            dependencies: ["AWS", "HTTPClient", "SigV4"],
+            dependencies: ["AWS", "Clocks", "HTTPClient", "SigV4"],
             path: "Tests/Support",
             swiftSettings: strictSettings
         ),

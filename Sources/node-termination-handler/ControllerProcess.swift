@@ -1,4 +1,5 @@
 import AWS
+import Clocks
 import Controller
 import CoreMetrics
 import Foundation
@@ -21,9 +22,12 @@ struct ControllerProcess {
     let registry: PrometheusCollectorRegistry?
 
     func run() async throws {
+        // The one clock every client, loop and the elector are given.
+        let clock = SystemClock()
         let metrics = registry.map { _ in ControllerMetrics() }
         var kubernetes = self.kubernetes
         kubernetes.metrics = metrics?.kubernetesRequests
+        kubernetes.clock = clock
         // With leader election, every write but the Lease's waits on the term (docs/architecture.md, "Leader
         // election"): an old leader cut off from the apiserver sends nothing once its term's validity passed.
         let fence = electing ? WriteFence() : nil
@@ -31,7 +35,7 @@ struct ControllerProcess {
         let replica = ReplicaState()
         let http = try HTTPClient()
         defer { http.shutdown() }
-        let aws = AWSClient(environment: environment, httpClient: http)
+        let aws = AWSClient(environment: environment, httpClient: http, clock: clock)
         let queueURL = configuration.queueURL ?? ""
         let sqs = try SQSClient(client: aws, queueURL: queueURL)
         let ec2 = EC2Client(client: aws)
@@ -41,18 +45,20 @@ struct ControllerProcess {
 
         var clusterConfiguration = configuration.clusterConfiguration
         clusterConfiguration.logger = logger
+        clusterConfiguration.clock = clock
         let cluster = try KubernetesCluster(
             client: kubernetesClient, httpClient: http, configuration: clusterConfiguration)
         let queue = SQSInterruptionQueue(client: sqs)
-        let directory = EC2InstanceDirectory(client: ec2, cacheSeconds: configuration.instanceCacheSeconds)
+        let directory = EC2InstanceDirectory(
+            client: ec2, cacheSeconds: configuration.instanceCacheSeconds, clock: clock)
         let lifecycle = AutoScalingLifecycleActions(client: autoScaling)
-        let webhook = WebhookNotifier(settings: configuration.webhook, client: http, logger: logger)
+        let webhook = WebhookNotifier(settings: configuration.webhook, client: http, logger: logger, clock: clock)
         let makeCoordinator: @Sendable () -> JobCoordinator = { [configuration, logger] in
             JobCoordinator(
                 configuration: configuration, queue: queue, directory: directory, cluster: cluster,
-                lifecycle: lifecycle, logger: logger, metrics: metrics, webhook: webhook)
+                lifecycle: lifecycle, clock: clock, logger: logger, metrics: metrics, webhook: webhook)
         }
-        let elector = leaderElector(kubernetesClient, fence: fence)
+        let elector = leaderElector(kubernetesClient, fence: fence, clock: clock)
         replica.setElecting(elector != nil)
 
         logger.info(
@@ -118,12 +124,13 @@ struct ControllerProcess {
     /// The elector, or `nil` when leader election is off (by setting, or in dry run, which writes nothing).
     private var electing: Bool { configuration.leaderElection.enabled && !configuration.dryRun }
 
-    private func leaderElector(_ client: KubernetesClient, fence: WriteFence?) -> LeaderElector? {
+    private func leaderElector(_ client: KubernetesClient, fence: WriteFence?, clock: any WallClock) -> LeaderElector? {
         let settings = configuration.leaderElection
         guard electing else { return nil }
         let host = ProcessInfo.processInfo.hostName
-        let electorConfiguration = settings.electorConfiguration(
+        var electorConfiguration = settings.electorConfiguration(
             defaultNamespace: kubernetes.namespace, defaultIdentity: "\(host)_\(UUID().uuidString.prefix(8))")
+        electorConfiguration.clock = clock
         return LeaderElector(client: client, configuration: electorConfiguration, logger: logger, fence: fence)
     }
 

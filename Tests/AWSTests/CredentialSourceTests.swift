@@ -1,6 +1,7 @@
 import Foundation
 import HTTPClient
 import SigV4
+import TestSupport
 import Testing
 
 @testable import AWS
@@ -158,7 +159,7 @@ struct CredentialSourceTests {
                     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile,
                     "AWS_CONTAINER_AUTHORIZATION_TOKEN": "ignored-when-a-file-is-set",
                 ],
-                httpClient: fake.httpClient, clock: TestClock())
+                httpClient: fake.httpClient, clock: InstantClock())
             let first = try #require(try await source.resolve())
             #expect(first.credentials.accessKeyID.hasPrefix("ASIAPOD"))
             #expect(first.expiration != nil)
@@ -185,7 +186,7 @@ struct CredentialSourceTests {
     func containerRetries() async throws {
         try await FakeAWS.with { fake in
             try await fake.configure(["failCredentials": 2])
-            let clock = TestClock()
+            let clock = InstantClock()
             let source = ContainerCredentialsSource(
                 environment: [
                     "AWS_CONTAINER_CREDENTIALS_FULL_URI": fake.endpoint + "/v1/credentials",

@@ -2,6 +2,7 @@ import Foundation
 import HTTPClient
 import Locking
 import SigV4
+import TestSupport
 import Testing
 
 @testable import AWS
@@ -59,7 +60,7 @@ actor Gate {
 struct RefreshingCredentialsTests {
     @Test("temporary credentials are cached, then renewed 5 minutes before they expire")
     func refreshWindow() async throws {
-        let clock = TestClock()
+        let clock = InstantClock()
         let expiry = clock.now.addingTimeInterval(3600)
         let source = ScriptedSource([
             .success(ScriptedSource.credentials("first", expiring: expiry)),
@@ -78,7 +79,7 @@ struct RefreshingCredentialsTests {
 
     @Test("concurrent callers share one refresh")
     func singleFlight() async throws {
-        let clock = TestClock()
+        let clock = InstantClock()
         let gate = Gate()
         let source = ScriptedSource(
             gate: gate, [.success(ScriptedSource.credentials("shared", expiring: clock.now.addingTimeInterval(3600)))])
@@ -100,7 +101,7 @@ struct RefreshingCredentialsTests {
 
     @Test("a failed refresh keeps the old credentials until they really expire, retrying at most every 10 s")
     func failureKeepsOldCredentials() async throws {
-        let clock = TestClock()
+        let clock = InstantClock()
         let expiry = clock.now.addingTimeInterval(600)
         let source = ScriptedSource([
             .success(ScriptedSource.credentials("old", expiring: expiry)),
@@ -127,7 +128,7 @@ struct RefreshingCredentialsTests {
 
     @Test("credentials without expiry are fetched once; invalidate forces a new fetch")
     func staticAndInvalidate() async throws {
-        let clock = TestClock()
+        let clock = InstantClock()
         let source = ScriptedSource([
             .success(ScriptedSource.credentials("a", expiring: nil)),
             .success(ScriptedSource.credentials("b", expiring: nil)),
@@ -144,7 +145,7 @@ struct RefreshingCredentialsTests {
 
     @Test("a source with nothing to offer is a credentials error")
     func nothing() async throws {
-        let provider = RefreshingCredentials(source: ScriptedSource([.success(nil)]), clock: TestClock())
+        let provider = RefreshingCredentials(source: ScriptedSource([.success(nil)]), clock: InstantClock())
         let error = await #expect(throws: AWSError.self) { try await provider.credentials() }
         #expect(error?.kind == .credentials)
     }

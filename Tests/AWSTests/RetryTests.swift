@@ -1,6 +1,8 @@
+import Clocks
 import Foundation
 import HTTPClient
 import SigV4
+import TestSupport
 import Testing
 
 @testable import AWS
@@ -11,7 +13,7 @@ struct RetryTests {
     func throttlingStorm() async throws {
         try await FakeAWS.with { fake in
             try await fake.script([.html(503), .queryError(400, "Throttling", "Rate exceeded")])
-            let clock = TestClock(now: Date())
+            let clock = InstantClock(now: Date())
             let client = fake.client(clock: clock, jitter: 0.5)
             let identity = try await STSClient(client: client).getCallerIdentity()
             #expect(identity.account == "123456789012")
@@ -33,7 +35,7 @@ struct RetryTests {
     func exhausted() async throws {
         try await FakeAWS.with { fake in
             try await fake.script([.html(502), .html(503), .html(504), .html(500)])
-            let clock = TestClock(now: Date())
+            let clock = InstantClock(now: Date())
             let client = fake.client(clock: clock, jitter: 1)
             let error = try await #require(throws: AWSError.self) {
                 try await STSClient(client: client).getCallerIdentity()
@@ -50,7 +52,7 @@ struct RetryTests {
     @Test("client errors, and a 200 with an HTML body, are not retried")
     func notRetried() async throws {
         try await FakeAWS.with { fake in
-            let clock = TestClock(now: Date())
+            let clock = InstantClock(now: Date())
             let client = fake.client(clock: clock)
             try await fake.script([.queryError(400, "ValidationError", "bad parameter")])
             let validation = try await #require(throws: AWSError.self) {
@@ -73,7 +75,7 @@ struct RetryTests {
     func quotaExhaustion() async throws {
         try await FakeAWS.with { fake in
             try await fake.script(Array(repeating: .status(503, "busy"), count: 400))
-            let clock = TestClock(now: Date())
+            let clock = InstantClock(now: Date())
             let client = fake.client(clock: clock, jitter: 0)
             var calls = 0
             var lastError: AWSError?
@@ -100,7 +102,7 @@ struct RetryTests {
     func connectionRefused() async throws {
         let http = try HTTPClient()
         defer { http.shutdown() }
-        let clock = TestClock(now: Date())
+        let clock = InstantClock(now: Date())
         let client = AWSClient(
             configuration: AWSConfiguration(
                 region: "us-east-1", endpoints: EndpointResolver(override: "http://127.0.0.1:9")),
@@ -122,7 +124,7 @@ struct RetryTests {
             var slow = FakeAWS.Step.status(200)
             slow.delayMs = 3000
             try await fake.script([slow])
-            let clock = TestClock(now: Date())
+            let clock = InstantClock(now: Date())
             let client = AWSClient(
                 configuration: AWSConfiguration(
                     region: "us-east-1", endpoints: EndpointResolver(override: fake.endpoint),
@@ -142,7 +144,7 @@ struct RetryTests {
     func clockSkewQuery(offset: Double) async throws {
         try await FakeAWS.with { fake in
             try await fake.configure(["clockOffset": offset])
-            let clock = TestClock(now: Date())
+            let clock = InstantClock(now: Date())
             let client = fake.client(clock: clock)
             let identity = try await STSClient(client: client).getCallerIdentity()
             #expect(identity.arn.hasSuffix("user/fake"))
@@ -162,7 +164,7 @@ struct RetryTests {
     func clockSkewJSON() async throws {
         try await FakeAWS.with { fake in
             try await fake.configure(["clockOffset": 1800])
-            let clock = TestClock(now: Date())
+            let clock = InstantClock(now: Date())
             let client = fake.client(clock: clock)
             let sqs = try SQSClient(client: client, queueURL: fake.endpoint + "/123456789012/q")
             _ = try await sqs.getQueueAttributes()
@@ -182,7 +184,7 @@ struct RetryTests {
                     + "is now earlier than 19941106T083437Z</Message></Error></ErrorResponse>",
                 headers: ["Content-Type": "text/xml", "Date": date])
             try await fake.script([expired, expired])
-            let client = fake.client(clock: TestClock(now: Date()))
+            let client = fake.client(clock: InstantClock(now: Date()))
             let error = try await #require(throws: AWSError.self) {
                 try await STSClient(client: client).getCallerIdentity()
             }
@@ -198,7 +200,7 @@ struct RetryTests {
             try await fake.script([
                 .queryError(403, "ExpiredToken", "The security token included in the request is expired")
             ])
-            let clock = TestClock(now: Date())
+            let clock = InstantClock(now: Date())
             let source = ScriptedSource([
                 .success(ScriptedSource.credentials("ASIAFIRST", expiring: clock.now.addingTimeInterval(3600))),
                 .success(ScriptedSource.credentials("ASIASECOND", expiring: clock.now.addingTimeInterval(7200))),
@@ -220,7 +222,7 @@ struct RetryTests {
     func cancellation() async throws {
         try await FakeAWS.with { fake in
             try await fake.script([.html(503), .html(503), .html(503)])
-            let client = fake.client(clock: SystemAWSClock(), jitter: 1)
+            let client = fake.client(clock: SystemClock(), jitter: 1)
             let task = Task { try await STSClient(client: client).getCallerIdentity() }
             try await Task.sleep(for: .milliseconds(300))
             task.cancel()

@@ -85,7 +85,8 @@ struct WebhookTests {
         let http = try HTTPClient()
         defer { http.shutdown() }
         let logs = LogLines()
-        let made = WebhookNotifier(settings: settings, client: http, logger: logs.logger, sleep: { _ in })
+        let made = WebhookNotifier(
+            settings: settings, client: http, logger: logs.logger, clock: InstantClock(now: Date()))
         let notifier = try #require(made)
         // Both messages are queued before the coordinator starts, so one receive hands over both: the same
         // instance, one job, one post. (Sent after the start, the first job could end before the second message
@@ -124,7 +125,7 @@ struct WebhookTests {
         let settings = try Self.settings(["WEBHOOK_URL": "http://127.0.0.1:\(receiver.port)/hook"])
         let http = try HTTPClient()
         defer { http.shutdown() }
-        let made = WebhookNotifier(settings: settings, client: http, sleep: { _ in })
+        let made = WebhookNotifier(settings: settings, client: http, clock: InstantClock(now: Date()))
         let notifier = try #require(made)
         try await Harness.run({ $0.dryRun = true }, setUp: { $0.addNode(1) }, webhook: notifier) { harness in
             harness.queue.send(Fixtures.spot(instance(1)))
@@ -142,7 +143,7 @@ struct WebhookTests {
         ])
         let http = try HTTPClient()
         defer { http.shutdown() }
-        let made = WebhookNotifier(settings: settings, client: http, sleep: { _ in })
+        let made = WebhookNotifier(settings: settings, client: http, clock: InstantClock(now: Date()))
         let notifier = try #require(made)
         let run = Task { await notifier.run() }
         await notifier.notify(["Kind": "SPOT_ITN"])

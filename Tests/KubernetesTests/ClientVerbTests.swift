@@ -2,6 +2,7 @@ import Foundation
 import JSONValues
 import Kubernetes
 import Locking
+import TestSupport
 import Testing
 
 @Suite("Client verbs against a scripted apiserver")
@@ -200,13 +201,13 @@ struct ClientVerbTests {
                         headers: ["Retry-After": "2"]),
                     .json(200, nodeJSON("n1", resourceVersion: "5")),
                 ])
-            let sleeps = SleepRecorder()
+            let clock = InstantClock()
             var configuration = server.configuration()
-            configuration.sleep = { sleeps.record($0) }
+            configuration.clock = clock
             let client = try KubernetesClient(configuration: configuration)
             let node = try await client.get(Node.self, name: "n1")
             #expect(node.metadata.name == "n1")
-            #expect(sleeps.durations == [.seconds(1), .seconds(2)])
+            #expect(clock.sleeps == [.seconds(1), .seconds(2)])
         }
     }
 
@@ -261,9 +262,9 @@ struct ClientVerbTests {
             var ok = ScriptedServer.Response.json(200, nodeJSON("n1", resourceVersion: "5"))
             ok.repeat = true
             try await server.script("GET", "/api/v1/nodes/n1", [ok])
-            let clock = WallClock()
+            let clock = InstantClock(now: Date(timeIntervalSince1970: 1_800_000_000))
             var configuration = server.configuration(authentication: .tokenFile(tokenFile))
-            configuration.now = { clock.now }
+            configuration.clock = clock
             let client = try KubernetesClient(configuration: configuration)
             _ = try await client.get(Node.self, name: "n1")
             try "second".write(toFile: tokenFile, atomically: true, encoding: .utf8)
@@ -299,24 +300,10 @@ struct ClientVerbTests {
     @Test("a refused connection is a transport error naming the call")
     func transportError() async throws {
         var configuration = KubernetesConfiguration(server: "http://127.0.0.1:1")
-        configuration.sleep = { _ in }
+        configuration.clock = InstantClock(now: Date())
         let client = try KubernetesClient(configuration: configuration)
         let error = try await #require(throws: KubernetesError.self) { _ = try await client.get(Node.self, name: "n1") }
         #expect(error.code == .transport)
         #expect(error.description.hasPrefix("GET /api/v1/nodes/n1 failed"))
     }
-}
-
-/// Records the durations a client asked to sleep.
-final class SleepRecorder: Sendable {
-    private let state = Lock<[Duration]>([])
-    var durations: [Duration] { state.withLock { $0 } }
-    func record(_ duration: Duration) { state.withLock { $0.append(duration) } }
-}
-
-/// A settable wall clock.
-final class WallClock: Sendable {
-    private let state = Lock(Date(timeIntervalSince1970: 1_800_000_000))
-    var now: Date { state.withLock { $0 } }
-    func advance(by seconds: TimeInterval) { state.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Kubernetes
+import TestSupport
 import Testing
 
 @Suite("Exec credential plugins", .timeLimit(.minutes(1)))
@@ -32,9 +33,9 @@ struct ExecPluginTests {
             var ok = ScriptedServer.Response.json(200, nodeJSON("n1", resourceVersion: "5"))
             ok.repeat = true
             try await server.script("GET", "/api/v1/nodes/n1", [ok])
-            let clock = WallClock()  // 2027-01-15T08:00:00Z
+            let clock = InstantClock(now: Date(timeIntervalSince1970: 1_800_000_000))  // 2027-01-15T08:00:00Z
             var configuration = server.configuration(authentication: .exec(plugin))
-            configuration.now = { clock.now }
+            configuration.clock = clock
             let client = try KubernetesClient(configuration: configuration)
             _ = try await client.get(Node.self, name: "n1")
             _ = try await client.get(Node.self, name: "n1")
@@ -58,7 +59,7 @@ struct ExecPluginTests {
             ok.requireAuthorization = "Bearer exec-2"
             try await server.script("GET", "/api/v1/nodes/n1", [ok])
             var configuration = server.configuration(authentication: .exec(plugin))
-            configuration.now = { Date(timeIntervalSince1970: 1_800_000_000) }
+            configuration.clock = InstantClock(now: Date(timeIntervalSince1970: 1_800_000_000))
             let client = try KubernetesClient(configuration: configuration)
             _ = try await client.get(Node.self, name: "n1")
             let tokens = try await server.requests().map { $0.headers["authorization"] ?? "" }

@@ -2,6 +2,7 @@ import FakeKubernetes
 import Foundation
 import JSONValues
 import Kubernetes
+import TestSupport
 import Testing
 
 /// Runs `body` with a fake apiserver and a client for it (retries do not really sleep).
@@ -11,7 +12,7 @@ func withFakeCluster<T: Sendable>(
     try await FakeAPIServer.withRunning { server in
         try await server.store.seed(all: objects)
         var configuration = KubernetesConfiguration(server: server.baseURL)
-        configuration.sleep = { _ in }
+        configuration.clock = InstantClock(now: Date())
         return try await body(server, try KubernetesClient(configuration: configuration))
     }
 }

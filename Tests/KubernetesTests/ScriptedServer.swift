@@ -79,7 +79,7 @@ struct ScriptedServer {
     /// A client configuration for this server, with retries that do not really sleep.
     func configuration(authentication: KubernetesConfiguration.Authentication = .none) -> KubernetesConfiguration {
         var configuration = KubernetesConfiguration(server: baseURL, authentication: authentication)
-        configuration.sleep = { _ in }
+        configuration.clock = InstantClock(now: Date())
         return configuration
     }
 }

@@ -1,4 +1,5 @@
 public import AWS
+import Clocks
 import Foundation
 public import HTTPClient
 public import SigV4
@@ -35,7 +36,7 @@ public struct MotoServer: Sendable {
                 region: region, endpoints: EndpointResolver(override: endpoint), retryPolicy: retryPolicy,
                 requestTimeout: .seconds(120)),
             credentialsProvider: StaticCredentialsProvider(credentials ?? self.credentials), httpClient: httpClient,
-            clock: SystemAWSClock(), random: { Double.random(in: 0..<1) }, interceptor: interceptor)
+            clock: SystemClock(), random: { Double.random(in: 0..<1) }, interceptor: interceptor)
     }
 
     /// Creates a queue in `region` and returns its URL.

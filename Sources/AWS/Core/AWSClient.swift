@@ -1,3 +1,4 @@
+public import Clocks
 public import Foundation
 public import HTTPClient
 import Locking
@@ -19,7 +20,7 @@ public final class AWSClient: Sendable {
     /// Where signing credentials come from; `nil` for a client that only makes unsigned calls.
     public let credentialsProvider: (any CredentialsProvider)?
     /// The wall clock (signing times) and sleeper (back-off).
-    public let clock: any AWSClock
+    public let clock: any WallClock
     /// Call counters per operation.
     public let statistics = AWSCallStatistics()
 
@@ -48,7 +49,7 @@ public final class AWSClient: Sendable {
         configuration: AWSConfiguration,
         credentialsProvider: (any CredentialsProvider)?,
         httpClient: HTTPClient,
-        clock: any AWSClock = SystemAWSClock(),
+        clock: any WallClock = SystemClock(),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
         self.init(
@@ -70,7 +71,7 @@ public final class AWSClient: Sendable {
         configuration: AWSConfiguration,
         credentialsProvider: (any CredentialsProvider)?,
         httpClient: HTTPClient,
-        clock: any AWSClock,
+        clock: any WallClock,
         random: @escaping @Sendable () -> Double,
         interceptor: (@Sendable (inout HTTPRequest) -> Void)?
     ) {
@@ -90,7 +91,7 @@ public final class AWSClient: Sendable {
     ///   - httpClient: the HTTP transport.
     ///   - clock: the wall clock and sleeper.
     public convenience init(
-        environment: [String: String], httpClient: HTTPClient, clock: any AWSClock = SystemAWSClock()
+        environment: [String: String], httpClient: HTTPClient, clock: any WallClock = SystemClock()
     ) {
         let configuration = AWSConfiguration(environment: environment)
         let chain = CredentialsChain.standard(

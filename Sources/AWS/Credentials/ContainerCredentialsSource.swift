@@ -1,3 +1,4 @@
+public import Clocks
 import Foundation
 public import HTTPClient
 
@@ -27,7 +28,7 @@ public struct ContainerCredentialsSource: CredentialsSource {
     ///   - environment: the environment variables.
     ///   - httpClient: the HTTP transport.
     ///   - clock: the sleeper between attempts.
-    public init(environment: [String: String], httpClient: HTTPClient, clock: any AWSClock = SystemAWSClock()) {
+    public init(environment: [String: String], httpClient: HTTPClient, clock: any WallClock = SystemClock()) {
         self.environment = environment
         self.fetcher = MetadataFetcher(
             httpClient: httpClient, clock: clock, source: "container", timeout: .seconds(2), attempts: 3,

@@ -1,3 +1,4 @@
+public import Clocks
 public import HTTPClient
 import Locking
 
@@ -66,7 +67,7 @@ public final class CredentialsChain: CredentialsSource {
     /// - Returns: environment, web identity, container, shared files, IMDSv2.
     public static func standard(
         environment: [String: String], configuration: AWSConfiguration, httpClient: HTTPClient,
-        clock: any AWSClock = SystemAWSClock()
+        clock: any WallClock = SystemClock()
     ) -> CredentialsChain {
         CredentialsChain([
             EnvironmentCredentialsSource(environment: environment),

@@ -1,3 +1,4 @@
+import Clocks
 import Foundation
 import HTTPClient
 import SigV4
@@ -68,7 +69,7 @@ struct CredentialsDocument: Decodable {
 /// GETs and PUTs against a local credentials endpoint, with a few attempts a fixed delay apart.
 struct MetadataFetcher: Sendable {
     let httpClient: HTTPClient
-    let clock: any AWSClock
+    let clock: any WallClock
     let source: String
     let timeout: Duration
     let attempts: Int

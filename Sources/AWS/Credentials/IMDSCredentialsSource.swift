@@ -1,3 +1,4 @@
+public import Clocks
 import Foundation
 public import HTTPClient
 
@@ -33,7 +34,7 @@ public struct IMDSCredentialsSource: CredentialsSource {
     ///   - environment: the environment variables.
     ///   - httpClient: the HTTP transport.
     ///   - clock: the sleeper between attempts.
-    public init(environment: [String: String], httpClient: HTTPClient, clock: any AWSClock = SystemAWSClock()) {
+    public init(environment: [String: String], httpClient: HTTPClient, clock: any WallClock = SystemClock()) {
         var endpoint =
             environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (environment["AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"]?.lowercased() == "ipv6"

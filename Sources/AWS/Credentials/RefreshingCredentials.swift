@@ -1,3 +1,4 @@
+public import Clocks
 public import Foundation
 internal import Locking
 
@@ -31,7 +32,7 @@ public actor RefreshingCredentials: CredentialsProvider {
     /// The source refreshed from.
     public let source: any CredentialsSource
     /// The wall clock expiry is compared with.
-    public let clock: any AWSClock
+    public let clock: any WallClock
     /// After a failed refresh, the old credentials are used without trying again for this long.
     public let retryInterval: TimeInterval
 
@@ -49,8 +50,7 @@ public actor RefreshingCredentials: CredentialsProvider {
     ///   - source: where credentials come from.
     ///   - clock: the wall clock.
     ///   - retryInterval: seconds between refresh attempts while old credentials are still valid.
-    public init(source: any CredentialsSource, clock: any AWSClock = SystemAWSClock(), retryInterval: TimeInterval = 10)
-    {
+    public init(source: any CredentialsSource, clock: any WallClock = SystemClock(), retryInterval: TimeInterval = 10) {
         self.source = source
         self.clock = clock
         self.retryInterval = retryInterval

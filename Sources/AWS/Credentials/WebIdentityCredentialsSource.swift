@@ -1,3 +1,4 @@
+public import Clocks
 import Foundation
 public import HTTPClient
 
@@ -18,7 +19,7 @@ public struct WebIdentityCredentialsSource: CredentialsSource {
     /// The session name, when configured.
     public let sessionName: String?
     private let sts: STSClient
-    private let clock: any AWSClock
+    private let clock: any WallClock
 
     /// Reads the variables from `environment`.
     ///
@@ -29,7 +30,7 @@ public struct WebIdentityCredentialsSource: CredentialsSource {
     ///   - clock: the wall clock (session names) and sleeper (retries).
     public init(
         environment: [String: String], configuration: AWSConfiguration, httpClient: HTTPClient,
-        clock: any AWSClock = SystemAWSClock()
+        clock: any WallClock = SystemClock()
     ) {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         self.roleARN = value("AWS_ROLE_ARN")

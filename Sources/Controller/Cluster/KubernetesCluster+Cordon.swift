@@ -1,3 +1,4 @@
+import Clocks
 import Foundation
 public import Interruption
 import JSONValues
@@ -124,7 +125,7 @@ extension KubernetesCluster {
             && !added.contains(taint.key)
         {
             added.append(taint.key)
-            let timeAdded = taint.effect == .noExecute ? configuration.now() : nil
+            let timeAdded = taint.effect == .noExecute ? configuration.clock.now : nil
             taints.append(
                 Self.json(
                     Kubernetes.Taint(

@@ -1,4 +1,5 @@
-public import Foundation
+public import Clocks
+internal import Foundation
 public import HTTPClient
 public import Interruption
 public import Kubernetes
@@ -41,10 +42,9 @@ public final class KubernetesCluster: ClusterOperations {
         public var reportingInstance = "node-termination-handler"
         /// Annotations added to every event (NTH's `KUBERNETES_EVENTS_EXTRA_ANNOTATIONS`), besides `instance-id`.
         public var eventAnnotations: [String: String] = [:]
-        /// The wall clock (deadlines are dates).
-        public var now: @Sendable () -> Date = { Date() }
-        /// How back-offs, deadline timers and readiness timeouts sleep; tests inject a faster one.
-        public var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+        /// The clock: the wall time (deadlines are dates) and the sleeps of back-offs, deadline timers and readiness
+        /// timeouts; tests inject a faster one.
+        public var clock: any WallClock = SystemClock()
         /// A random draw in `0..<1`, for back-off jitter.
         public var random: @Sendable () -> Double = { Double.random(in: 0..<1) }
         /// Where to log: a constant message and metadata (`node.name`, `pod`, `error`, …).
@@ -186,7 +186,7 @@ public final class KubernetesCluster: ClusterOperations {
         // Subscribe before looking, so that a change between the look and the subscription is not missed.
         let changes = nodes.events()
         if let ready = readyNode(instanceID) { return .ready(nodeName: ready) }
-        let sleep = configuration.sleep
+        let clock = configuration.clock
         let result = try await withThrowingTaskGroup(of: NodeReadiness?.self) { group in
             group.addTask { [self] in
                 for await change in changes {
@@ -204,7 +204,7 @@ public final class KubernetesCluster: ClusterOperations {
                 return nil
             }
             group.addTask { [self] in
-                try await sleep(timeout)
+                try await clock.sleep(for: timeout)
                 return .timedOut(nodeName: nodes.objects(indexedBy: instanceID.rawValue).first?.metadata.name)
             }
             defer { group.cancelAll() }
@@ -235,7 +235,7 @@ public final class KubernetesCluster: ClusterOperations {
     /// Records an events.k8s.io/v1 Event about a node in `default`, behind every cordon and drain request
     /// (``RequestPriority/background``); failures are logged and swallowed.
     public func recordEvent(_ event: NodeEvent) async {
-        let now = configuration.now()
+        let now = configuration.clock.now
         let uid = nodes.object(name: event.nodeName)?.metadata.uid
         let suffix = String(UInt64(max(0, now.timeIntervalSince1970 * 1e9)), radix: 16)
         let related = event.relatedPod.map {

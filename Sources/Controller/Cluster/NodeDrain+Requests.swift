@@ -1,3 +1,4 @@
+import Clocks
 import Foundation
 import Interruption
 import Kubernetes
@@ -30,9 +31,10 @@ extension NodeDrain {
                 configuration.logger.info(
                     "could not list the node's pods; retrying",
                     metadata: ["node.name": "\(request.nodeName)", "error": "\(error)"])
-                try await configuration.sleep(
-                    configuration.evictionBackoff.delay(
-                        attempt: attempt, retryAfter: nil, random: configuration.random()))
+                try await configuration.clock.sleep(
+                    for:
+                        configuration.evictionBackoff.delay(
+                            attempt: attempt, retryAfter: nil, random: configuration.random()))
             }
         }
     }
@@ -75,7 +77,7 @@ extension NodeDrain {
                     "the drain's pod watch failed", metadata: ["node.name": "\(request.nodeName)", "error": "\(error)"])
                 let wait = configuration.evictionBackoff.delay(
                     attempt: failures, retryAfter: nil, random: configuration.random())
-                do { try await configuration.sleep(wait) } catch { return }
+                do { try await configuration.clock.sleep(for: wait) } catch { return }
             }
         }
     }
@@ -90,7 +92,7 @@ extension NodeDrain {
         while !Task.isCancelled, wanted.contains(reference) {
             let grace = configuration.deadlineRules.evictionGracePeriod(
                 podGracePeriod: pod.terminationGracePeriodSeconds, configured: request.filter.podTerminationGracePeriod,
-                deadline: request.deadline, now: configuration.now())
+                deadline: request.deadline, now: configuration.clock.now)
             do {
                 try await cluster.budget.withSlot(priority: request.priority, deadline: request.deadline) { [cluster] in
                     wanted.beginRequest(reference)
@@ -114,7 +116,7 @@ extension NodeDrain {
                 let message = error.firstCauseMessage ?? error.message
                 progress(.evictionRefused(reference, message: message, retryAfter: wait))
                 signals.yield(.refused(reference))
-                do { try await configuration.sleep(wait) } catch { return }
+                do { try await configuration.clock.sleep(for: wait) } catch { return }
             } catch let error as KubernetesError {
                 configuration.logger.info("an eviction failed", metadata: ["pod": "\(reference)", "error": "\(error)"])
                 progress(.evictionFailed(reference, message: error.description))

@@ -1,3 +1,4 @@
+import Clocks
 import Foundation
 import Interruption
 import Kubernetes
@@ -51,7 +52,8 @@ struct NodeDrain: Sendable {
         progress(.listed(pods: pods.count, resourceVersion: listVersion))
         let descriptions = pods.map(PodDescription.init)
         let plan = request.filter.plan(
-            pods: descriptions, deadline: request.deadline, now: configuration.now(), rules: configuration.deadlineRules
+            pods: descriptions, deadline: request.deadline, now: configuration.clock.now,
+            rules: configuration.deadlineRules
         )
         for decision in plan.decisions { progress(.decided(decision)) }
         var state = DrainState(filter: request.filter)
@@ -70,8 +72,8 @@ struct NodeDrain: Sendable {
             group.addTask { await watch(from: listVersion, into: continuation) }
             if let cutoff {
                 group.addTask {
-                    let wait = cutoff.timeIntervalSince(configuration.now())
-                    if wait > 0 { try await configuration.sleep(.milliseconds(Int64(wait * 1000))) }
+                    let wait = cutoff.timeIntervalSince(configuration.clock.now)
+                    if wait > 0 { try await configuration.clock.sleep(for: .milliseconds(Int64(wait * 1000))) }
                     continuation.yield(.cutoff)
                 }
             }
@@ -174,7 +176,7 @@ struct NodeDrain: Sendable {
         let grace = configuration.deadlineRules.evictionGracePeriod(
             podGracePeriod: podGracePeriod, configured: request.filter.podTerminationGracePeriod,
             deadline: request.deadline,
-            now: configuration.now())
+            now: configuration.clock.now)
         do {
             try await cluster.budget.withSlot(priority: request.priority, deadline: request.deadline) { [cluster] in
                 try await cluster.evictionClient.delete(

@@ -1,3 +1,4 @@
+import Clocks
 internal import CoreMetrics
 internal import Foundation
 internal import Interruption

@@ -1,3 +1,4 @@
+import Clocks
 internal import Foundation
 internal import Interruption
 import Logging

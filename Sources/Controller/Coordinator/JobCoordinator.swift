@@ -1,3 +1,4 @@
+public import Clocks
 internal import CoreMetrics
 internal import Foundation
 public import Interruption
@@ -26,7 +27,7 @@ public final class JobCoordinator: Sendable {
     let queue: any InterruptionQueue
     let cluster: any ClusterOperations
     let lifecycle: any LifecycleActions
-    let clock: any ControllerClock
+    let clock: any WallClock
     let logger: Logger
     let resolver: NodeResolver
     let decoder: MessageDecoder
@@ -56,7 +57,7 @@ public final class JobCoordinator: Sendable {
     public init(
         configuration: ControllerConfiguration, queue: any InterruptionQueue, directory: any InstanceDirectory,
         cluster: any ClusterOperations, lifecycle: any LifecycleActions,
-        clock: any ControllerClock = SystemControllerClock(), logger: Logger = .disabled,
+        clock: any WallClock = SystemClock(), logger: Logger = .disabled,
         metrics: ControllerMetrics? = nil, webhook: WebhookNotifier? = nil
     ) {
         self.metrics = metrics

@@ -1,4 +1,5 @@
 public import AWS
+public import Clocks
 internal import Foundation
 public import Interruption
 
@@ -9,7 +10,7 @@ public import Interruption
 /// See [DescribeInstances](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html).
 public actor EC2InstanceDirectory: InstanceDirectory {
     private let describeInstances: @Sendable ([String]) async throws -> [EC2Instance]
-    private let clock: any ControllerClock
+    private let clock: any WallClock
     private let cacheSeconds: TimeInterval
     private var cache: [InstanceID: (record: InstanceRecord, fetchedAt: Date)] = [:]
     /// `DescribeInstances` calls made (each of up to 1000 ids), for tests and metrics.
@@ -21,7 +22,7 @@ public actor EC2InstanceDirectory: InstanceDirectory {
     ///   - client: The EC2 client.
     ///   - cacheSeconds: How long an answer is reused.
     ///   - clock: The clock the cache ages by.
-    public init(client: EC2Client, cacheSeconds: Int = 600, clock: any ControllerClock = SystemControllerClock()) {
+    public init(client: EC2Client, cacheSeconds: Int = 600, clock: any WallClock = SystemClock()) {
         self.describeInstances = { ids in try await client.describeInstances(ids: ids) }
         self.cacheSeconds = TimeInterval(cacheSeconds)
         self.clock = clock

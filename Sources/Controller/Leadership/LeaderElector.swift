@@ -1,4 +1,5 @@
-public import Foundation
+public import Clocks
+internal import Foundation
 public import Kubernetes
 internal import Locking
 public import Logging
@@ -33,8 +34,9 @@ public final class LeaderElector: Sendable {
         public var renewDeadline: Duration = .seconds(10)
         /// How often candidates try to acquire and the leader renews.
         public var retryPeriod: Duration = .seconds(2)
-        /// The wall clock, for the lease's `acquireTime` and `renewTime`.
-        public var now: @Sendable () -> Date = { Date() }
+        /// The clock: the Lease's `acquireTime` and `renewTime`, and the waits between attempts. A term's validity is
+        /// measured on the monotonic `ContinuousClock` instead, so that no wall-clock jump can stretch it.
+        public var clock: any WallClock = SystemClock()
 
         /// Creates a configuration with client-go's timings.
         public init(leaseName: String, namespace: String, identity: String) {
@@ -142,7 +144,7 @@ public final class LeaderElector: Sendable {
                     "waiting for the leader's lease",
                     metadata: ["holder": "\(observation.holder ?? "")"])
             }
-            try await Task.sleep(for: configuration.retryPeriod * Double.random(in: 1..<1.2))
+            try await configuration.clock.sleep(for: configuration.retryPeriod * Double.random(in: 1..<1.2))
         }
     }
 
@@ -171,7 +173,7 @@ public final class LeaderElector: Sendable {
     }
 
     private func create() async throws -> Lease? {
-        let now = configuration.now()
+        let now = configuration.clock.now
         let lease = Lease(
             metadata: ObjectMeta(name: configuration.leaseName, namespace: configuration.namespace),
             spec: LeaseSpec(
@@ -189,7 +191,7 @@ public final class LeaderElector: Sendable {
     private func taken(_ current: Lease) -> Lease {
         var lease = current
         var spec = current.spec ?? LeaseSpec()
-        let now = configuration.now()
+        let now = configuration.clock.now
         if spec.holderIdentity != configuration.identity {
             spec.acquireTime = now
             spec.leaseTransitions = (spec.leaseTransitions ?? 0) + 1
@@ -228,7 +230,7 @@ public final class LeaderElector: Sendable {
     private func keepRenewing(_ held: HeldLease) async throws -> TermEnd {
         var lastRenewal = ContinuousClock.now
         while true {
-            try await Task.sleep(for: configuration.retryPeriod)
+            try await configuration.clock.sleep(for: configuration.retryPeriod)
             let left = configuration.renewDeadline - lastRenewal.duration(to: .now)
             switch try await renewOnce(held, within: left) {
             case .renewed: lastRenewal = .now
@@ -313,7 +315,7 @@ public final class LeaderElector: Sendable {
         var lease = await held.lease
         for attempt in 1...3 {
             guard lease.spec?.holderIdentity == configuration.identity else { return }
-            let now = configuration.now()
+            let now = configuration.clock.now
             lease.spec?.holderIdentity = ""
             lease.spec?.leaseDurationSeconds = 1
             lease.spec?.acquireTime = now

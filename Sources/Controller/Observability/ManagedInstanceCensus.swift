@@ -1,4 +1,5 @@
 public import AWS
+public import Clocks
 internal import CoreMetrics
 public import Logging
 
@@ -14,7 +15,7 @@ public struct ManagedInstanceCensus: Sendable {
     let metrics: ControllerMetrics
     let logger: Logger
     let intervalSeconds: Double
-    let clock: any ControllerClock
+    let clock: any WallClock
 
     /// Creates the census over EC2 and the node cache.
     ///
@@ -29,7 +30,7 @@ public struct ManagedInstanceCensus: Sendable {
     public init(
         ec2: EC2Client, managedTag: String, nodeInstances: @escaping @Sendable () -> [String],
         metrics: ControllerMetrics, logger: Logger, intervalSeconds: Double = 30,
-        clock: any ControllerClock = SystemControllerClock()
+        clock: any WallClock = SystemClock()
     ) {
         self.init(
             taggedInstances: {
@@ -43,7 +44,7 @@ public struct ManagedInstanceCensus: Sendable {
     init(
         taggedInstances: @escaping @Sendable () async throws -> Set<String>,
         nodeInstances: @escaping @Sendable () -> [String], metrics: ControllerMetrics, logger: Logger,
-        intervalSeconds: Double, clock: any ControllerClock
+        intervalSeconds: Double, clock: any WallClock
     ) {
         self.taggedInstances = taggedInstances
         self.nodeInstances = nodeInstances

@@ -1,3 +1,4 @@
+import Clocks
 internal import Foundation
 internal import Interruption
 import Logging
@@ -13,7 +14,7 @@ import Logging
 /// a slow or throttled delete never lets a finished job's message come back.
 actor Acknowledger {
     private let queue: any InterruptionQueue
-    private let clock: any ControllerClock
+    private let clock: any WallClock
     private let logger: Logger
     private let statistics: StatisticsRecorder
     private let attempts: Int
@@ -26,7 +27,7 @@ actor Acknowledger {
     static let maxBatchesInFlight = 4
 
     init(
-        queue: any InterruptionQueue, clock: any ControllerClock, logger: Logger,
+        queue: any InterruptionQueue, clock: any WallClock, logger: Logger,
         statistics: StatisticsRecorder, attempts: Int
     ) {
         self.queue = queue

@@ -1,3 +1,4 @@
+public import Clocks
 internal import Foundation
 public import HTTPClient
 public import Interruption
@@ -14,7 +15,7 @@ public actor WebhookNotifier {
     private let settings: WebhookSettings
     private let client: HTTPClient
     private let logger: Logger
-    private let sleep: @Sendable (Duration) async throws -> Void
+    private let clock: any WallClock
     private var pending: [Fields] = []
     private var wakeUp: CheckedContinuation<Void, Never>?
     /// Notifications sent, and those given up on.
@@ -25,13 +26,13 @@ public actor WebhookNotifier {
     /// A notifier; `nil` when no `WEBHOOK_URL` is set.
     public init?(
         settings: WebhookSettings, client: HTTPClient, logger: Logger = .disabled,
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+        clock: any WallClock = SystemClock()
     ) {
         guard settings.url != nil else { return nil }
         self.settings = settings
         self.client = client
         self.logger = logger
-        self.sleep = sleep
+        self.clock = clock
     }
 
     /// Queues a notification.
@@ -90,7 +91,7 @@ public actor WebhookNotifier {
                     "webhook failed",
                     metadata: ["webhook.host": "\(host)", "error": "\(Self.redacted(error))", "attempt": "\(attempt)"])
             }
-            if attempt < attempts { try? await sleep(.seconds(1 << (attempt - 1))) }
+            if attempt < attempts { try? await clock.sleep(for: .seconds(1 << (attempt - 1))) }
         }
         failed += 1
         logger.error("webhook notification dropped after every attempt", metadata: ["webhook.host": "\(host)"])

@@ -1,3 +1,4 @@
+import Clocks
 import Foundation
 import HTTPClient
 import Locking
@@ -16,7 +17,7 @@ actor Authenticator {
 
     private let authentication: KubernetesConfiguration.Authentication
     private let refreshInterval: Duration
-    private let now: @Sendable () -> Date
+    private let clock: any WallClock
     private let execPluginTimeout: Duration
     private var cached: (credentials: Credentials, validUntil: Date?)?
     /// The plugin run in progress, awaited by every caller that needs the credential meanwhile. No caller's
@@ -25,17 +26,17 @@ actor Authenticator {
 
     init(
         authentication: KubernetesConfiguration.Authentication, refreshInterval: Duration,
-        execPluginTimeout: Duration = .seconds(60), now: @escaping @Sendable () -> Date
+        execPluginTimeout: Duration = .seconds(60), clock: any WallClock
     ) {
         self.authentication = authentication
         self.refreshInterval = refreshInterval
         self.execPluginTimeout = execPluginTimeout
-        self.now = now
+        self.clock = clock
     }
 
     /// The credentials for the next request.
     func credentials() async throws -> Credentials {
-        let time = now()
+        let time = clock.now
         if let cached, cached.validUntil.map({ time < $0 }) ?? true {
             return cached.credentials
         }

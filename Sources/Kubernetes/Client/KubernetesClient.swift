@@ -1,3 +1,4 @@
+import Clocks
 import Foundation
 public import HTTPClient
 
@@ -41,7 +42,7 @@ public struct KubernetesClient: Sendable {
             ?? RateLimiter(qps: configuration.qps, burst: configuration.burst, clock: ContinuousClock())
         self.authenticator = Authenticator(
             authentication: configuration.authentication, refreshInterval: configuration.tokenRefreshInterval,
-            execPluginTimeout: configuration.execPluginTimeout, now: configuration.now)
+            execPluginTimeout: configuration.execPluginTimeout, clock: configuration.clock)
         var base = configuration.server
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
@@ -116,7 +117,7 @@ public struct KubernetesClient: Sendable {
             if let delay = configuration.retryPolicy.delay(
                 status: status, retryAfter: headers["Retry-After"], attempt: attempt)
             {
-                try await configuration.sleep(delay)
+                try await configuration.clock.sleep(for: delay)
                 continue
             }
             var error = Self.error(status: status, body: body, call: call)

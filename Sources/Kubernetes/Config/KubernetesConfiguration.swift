@@ -1,3 +1,4 @@
+public import Clocks
 public import Foundation
 public import HTTPClient
 
@@ -34,10 +35,9 @@ public struct KubernetesConfiguration: Sendable {
     public var userAgent = "node-termination-handler"
     /// The timeout of one non-streaming request.
     public var requestTimeout: Duration = .seconds(30)
-    /// How retries sleep (`Task.sleep` by default; tests inject a recorder).
-    public var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
-    /// The wall clock, for credential expiry and token re-reads.
-    public var now: @Sendable () -> Date = { Date() }
+    /// The clock: credential expiry, token re-reads, and the sleeps of retries and re-lists (tests inject one that
+    /// records them).
+    public var clock: any WallClock = SystemClock()
     /// When set, writes (other than a Lease's) are sent only while this fence is open: leader election opens it for
     /// its term (``WriteFence``). `nil`: every write is sent.
     public var writeFence: WriteFence?

@@ -1,3 +1,4 @@
+import Clocks
 import Foundation
 import Locking
 
@@ -152,7 +153,7 @@ public final class Informer<Object: KubernetesResource>: Sendable {
                 let exponent = min(failures - 1, 16)
                 let wait = min(backoff * (1 << exponent), maxBackoff)
                 do {
-                    try await client.configuration.sleep(wait)
+                    try await client.configuration.clock.sleep(for: wait)
                 } catch {
                     return
                 }

@@ -1,3 +1,4 @@
+internal import Clocks
 internal import Locking
 
 /// A token bucket as a pure value: `burst` tokens, refilled at `qps` per second. No clock inside; the caller passes
@@ -84,13 +85,5 @@ public final class RateLimiter<C: Clock>: RequestRateLimiter where C.Duration ==
             bucket.withLock { $0.giveBack() }
             throw error
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -1,3 +1,4 @@
+import Clocks
 import Foundation
 import HTTPClient
 import Locking
@@ -81,7 +82,7 @@ struct FakeAWS {
 
     /// A client for the fake's AWS API endpoint with fixed credentials and an injected clock.
     func client(
-        clock: any AWSClock = SystemAWSClock(), retryPolicy: AWSRetryPolicy = .standard, jitter: Double = 0.5,
+        clock: any WallClock = SystemClock(), retryPolicy: AWSRetryPolicy = .standard, jitter: Double = 0.5,
         credentials: (any CredentialsProvider)? = nil
     ) -> AWSClient {
         AWSClient(
@@ -104,29 +105,5 @@ struct FakeAWS {
         let httpClient = try HTTPClient()
         defer { httpClient.shutdown() }
         return try await body(FakeAWS(port: port, httpClient: httpClient))
-    }
-}
-
-/// A clock for tests: `now` moves only when the test (or a sleep) moves it; sleeps return at once and are recorded.
-final class TestClock: AWSClock {
-    private let state: Lock<(now: Date, sleeps: [Duration])>
-
-    init(now: Date = Date(timeIntervalSince1970: 1_795_000_000)) {
-        state = Lock((now: now, sleeps: []))
-    }
-
-    var now: Date { state.withLock { $0.now } }
-    var sleeps: [Duration] { state.withLock { $0.sleeps } }
-
-    func advance(by seconds: TimeInterval) {
-        state.withLock { $0.now = $0.now.addingTimeInterval(seconds) }
-    }
-
-    func sleep(for duration: Duration) async throws {
-        try Task.checkCancellation()
-        state.withLock {
-            $0.sleeps.append(duration)
-            $0.now = $0.now.addingTimeInterval(duration.seconds)
-        }
     }
 }

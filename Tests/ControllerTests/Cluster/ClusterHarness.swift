@@ -4,6 +4,7 @@ import Foundation
 import Interruption
 import Kubernetes
 import Locking
+import TestSupport
 import Testing
 
 /// A fake apiserver, a client, and a running ``KubernetesCluster`` (its node informer synced), for one test.
@@ -41,7 +42,7 @@ func withClusterHarness<T: Sendable>(
     return try await FakeAPIServer.withRunning(store: ClusterStore(configuration: storeConfiguration)) { server in
         try await server.store.seed(all: objects)
         var clientConfiguration = KubernetesConfiguration(server: server.baseURL)
-        clientConfiguration.sleep = { try await Task.sleep(for: min($0, .milliseconds(50))) }
+        clientConfiguration.clock = HurriedClock { min($0, .milliseconds(50)) }
         let client = try KubernetesClient(configuration: clientConfiguration)
         let cluster = try KubernetesCluster(client: client, configuration: configuration)
         return try await withThrowingTaskGroup(of: T?.self) { group in

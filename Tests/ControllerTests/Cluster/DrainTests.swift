@@ -4,6 +4,7 @@ import Foundation
 import Interruption
 import Kubernetes
 import Locking
+import TestSupport
 import Testing
 
 @Suite("Cluster: drains from the watch cache", .timeLimit(.minutes(1)))
@@ -223,7 +224,7 @@ struct DrainTests {
         var configuration = testClusterConfiguration()
         configuration.evictionBackoff = EvictionBackoff(initial: .milliseconds(40), maximum: .seconds(10))
         // Back-offs (at most 10 s here) pass at once; the deadline timer (about 120 s) really waits.
-        configuration.sleep = { wait in try await Task.sleep(for: wait <= .seconds(10) ? .milliseconds(1) : wait) }
+        configuration.clock = HurriedClock { wait in wait <= .seconds(10) ? .milliseconds(1) : wait }
         try await withClusterHarness(seed: seed, configuration: configuration) { harness in
             let receipt = try await Self.cordon(harness, "n1")
             var faults = FaultPlan()

@@ -1,9 +1,10 @@
+import Clocks
 import Controller
 import Foundation
 import Locking
 
 /// A clock that moves only when the test says so; sleepers resume when time passes their deadline.
-final class ManualClock: ControllerClock {
+final class ManualClock: WallClock {
     private struct Sleeper {
         var deadline: Date
         var continuation: CheckedContinuation<Void, any Error>

@@ -42,10 +42,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // The one clock (`WallClock`): the wall time and the sleeps every loop and client is given, so tests drive
-        // time by hand.
+        // The one clock (`WallClock`): the wall time and the sleeps every loop and client is given; `ManualClock`, so
+        // tests drive time by hand.
         .target(
             name: "Clocks",
+            dependencies: ["Locking"],
             swiftSettings: strictSettings
         ),
 
@@ -200,7 +201,8 @@ let package = Package(
         .testTarget(
             name: "ControllerTests",
             dependencies: [
-                "Clocks", "Controller", "FakeKubernetes", "Kubernetes", "Interruption", "AWS", "HTTPClient", "Locking",
+                "Clocks", "Controller", "ControllerFakes", "FakeKubernetes", "Kubernetes", "Interruption", "AWS",
+                "HTTPClient", "Locking",
                 "SigV4", "TestSupport", .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
@@ -312,11 +314,24 @@ let package = Package(
 
         // `simulate`: a mass interruption against in-process fakes (the fake apiserver, an in-memory queue, EC2 and
         // Auto Scaling) with the real controller.
+        // In-memory SQS, EC2 and Auto Scaling for the controller: `simulate` runs on them, the controller's tests too.
+        .target(
+            name: "ControllerFakes",
+            dependencies: ["Clocks", "Controller", "Interruption", "Locking"],
+            swiftSettings: strictSettings
+        ),
+
+        .testTarget(
+            name: "ControllerFakesTests",
+            dependencies: ["Clocks", "Controller", "ControllerFakes", "Interruption", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+
         .target(
             name: "Simulation",
             dependencies: [
-                "Controller", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes", "Timestamps",
-                .product(name: "Logging", package: "swift-log"),
+                "Controller", "ControllerFakes", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes",
+                "Timestamps", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -64,3 +64,10 @@ extension Duration {
         return Double(whole) + Double(attoseconds) / 1e18
     }
 }
+
+/// A clock that tells when its time moves, for fakes that must react (a queue whose hidden messages become visible).
+/// A clock that is not one moves on its own; such fakes poll it instead.
+public protocol AdvanceObservable: Sendable {
+    /// Calls `observer` after every move of the time.
+    func onAdvance(_ observer: @escaping @Sendable () -> Void)
+}

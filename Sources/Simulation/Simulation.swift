@@ -1,4 +1,5 @@
 public import Controller
+internal import ControllerFakes
 public import FakeKubernetes
 internal import Foundation
 internal import HTTPClient
@@ -138,17 +139,20 @@ public struct Simulation: Sendable {
         var clusterConfiguration = configuration.controller.clusterConfiguration
         clusterConfiguration.logger = logger
         let cluster = try KubernetesCluster(client: client, httpClient: http, configuration: clusterConfiguration)
-        let queue = SimulatedQueue()
-        let lifecycle = SimulatedLifecycleActions()
-        var instances: [InstanceID: String] = [:]
-        for index in 0..<configuration.nodes {
-            guard let id = InstanceID(ClusterGenerator.instanceID(index)) else { continue }
-            instances[id] = ClusterGenerator.nodeName(index)
-        }
+        let queue = InMemoryQueue(idFormat: "sim-%06d")
+        let lifecycle = InMemoryLifecycleActions()
+        // Every simulated instance is running and carries the managed tag.
+        let directory = InMemoryInstanceDirectory(
+            (0..<configuration.nodes).compactMap { index in
+                InstanceID(ClusterGenerator.instanceID(index)).map {
+                    InstanceRecord(
+                        instanceID: $0, privateDNSName: ClusterGenerator.nodeName(index), state: "running",
+                        tags: ["aws-node-termination-handler/managed": ""])
+                }
+            })
         let coordinator = JobCoordinator(
-            configuration: configuration.controller, queue: queue,
-            directory: SimulatedInstanceDirectory(instances: instances), cluster: cluster, lifecycle: lifecycle,
-            logger: logger)
+            configuration: configuration.controller, queue: queue, directory: directory, cluster: cluster,
+            lifecycle: lifecycle, logger: logger)
         try await started(server)
 
         let observer = Observer(store: server.store, targets: targets.map(\.node))
@@ -161,7 +165,8 @@ public struct Simulation: Sendable {
             let clock = ContinuousClock()
             let start = clock.now
             for target in targets {
-                await queue.send(SimulatedEvents.body(target.kind, instanceID: target.instanceID, time: Date()))
+                let now = Date()
+                queue.send(SimulatedEvents.body(target.kind, instanceID: target.instanceID, time: now), sentAt: now)
             }
             var allCordoned: Duration?
             var nextReport = Duration.seconds(1)
@@ -170,7 +175,7 @@ public struct Simulation: Sendable {
                 let elapsed = start.duration(to: clock.now)
                 let (cordoned, podsLeft) = await observer.look()
                 if allCordoned == nil, cordoned == targets.count { allCordoned = elapsed }
-                let depth = await queue.depth
+                let depth = queue.remaining
                 if elapsed >= nextReport {
                     nextReport += .seconds(1)
                     progress(
@@ -183,7 +188,7 @@ public struct Simulation: Sendable {
                     return Summary(
                         interruptedByKind: Dictionary(targets.map { ($0.kind, 1) }, uniquingKeysWith: +),
                         allCordoned: allCordoned, finished: elapsed, cordoned: cordoned, drained: drained,
-                        lifecycleCompletions: await lifecycle.completions.count,
+                        lifecycleCompletions: lifecycle.completions.count,
                         apiserverRequests: server.ledger.snapshot().byClass, statistics: coordinator.statistics)
                 }
                 guard elapsed < configuration.timeout else {

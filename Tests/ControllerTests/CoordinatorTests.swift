@@ -1,3 +1,5 @@
+import Clocks
+import ControllerFakes
 import Controller
 import Foundation
 import Interruption

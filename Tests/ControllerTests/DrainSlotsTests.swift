@@ -1,3 +1,4 @@
+import ControllerFakes
 import Foundation
 import Interruption
 import TestSupport

@@ -1,4 +1,5 @@
 import Controller
+import ControllerFakes
 import Foundation
 import Interruption
 import TestSupport
@@ -44,7 +45,7 @@ struct DryRunAndShutdownTests {
 
     @Test("shutdown: receiving stops, finished jobs' deletes go out, unfinished jobs' messages are released")
     func shutdown() async throws {
-        var queue: FakeQueue?
+        var queue: InMemoryQueue?
         var cluster: FakeCluster?
         var ids: [String] = []
         try await Harness.run(setUp: { harness in

@@ -1,3 +1,4 @@
+import ControllerFakes
 import Controller
 import Foundation
 import Interruption

@@ -1,4 +1,6 @@
+import Clocks
 import Controller
+import ControllerFakes
 import Foundation
 import Interruption
 import TestSupport
@@ -69,7 +71,7 @@ struct LifecycleTests {
             case .drained: harness.cluster.finishDrain(node)
             case .deadlineReached: harness.cluster.finishDrain(node, with: .result(.deadlineReached))
             case .blocked: harness.cluster.finishDrain(node, with: .result(.blocked))
-            case .drainFailed: harness.cluster.finishDrain(node, with: .failure(FakeError("boom")))
+            case .drainFailed: harness.cluster.finishDrain(node, with: .failure(InjectedFault("boom")))
             case .completionRejected:
                 harness.lifecycle.failCompletions(1)
                 harness.cluster.finishDrain(node)
@@ -91,7 +93,7 @@ struct LifecycleTests {
     @Test("heartbeats stop on shutdown")
     func heartbeatsStopOnShutdown() async throws {
         var clock: ManualClock?
-        var lifecycle: FakeLifecycle?
+        var lifecycle: InMemoryLifecycleActions?
         try await Harness.run({ Self.heartbeating(&$0) }, setUp: { $0.addNode(1) }) { harness in
             clock = harness.clock
             lifecycle = harness.lifecycle

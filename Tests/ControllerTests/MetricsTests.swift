@@ -1,3 +1,5 @@
+import ControllerFakes
+import Clocks
 import Controller
 import Foundation
 import Interruption

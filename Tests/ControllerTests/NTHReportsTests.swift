@@ -1,3 +1,5 @@
+import ControllerFakes
+import Clocks
 import Foundation
 import Interruption
 import Kubernetes

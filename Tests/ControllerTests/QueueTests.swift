@@ -1,4 +1,6 @@
+import Clocks
 import Controller
+import ControllerFakes
 import Foundation
 import Interruption
 import Locking
@@ -226,7 +228,7 @@ struct QueueTests {
             harness.cluster.holdDrains(of: node)
             let id = harness.queue.send(Fixtures.spot(instance(1)))
             try await eventually { harness.cluster.isHolding(node) }
-            harness.cluster.finishDrain(node, with: .failure(FakeError("watch failed")))
+            harness.cluster.finishDrain(node, with: .failure(InjectedFault("watch failed")))
             try await harness.waitUntilQueueEmpty()
             #expect(harness.queue.calls.releaseBatches == [[id]])
             #expect(harness.queue.receiveCount(id) == 2)

@@ -58,26 +58,6 @@ struct SimulationTests {
         #expect(summary.cordoned == 2)
         #expect(summary.statistics.messagesDeleted == 2)
     }
-
-    @Test("the simulated queue refuses a stale receipt handle and hides a received message until released")
-    func queueSemantics() async throws {
-        let queue = SimulatedQueue()
-        let id = await queue.send("hello")
-        let first = try await queue.receive(maxMessages: 10, waitTimeSeconds: 0, visibilityTimeoutSeconds: 30)
-        #expect(first.map(\.messageID) == [id])
-        #expect(try await queue.receive(maxMessages: 10, waitTimeSeconds: 0, visibilityTimeoutSeconds: 30).isEmpty)
-        let held = QueueMessage(
-            messageID: id, receiptHandle: first[0].receiptHandle, receivedAt: Date(), receiveCount: 1)
-        #expect(try await queue.release([held]).isEmpty)
-        let second = try await queue.receive(maxMessages: 10, waitTimeSeconds: 0, visibilityTimeoutSeconds: 30)
-        #expect(second.first?.receiveCount == 2)
-        let failures = try await queue.delete([held])
-        #expect(failures.map(\.code) == ["ReceiptHandleIsInvalid"])
-        let fresh = QueueMessage(
-            messageID: id, receiptHandle: second[0].receiptHandle, receivedAt: Date(), receiveCount: 2)
-        #expect(try await queue.delete([fresh]).isEmpty)
-        #expect(await queue.depth == 0)
-    }
 }
 
 /// Progress reports collected from the simulation's callback.

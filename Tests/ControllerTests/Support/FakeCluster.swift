@@ -1,4 +1,6 @@
+import Clocks
 import Controller
+import ControllerFakes
 import Foundation
 import Interruption
 import Kubernetes
@@ -9,7 +11,7 @@ import Locking
 final class FakeCluster: ClusterOperations {
     enum Held {
         case result(DrainOutcome.Result)
-        case failure(FakeError)
+        case failure(InjectedFault)
     }
 
     private struct State {

@@ -1,4 +1,6 @@
+import Clocks
 import Controller
+import ControllerFakes
 import Foundation
 import InMemoryLogging
 import Interruption
@@ -10,10 +12,10 @@ import Testing
 /// A coordinator wired to in-memory fakes on a manual clock, running for the length of one test.
 struct Harness {
     let clock: ManualClock
-    let queue: FakeQueue
-    let directory: FakeDirectory
+    let queue: InMemoryQueue
+    let directory: InMemoryInstanceDirectory
     let cluster: FakeCluster
-    let lifecycle: FakeLifecycle
+    let lifecycle: InMemoryLifecycleActions
     let coordinator: JobCoordinator
     let logs: LogLines
 
@@ -30,10 +32,10 @@ struct Harness {
         configure(&configuration)
         let clock = ManualClock()
         let logs = LogLines()
-        let queue = FakeQueue(clock: clock)
-        let directory = FakeDirectory()
+        let queue = InMemoryQueue(clock: clock)
+        let directory = InMemoryInstanceDirectory()
         let cluster = FakeCluster(clock: clock)
-        let lifecycle = FakeLifecycle(clock: clock)
+        let lifecycle = InMemoryLifecycleActions(clock: clock)
         let coordinator = JobCoordinator(
             configuration: configuration, queue: queue, directory: directory, cluster: cluster, lifecycle: lifecycle,
             clock: clock,

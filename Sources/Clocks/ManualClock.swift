@@ -1,10 +1,9 @@
-import Clocks
-import Controller
-import Foundation
+public import Foundation
 import Locking
 
-/// A clock that moves only when the test says so; sleepers resume when time passes their deadline.
-final class ManualClock: WallClock {
+/// A clock that moves only when its owner says so (a test, a scripted demo); sleepers resume when time passes their
+/// deadline, and observers hear of every move.
+public final class ManualClock: WallClock, AdvanceObservable {
     private struct Sleeper {
         var deadline: Date
         var continuation: CheckedContinuation<Void, any Error>
@@ -20,21 +19,22 @@ final class ManualClock: WallClock {
 
     private let state: Lock<State>
 
-    init(start: Date = Date(timeIntervalSince1970: 1_796_000_000)) {
+    /// A clock at `start`.
+    public init(start: Date = Date(timeIntervalSince1970: 1_796_000_000)) {
         state = Lock(State(now: start))
     }
 
-    var now: Date { state.withLock { $0.now } }
+    public var now: Date { state.withLock { $0.now } }
 
     /// How many tasks sleep on this clock now.
-    var sleeperCount: Int { state.withLock { $0.sleepers.count } }
+    public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
     /// Calls `observer` after every advance (fakes that depend on time, like the queue's visibility).
-    func onAdvance(_ observer: @escaping @Sendable () -> Void) {
+    public func onAdvance(_ observer: @escaping @Sendable () -> Void) {
         state.withLock { $0.observers.append(observer) }
     }
 
-    func sleep(until deadline: Date) async throws {
+    public func sleep(until deadline: Date) async throws {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
@@ -66,7 +66,7 @@ final class ManualClock: WallClock {
     }
 
     /// Moves time forward and wakes the sleepers whose deadline passed.
-    func advance(by seconds: TimeInterval) {
+    public func advance(by seconds: TimeInterval) {
         let (due, observers) = state.withLock { state -> ([Sleeper], [@Sendable () -> Void]) in
             state.now = state.now.addingTimeInterval(seconds)
             let now = state.now

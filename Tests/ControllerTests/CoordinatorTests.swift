@@ -1,6 +1,6 @@
 import Clocks
-import ControllerFakes
 import Controller
+import ControllerFakes
 import Foundation
 import Interruption
 import Kubernetes

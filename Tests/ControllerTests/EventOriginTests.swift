@@ -1,5 +1,5 @@
-import ControllerFakes
 import Controller
+import ControllerFakes
 import Foundation
 import Interruption
 import Logging

@@ -1,6 +1,6 @@
-import ControllerFakes
 import Clocks
 import Controller
+import ControllerFakes
 import Foundation
 import Interruption
 import Kubernetes

@@ -1,5 +1,5 @@
-import ControllerFakes
 import Clocks
+import ControllerFakes
 import Foundation
 import Interruption
 import Logging

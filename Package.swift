@@ -215,6 +215,7 @@ let package = Package(
         .executableTarget(
             name: "node-termination-handler",
             dependencies: [
+                "NoDelaySockets",
                 "AWS", "Clocks", "Controller", "HTTPClient", "Kubernetes", "Locking", "Simulation", "Timestamps",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -241,6 +242,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The one FlyingFox socket pool of the project's HTTP servers (fakes, metrics, probes): TCP_NODELAY on.
+        .target(
+            name: "NoDelaySockets",
+            dependencies: [.product(name: "FlyingSocks", package: "FlyingFox")],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Fakes: peers for tests, benchmarks and `simulate`, each checked against the real thing (kubectl,
         // moto).
 
@@ -249,6 +257,7 @@ let package = Package(
         .target(
             name: "FakeKubernetes",
             dependencies: [
+                "NoDelaySockets",
                 "Locking", "Timestamps",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
@@ -288,6 +297,7 @@ let package = Package(
         .target(
             name: "FakeSQS",
             dependencies: [
+                "NoDelaySockets",
                 "COpenSSL", "Locking", "SigV4", "Timestamps",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),

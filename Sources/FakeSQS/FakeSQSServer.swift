@@ -2,6 +2,7 @@ import FlyingFox
 import FlyingSocks
 import Foundation
 import Locking
+import NoDelaySockets
 
 /// A fake SQS endpoint on 127.0.0.1 over plain HTTP, serving an ``SQSService`` with FlyingFox, TCP_NODELAY on every
 /// connection.
@@ -49,7 +50,7 @@ public final class FakeSQSServer: Sendable {
         let server = HTTPServer(
             config: HTTPServer.Configuration(
                 address: try .inet(ip4: "127.0.0.1", port: requestedPort), timeout: 120,
-                pool: NoDelayPool(base: HTTPServer.defaultPool()), logger: .disabled),
+                pool: NoDelaySocketPool(base: HTTPServer.defaultPool()), logger: .disabled),
             handler: Adapter(service: service))
         let task = Task { try await server.run() }
         state.withLock { $0 = State(server: server, task: task) }
@@ -86,21 +87,6 @@ public final class FakeSQSServer: Sendable {
                 [200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"][response.status] ?? "Error"
             return FlyingFox.HTTPResponse(
                 statusCode: HTTPStatusCode(response.status, phrase: phrase), headers: httpHeaders, body: response.body)
-        }
-    }
-
-    /// Sets TCP_NODELAY on the listening socket (copied to accepted ones) and on each waiting connection: FlyingFox
-    /// writes a response's head and body separately, and without it each small response waits for a delayed ACK.
-    private struct NoDelayPool<Base: AsyncSocketPool>: AsyncSocketPool {
-        let base: Base
-
-        func prepare() async throws { try await base.prepare() }
-
-        func run() async throws { try await base.run() }
-
-        func suspendSocket(_ socket: Socket, untilReadyFor events: Socket.Events) async throws {
-            try? socket.setValue(true, for: BoolSocketOption(level: Int32(IPPROTO_TCP), name: Int32(TCP_NODELAY)))
-            try await base.suspendSocket(socket, untilReadyFor: events)
         }
     }
 }

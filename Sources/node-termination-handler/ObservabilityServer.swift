@@ -3,6 +3,7 @@ import FlyingFox
 import FlyingSocks
 import Foundation
 import Locking
+import NoDelaySockets
 import Prometheus
 
 /// What the probes read: whether the node cache synced, whether this replica leads, and the coordinator of the
@@ -55,7 +56,9 @@ struct ObservabilityServer {
     /// - Throws: a socket error when the port cannot be bound, or the listening socket fails while serving.
     func run() async throws {
         let server = HTTPServer(
-            config: HTTPServer.Configuration(address: .inet(port: port), timeout: 15, logger: .disabled),
+            config: HTTPServer.Configuration(
+                address: .inet(port: port), timeout: 15, pool: NoDelaySocketPool(base: HTTPServer.defaultPool()),
+                logger: .disabled),
             handler: Router(routes: routes))
         do {
             try await server.run()

@@ -54,21 +54,27 @@ struct ReplicasEndToEndTests {
 
         var log: String { (try? String(contentsOf: logPath, encoding: .utf8)) ?? "" }
 
-        /// A port the kernel just handed out (closed again, so the replica can bind it).
+        /// A free port for a replica's server to bind later, drawn below the kernel's ephemeral range (32768–60999
+        /// here): a port the kernel handed out and took back can go to the next outgoing connection of any test
+        /// running in parallel before the replica binds it (seen in CI as `Address already in use`); one from
+        /// 20000–32767 is only ever bound on purpose.
         static func freePort() throws -> Int {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                    bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+            for _ in 0..<200 {
+                let port = Int.random(in: 20000..<32768)
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                defer { close(fd) }
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_addr.s_addr = INADDR_ANY
+                address.sin_port = UInt16(port).bigEndian
+                let bound = withUnsafePointer(to: &address) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                        bind(fd, raw, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                    }
                 }
+                if bound { return port }
             }
-            guard bound else { throw FixtureError("no free port") }
-            return Int(UInt16(bigEndian: address.sin_port))
+            throw FixtureError("no free port in 20000–32767 after 200 tries")
         }
 
         /// GET `path` on the metrics or probes port: status and body (status 0 when nothing answered).

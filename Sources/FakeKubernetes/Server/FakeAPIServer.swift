@@ -2,6 +2,7 @@ import FlyingFox
 import FlyingSocks
 import Foundation
 import Locking
+import NoDelaySockets
 
 /// A fake kube-apiserver on loopback, over plain HTTP, with TCP_NODELAY on every connection, and optionally over
 /// HTTPS too through a front end (``Configuration/frontEnd``; `FakeKubernetesTLS`'s `serveHTTPS`).
@@ -149,21 +150,5 @@ public final class FakeAPIServer: Sendable {
             await server.stop()
             throw error
         }
-    }
-}
-
-/// Sets TCP_NODELAY on every socket the pool waits on: the listening socket (Linux and Darwin copy it to accepted
-/// sockets) and each connection whose read would block. FlyingFox writes a response's head and body separately,
-/// so without it every small response waits ~40 ms for a delayed ACK.
-struct NoDelaySocketPool<Base: AsyncSocketPool>: AsyncSocketPool {
-    let base: Base
-
-    func prepare() async throws { try await base.prepare() }
-
-    func run() async throws { try await base.run() }
-
-    func suspendSocket(_ socket: Socket, untilReadyFor events: Socket.Events) async throws {
-        try? socket.setValue(true, for: BoolSocketOption(level: Int32(IPPROTO_TCP), name: Int32(TCP_NODELAY)))
-        try await base.suspendSocket(socket, untilReadyFor: events)
     }
 }

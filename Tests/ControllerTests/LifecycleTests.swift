@@ -107,6 +107,22 @@ struct LifecycleTests {
         #expect(lifecycle?.heartbeats.isEmpty == true)
     }
 
+    @Test("a heartbeating hook's node records the drain's own deadline, so a resumed job keeps it")
+    func recordedDeadlineIsTheDrains() async throws {
+        let node = "ip-10-0-0-1.ec2.internal"
+        try await Harness.run({ Self.heartbeating(&$0) }, setUp: { $0.addNode(1) }) { harness in
+            let start = harness.clock.now
+            harness.cluster.holdDrains(of: node)
+            harness.queue.send(Fixtures.asgTerminate(instance(1), time: start.formatted(.iso8601)))
+            try await eventually("the drain") { harness.cluster.isHolding(node) }
+            // Heartbeats until 600 s push the hook's deadline to 600 + 300 s; the node recorded 300 s before.
+            #expect(harness.cluster.jobState(of: node)?.deadline == start.addingTimeInterval(900))
+            harness.cluster.finishDrain(node)
+            try await eventually("the drain to end") { !harness.cluster.drains.isEmpty }
+            #expect(harness.cluster.drains.first?.deadline == start.addingTimeInterval(900))
+        }
+    }
+
     @Test("CompleteLifecycleAction is retried with back-off; the message is deleted after it succeeds")
     func completionRetried() async throws {
         try await Harness.run(setUp: { harness in

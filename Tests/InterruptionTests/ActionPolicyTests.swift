@@ -240,12 +240,30 @@ struct ActionPolicyPlanTests {
         #expect(plan.effectiveSteps.isEmpty)
     }
 
-    @Test("the drain deadline is the job's, or NODE_TERMINATION_GRACE_PERIOD after the first receive")
+    @Test(
+        "the drain deadline is the job's, or NODE_TERMINATION_GRACE_PERIOD after the first receive, at least the minimum drain from now"
+    )
     func drainDeadline() throws {
         let policy = ActionPolicy()
-        #expect(policy.drainDeadline(for: try job([try event(.spotInterruption)])) == t0.addingTimeInterval(120))
-        #expect(policy.drainDeadline(for: try job([try event(.rebalanceRecommendation)])) == t0.addingTimeInterval(120))
+        let rules = DeadlineRules()
+        func deadline(_ job: InstanceJob, minimum: TimeInterval = 30, now: Date = t0) -> Date {
+            policy.drainDeadline(for: job, rules: rules, minimumDrain: minimum, now: now)
+        }
+        #expect(deadline(try job([try event(.spotInterruption)])) == t0.addingTimeInterval(120))
+        #expect(deadline(try job([try event(.rebalanceRecommendation)])) == t0.addingTimeInterval(120))
         #expect(!policy.drains(try job([try event(.rebalanceRecommendation)])))
+        // A late spot warning: its deadline passed, the minimum drain still applies.
+        #expect(
+            deadline(try job([try event(.spotInterruption)]), now: t0.addingTimeInterval(200))
+                == t0.addingTimeInterval(230))
+        // An Auto Scaling hook: the heartbeat timeout (300 s), or as far as heartbeats take it (capped by the global timeout).
+        let hook = try job([try event(.autoScalingTermination, token: "tok-1")])
+        #expect(deadline(hook) == t0.addingTimeInterval(300))
+        var heartbeating = policy
+        heartbeating.heartbeat = HeartbeatSchedule(interval: 60, until: 1000)
+        #expect(
+            heartbeating.drainDeadline(for: hook, rules: rules, minimumDrain: 30, now: t0)
+                == t0.addingTimeInterval(1300))
     }
 
     @Test(

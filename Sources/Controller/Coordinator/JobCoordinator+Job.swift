@@ -265,17 +265,12 @@ extension JobCoordinator {
         return outcome.result
     }
 
-    /// The drain's deadline: the job's, with Auto Scaling hooks extended by heartbeats as far as they will go, but
-    /// never less than `NTH_MINIMUM_DRAIN_SECONDS` from now.
-    ///
-    /// A state change's deadline is its receive time and a late spot warning's may have passed: the drain still
-    /// evicts (with grace periods clamped short) instead of giving up before it starts.
+    /// The drain's deadline now (``ActionPolicy/drainDeadline(for:rules:minimumDrain:now:)``): what the drain works
+    /// to and what the cordon records on the node, so that a job resumed from the node keeps it.
     func drainDeadline(for job: InstanceJob) -> Date {
-        let heartbeatsUntil = configuration.heartbeat.map { job.firstReceivedAt.addingTimeInterval($0.until) }
-        let deadline =
-            job.deadline(rules: configuration.deadlineRules, lastHeartbeat: heartbeatsUntil)
-            ?? job.firstReceivedAt.addingTimeInterval(configuration.policy.nodeTerminationGracePeriod)
-        return max(deadline, clock.now.addingTimeInterval(TimeInterval(configuration.minimumDrainSeconds)))
+        configuration.policy.drainDeadline(
+            for: job, rules: configuration.deadlineRules,
+            minimumDrain: TimeInterval(configuration.minimumDrainSeconds), now: clock.now)
     }
 }
 

@@ -110,7 +110,7 @@ extension JobCoordinator {
         }
         guard steps.contains(.cordon) else { return }
         do {
-            var state = NodeJobState(job: job, deadline: configuration.policy.drainDeadline(for: job))
+            var state = NodeJobState(job: job, deadline: drainDeadline(for: job))
             if let resumed = progress.resumption?.eventIDs {
                 // Events rebuilt from annotations have no id: keep the annotated ones until their messages are back.
                 state.eventIDs = Array(resumed.union(state.eventIDs)).sorted()

@@ -73,12 +73,27 @@ public struct ActionPolicy: Sendable, Hashable {
             || (job.kinds.contains(.rebalanceRecommendation) && rebalance == .cordonAndDrain)
     }
 
-    /// The drain's deadline: the job's, or ``nodeTerminationGracePeriod`` after its first receive.
+    /// The drain's deadline, the one the drain works to and the node's job state records: the job's (an Auto
+    /// Scaling hook's extended by heartbeats as far as ``heartbeat`` takes them), or ``nodeTerminationGracePeriod``
+    /// after its first receive; but never less than `minimumDrain` from `now`.
     ///
-    /// - Parameter job: The job.
+    /// A state change's deadline is its receive time and a late spot warning's may have passed: the drain still
+    /// evicts (with grace periods clamped short) instead of giving up before it starts.
+    ///
+    /// - Parameters:
+    ///   - job: The job.
+    ///   - rules: The deadline rules (the hooks' heartbeat and global timeouts).
+    ///   - minimumDrain: `NTH_MINIMUM_DRAIN_SECONDS`.
+    ///   - now: The time of the decision.
     /// - Returns: When the drain must be done.
-    public func drainDeadline(for job: InstanceJob) -> Date {
-        job.deadline ?? job.firstReceivedAt.addingTimeInterval(nodeTerminationGracePeriod)
+    public func drainDeadline(
+        for job: InstanceJob, rules: DeadlineRules, minimumDrain: TimeInterval, now: Date
+    ) -> Date {
+        let heartbeatsUntil = heartbeat.map { job.firstReceivedAt.addingTimeInterval($0.until) }
+        let deadline =
+            job.deadline(rules: rules, lastHeartbeat: heartbeatsUntil)
+            ?? job.firstReceivedAt.addingTimeInterval(nodeTerminationGracePeriod)
+        return max(deadline, now.addingTimeInterval(minimumDrain))
     }
 
     /// The ordered steps for a job.

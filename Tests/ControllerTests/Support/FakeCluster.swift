@@ -116,6 +116,8 @@ final class FakeCluster: ClusterOperations {
     var outOfServiceTaints: [String] { state.withLock { $0.outOfServiceTaints } }
     var events: [NodeEvent] { state.withLock { $0.events } }
     var clearedJobStates: [String] { state.withLock { $0.clearedJobStates } }
+    /// The job state a node carries now.
+    func jobState(of node: String) -> NodeJobState? { state.withLock { $0.nodes[node]?.jobState } }
     /// Every write (cordon, taint, clear) the cluster saw.
     var writes: Int { state.withLock { $0.writes } }
     /// Whether a drain of `node` is held open now.

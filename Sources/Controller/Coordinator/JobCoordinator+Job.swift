@@ -199,7 +199,7 @@ extension JobCoordinator {
         -> DrainOutcome.Result
     {
         let deadline = drainDeadline(for: job)
-        let slot = try await slots.acquire(priority: job.priority, deadline: deadline)
+        let slot = try await slots.acquire(job.drainOrder(deadline: deadline))
         defer { slot.release() }
         let activity = DrainActivityBox()
         let request = DrainRequest(

@@ -139,17 +139,11 @@ public struct InstanceJob: Sendable, Hashable {
         return true
     }
 
-    /// The job's place in the drain worker pool's queue.
-    public var drainOrder: DrainOrder { DrainOrder(priority: priority, deadline: deadline) }
-
-    /// Whether `self` should be drained before `other`: higher priority first, then the earlier deadline (jobs
-    /// without one last), then the earlier first receive, then the instance id.
-    public func drainsBefore(_ other: InstanceJob) -> Bool {
-        let (order, otherOrder) = (drainOrder, other.drainOrder)
-        if order != otherOrder { return order < otherOrder }
-        if firstReceivedAt != other.firstReceivedAt { return firstReceivedAt < other.firstReceivedAt }
-        return instanceID < other.instanceID
-    }
+    /// The job's place in the drain worker pool's queue: its priority, then its drain deadline
+    /// (``ActionPolicy/drainDeadline(for:rules:minimumDrain:now:)``); the pool breaks ties by arrival.
+    ///
+    /// - Parameter deadline: The drain's deadline.
+    public func drainOrder(deadline: Date?) -> DrainOrder { DrainOrder(priority: priority, deadline: deadline) }
 }
 
 /// What recording one event changed in a job.

@@ -32,9 +32,6 @@ public struct InstanceJobs: Sendable, Hashable {
         }
     }
 
-    /// The live jobs in drain order (see ``InstanceJob/drainsBefore(_:)``).
-    public var drainOrder: [InstanceJob] { jobs.values.sorted { $0.drainsBefore($1) } }
-
     /// Ends a job and says which messages are now safe to acknowledge.
     ///
     /// - Parameter instanceID: The instance whose job is done.

@@ -204,13 +204,23 @@ struct ActionPolicyPlanTests {
             ActionPolicy().plan(for: try job([launch]), node: node).steps == [
                 .waitForNodeReady, .completeLifecycleAction(action), .acknowledge,
             ])
-        #expect(ActionPolicy().plan(for: try job([launch]), node: .notFound).steps == [.retryLater])
+        // Without a node yet too: the wait watches for it to join.
+        #expect(
+            ActionPolicy().plan(for: try job([launch]), node: .notFound).steps == [
+                .waitForNodeReady, .completeLifecycleAction(action), .acknowledge,
+            ])
     }
 
     @Test("a missing node is retried, or acknowledged with its hooks completed under DELETE_SQS_MSG_IF_NODE_NOT_FOUND")
     func nodeNotFound() throws {
         let hook = try event(.autoScalingTermination, token: "tok")
         var policy = ActionPolicy()
+        let complete = NodeAction.completeLifecycleAction(try #require(hook.lifecycleAction))
+        // NTH_COMPLETE_LIFECYCLE_ACTION_IF_NODE_NOT_FOUND (default true): the hook now, the messages retried.
+        #expect(policy.plan(for: try job([hook]), node: .notFound).steps == [complete, .retryLater])
+        #expect(
+            policy.plan(for: try job([try event(.spotInterruption)]), node: .notFound).steps == [.retryLater])
+        policy.completeLifecycleActionIfNodeNotFound = false
         #expect(policy.plan(for: try job([hook]), node: .notFound).steps == [.retryLater])
         policy.deleteMessageIfNodeNotFound = true
         #expect(

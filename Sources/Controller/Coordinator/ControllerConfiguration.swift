@@ -38,9 +38,6 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var maxReceiveCount = 5
     /// `WORKERS`: drains that may list pods and issue evictions at once (default 10); waiting is free.
     public var workers = 10
-    /// `NTH_COMPLETE_LIFECYCLE_ACTION_IF_NODE_NOT_FOUND`: complete an Auto Scaling terminate hook even when the
-    /// instance has no node (it never joined, or already left; default true).
-    public var completeLifecycleActionIfNodeNotFound = true
     /// `NTH_LAUNCH_READY_TIMEOUT_SECONDS`: how long a launch hook waits for its node to be Ready (default 600).
     public var launchReadyTimeoutSeconds = 600
     /// `NTH_SHUTDOWN_TIMEOUT_SECONDS`: how long the graceful shutdown after SIGTERM may take (acknowledge what is
@@ -113,6 +110,13 @@ public struct ControllerConfiguration: Sendable, Hashable {
     public var heartbeat: HeartbeatSchedule? {
         get { policy.heartbeat }
         set { policy.heartbeat = newValue }
+    }
+
+    /// `NTH_COMPLETE_LIFECYCLE_ACTION_IF_NODE_NOT_FOUND`: complete an Auto Scaling terminate hook even when the
+    /// instance has no node (``ActionPolicy/completeLifecycleActionIfNodeNotFound``; default true).
+    public var completeLifecycleActionIfNodeNotFound: Bool {
+        get { policy.completeLifecycleActionIfNodeNotFound }
+        set { policy.completeLifecycleActionIfNodeNotFound = newValue }
     }
 
     /// `DELETE_SQS_MSG_IF_NODE_NOT_FOUND`: acknowledge a job whose instance has no node.

@@ -118,22 +118,9 @@ extension JobCoordinator {
                 availabilityZone: described?.availabilityZone))
     }
 
-    /// The steps for a job: the policy's plan, with the queue side's choices for instances without a node.
-    ///
-    /// - A launch hook waits for its node to join and be Ready (no redelivery polling).
-    /// - A terminate hook of an instance without a node is completed anyway (when configured), whatever
-    ///   `DELETE_SQS_MSG_IF_NODE_NOT_FOUND` says about the messages.
+    /// The steps for a job: the policy's plan (``ActionPolicy/plan(for:node:)``).
     func plannedSteps(for job: InstanceJob, resolution: NodeResolution) -> [NodeAction] {
-        let policy = configuration.policy
-        guard resolution == .notFound else { return policy.plan(for: job, node: resolution).steps }
-        if job.kinds == [.autoScalingLaunch] {
-            return [.waitForNodeReady] + job.pendingLifecycleActions.map { .completeLifecycleAction($0.action) }
-                + [.acknowledge]
-        }
-        let steps = policy.plan(for: job, node: .notFound).steps
-        guard steps == [.retryLater], configuration.completeLifecycleActionIfNodeNotFound else { return steps }
-        return job.pendingLifecycleActions.filter { $0.action.transition == .terminating }
-            .map { .completeLifecycleAction($0.action) } + [.retryLater]
+        configuration.policy.plan(for: job, node: resolution).steps
     }
 
     /// Performs one round of steps.

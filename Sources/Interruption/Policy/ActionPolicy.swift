@@ -32,6 +32,10 @@ public struct ActionPolicy: Sendable, Hashable {
     public var managedTag = "aws-node-termination-handler/managed"
     /// `DELETE_SQS_MSG_IF_NODE_NOT_FOUND`: acknowledge (and complete hooks) when no node matches the instance.
     public var deleteMessageIfNodeNotFound = false
+    /// `NTH_COMPLETE_LIFECYCLE_ACTION_IF_NODE_NOT_FOUND`: complete an Auto Scaling terminate hook even when the
+    /// instance has no node (it never joined, or already left), whatever ``deleteMessageIfNodeNotFound`` says about
+    /// the messages (read with the controller's settings; default true).
+    public var completeLifecycleActionIfNodeNotFound = true
     /// `DRY_RUN`: plan as usual, perform nothing (no Kubernetes writes, no deletes, no hook completions).
     public var dryRun = false
     /// `REBALANCE_ACTION` (or `ENABLE_REBALANCE_DRAINING=true` for ``RebalanceAction/cordonAndDrain``).
@@ -110,9 +114,13 @@ public struct ActionPolicy: Sendable, Hashable {
         let lifecycleActions = job.pendingLifecycleActions.map { NodeAction.completeLifecycleAction($0.action) }
         switch node {
         case .notFound:
-            // A launch waits for its node to join; otherwise follow DELETE_SQS_MSG_IF_NODE_NOT_FOUND.
-            if job.kinds == [.autoScalingLaunch] || !deleteMessageIfNodeNotFound { return [.retryLater] }
-            return lifecycleActions + [.acknowledge]
+            // A launch waits for its node to join and be Ready (watched, not polled through redeliveries).
+            if job.kinds == [.autoScalingLaunch] { return [.waitForNodeReady] + lifecycleActions + [.acknowledge] }
+            if deleteMessageIfNodeNotFound { return lifecycleActions + [.acknowledge] }
+            // Retried; the instance is going with or without a node, so its terminate hooks are completed now.
+            guard completeLifecycleActionIfNodeNotFound else { return [.retryLater] }
+            let terminating = job.pendingLifecycleActions.filter { $0.action.transition == .terminating }
+            return terminating.map { .completeLifecycleAction($0.action) } + [.retryLater]
         case .unmanaged:
             return [.acknowledge]
         case .found:

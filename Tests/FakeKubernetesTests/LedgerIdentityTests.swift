@@ -1,6 +1,7 @@
 import FakeKubernetes
 import Foundation
 import HTTPClient
+import JSONValues
 import Testing
 
 @Suite("The ledger's user and time")
@@ -36,7 +37,7 @@ struct LedgerIdentityTests {
         }
     }
 
-    static func seconds(_ value: JSON) -> Double {
+    static func seconds(_ value: JSONValue) -> Double {
         switch value {
         case .double(let seconds): seconds
         case .int(let seconds): Double(seconds)

@@ -75,7 +75,7 @@ public struct MessageDecoder: Sendable {
     private static func parseObject(_ text: String) throws(Rejection) -> JSONValue {
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+            value = try JSONValue(parsing: text)
         } catch {
             throw Rejection(.notJSON)
         }

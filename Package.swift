@@ -344,8 +344,7 @@ let package = Package(
             name: "Simulation",
             dependencies: [
                 "Controller", "ControllerFakes", "FakeKubernetes", "HTTPClient", "Interruption", "JSONValues",
-                "Kubernetes",
-                "Timestamps", .product(name: "Logging", package: "swift-log"),
+                "Kubernetes", "Timestamps", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -62,7 +62,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // Any JSON value, Codable: Kubernetes patch bodies and unmodelled fields, interruption event bodies.
+        // The one JSON value type (integers and doubles apart; parsed, serialized with keys sorted, Codable): the
+        // Kubernetes client's patch bodies and unmodelled fields, interruption event bodies, and every object the
+        // fake apiserver stores.
         .target(
             name: "JSONValues",
             swiftSettings: strictSettings
@@ -202,7 +204,7 @@ let package = Package(
             name: "ControllerTests",
             dependencies: [
                 "Clocks", "Controller", "ControllerFakes", "FakeKubernetes", "Kubernetes", "Interruption", "AWS",
-                "HTTPClient", "Locking",
+                "HTTPClient", "JSONValues", "Locking",
                 "SigV4", "TestSupport", .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
@@ -233,7 +235,7 @@ let package = Package(
             name: "NodeTerminationHandlerTests",
             dependencies: [
                 "node-termination-handler", "Controller", "Interruption", "AWS", "FakeKubernetes", "FakeKubernetesTLS",
-                "Locking",
+                "JSONValues", "Locking",
                 "HTTPClient",
                 "SigV4", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -253,12 +255,13 @@ let package = Package(
         // moto).
 
         // A fake apiserver for tests, benchmarks and `simulate`: resourceVersion and watch-cache semantics, a request
-        // ledger, PodDisruptionBudgets, a simulated kubelet, injectable faults. Stores objects as generic JSON.
+        // ledger, PodDisruptionBudgets, a simulated kubelet, injectable faults. Stores objects as generic JSON
+        // (JSONValues), with its own merge, strategic merge and JSON patch.
         .target(
             name: "FakeKubernetes",
             dependencies: [
                 "NoDelaySockets",
-                "Locking", "Timestamps",
+                "JSONValues", "Locking", "Timestamps",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "Yams", package: "Yams"),
@@ -287,7 +290,7 @@ let package = Package(
 
         .testTarget(
             name: "FakeKubernetesTests",
-            dependencies: ["FakeKubernetes", "FakeKubernetesTLS", "HTTPClient", "TestSupport"],
+            dependencies: ["FakeKubernetes", "FakeKubernetesTLS", "HTTPClient", "JSONValues", "TestSupport"],
             swiftSettings: strictSettings
         ),
 
@@ -340,8 +343,8 @@ let package = Package(
         .target(
             name: "Simulation",
             dependencies: [
-                "Controller", "ControllerFakes", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes",
-                "Timestamps", .product(name: "Logging", package: "swift-log"),
+                "Controller", "ControllerFakes", "FakeKubernetes", "HTTPClient", "Interruption", "JSONValues",
+                "Kubernetes", "Timestamps", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -397,7 +400,7 @@ let package = Package(
         // `kubectl drain` on the same cluster (scripts/bench-drain).
         .executableTarget(
             name: "drain-bench",
-            dependencies: ["Controller", "FakeKubernetes", "HTTPClient", "Interruption", "Kubernetes"],
+            dependencies: ["Controller", "FakeKubernetes", "HTTPClient", "Interruption", "JSONValues", "Kubernetes"],
             swiftSettings: strictSettings
         ),
     ],

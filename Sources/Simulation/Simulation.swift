@@ -4,6 +4,7 @@ public import FakeKubernetes
 internal import Foundation
 internal import HTTPClient
 internal import Interruption
+import JSONValues
 internal import Kubernetes
 public import Logging
 
@@ -223,7 +224,7 @@ private struct Observer: Sendable {
         return targets.subtracting(busy).count
     }
 
-    private func workloadPods() async -> [JSON] {
+    private func workloadPods() async -> [JSONValue] {
         await store.objects(.pods).filter {
             $0["metadata"]["namespace"].stringValue != "kube-system"
                 && targets.contains($0["spec"]["nodeName"].stringValue ?? "")

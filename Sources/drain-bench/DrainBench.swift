@@ -3,6 +3,7 @@ import FakeKubernetes
 import Foundation
 import HTTPClient
 import Interruption
+import JSONValues
 import Kubernetes
 
 /// `drain-bench`: our side of `scripts/bench-drain`, which drains the same fake cluster with the real `kubectl drain`
@@ -61,7 +62,7 @@ enum DrainBench {
         let objects = ClusterGenerator(nodes: nodes, podsPerNode: podsPerNode).objects()
             .filter { $0["kind"].stringValue != "PodDisruptionBudget" }
         do {
-            try JSON.array(objects).serialized().write(to: URL(fileURLWithPath: path), options: .atomic)
+            try JSONValue.array(objects).serialized().write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw BenchError("could not write the seed file \(path): \(error)")
         }

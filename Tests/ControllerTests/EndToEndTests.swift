@@ -3,6 +3,7 @@ import Controller
 import FakeKubernetes
 import Foundation
 import Interruption
+import JSONValues
 import Kubernetes
 import Locking
 import Logging
@@ -79,8 +80,8 @@ struct EndToEndTests {
 
     static func seed(
         nodes: [(name: String, instanceID: String?)], podsPerNode: Int, labels: [String: String] = [:]
-    ) -> [JSON] {
-        var objects: [JSON] = [ObjectFactory.namespace("apps")]
+    ) -> [JSONValue] {
+        var objects: [JSONValue] = [ObjectFactory.namespace("apps")]
         objects.append(
             ObjectFactory.daemonSet(
                 name: "kube-proxy", namespace: "kube-system", uid: ObjectFactory.stableUID("kube-proxy"), labels: [:]))

@@ -43,7 +43,7 @@ struct LeaderElectionTests {
         return try KubernetesClient(configuration: configuration)
     }
 
-    static func lease(_ server: FakeAPIServer) async -> JSON? {
+    static func lease(_ server: FakeAPIServer) async -> JSONValue? {
         await server.store.object(.leases, namespace: namespace, name: leaseName)
     }
 

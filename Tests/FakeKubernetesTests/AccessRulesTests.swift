@@ -1,6 +1,7 @@
 import FakeKubernetes
 import Foundation
 import HTTPClient
+import JSONValues
 import Testing
 
 @Suite("RBAC in the fake: access rules from ClusterRoles and Roles")

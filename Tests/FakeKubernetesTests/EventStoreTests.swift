@@ -1,6 +1,7 @@
 import FakeKubernetes
 import Foundation
 import HTTPClient
+import JSONValues
 import Testing
 
 /// events.k8s.io/v1 and core v1 Events are one store seen through two schemas, as in a real apiserver: what the
@@ -9,7 +10,7 @@ import Testing
 @Suite("Events: one store for events.k8s.io/v1 and core v1", .serialized)
 struct EventStoreTests {
     /// An events.k8s.io/v1 Event about `node`, as the controller writes it.
-    static func newEvent(_ name: String, node: String, reason: String, note: String) -> JSON {
+    static func newEvent(_ name: String, node: String, reason: String, note: String) -> JSONValue {
         [
             "apiVersion": "events.k8s.io/v1", "kind": "Event",
             "metadata": ["name": .string(name), "namespace": "default", "annotations": ["instance-id": "i-0abc"]],
@@ -49,7 +50,7 @@ struct EventStoreTests {
             #expect(core.json["metadata"]["annotations"]["instance-id"] == "i-0abc")
 
             // A core Event (as NTH writes them) is listed through events.k8s.io/v1.
-            let nth: JSON = [
+            let nth: JSONValue = [
                 "apiVersion": "v1", "kind": "Event", "metadata": ["name": "node-2.1", "namespace": "default"],
                 "involvedObject": ["kind": "Node", "name": "node-2", "namespace": "default"],
                 "reason": "CordonAndDrain", "message": "Node successfully cordoned and drained", "type": "Normal",
@@ -94,7 +95,7 @@ struct EventStoreTests {
     @Test("a watch through events.k8s.io/v1 sees core writes in the events.k8s.io shape")
     func watch() async throws {
         try await withFakeCluster { cluster in
-            let nth: JSON = [
+            let nth: JSONValue = [
                 "apiVersion": "v1", "kind": "Event", "metadata": ["name": "node-3.1", "namespace": "default"],
                 "involvedObject": ["kind": "Node", "name": "node-3"], "reason": "PostDrain",
                 "message": "Post-drain task successfully executed", "type": "Normal",
@@ -131,7 +132,7 @@ struct EventStoreTests {
                 }, "\(table.stdout)")
             let json = try await kubectl.run(["get", "events", "-n", "default", "-o", "json"])
             #expect(json.status == 0, "\(json.stderr)")
-            let item = try #require(try JSON(parsing: json.stdout)["items"].arrayValue?.first)
+            let item = try #require(try JSONValue(parsing: json.stdout)["items"].arrayValue?.first)
             #expect(item["reason"] == "CordonAndDrain")
             #expect(item["message"] == "Node successfully cordoned and drained")
         }

@@ -2,6 +2,7 @@ import FakeKubernetes
 import FakeKubernetesTLS
 import Foundation
 import HTTPClient
+import JSONValues
 import TestSupport
 import Testing
 
@@ -36,7 +37,7 @@ struct HTTPSTests {
                 HTTPRequest(url: url + "/version", tls: try Self.trustingCA(of: cluster), timeout: .seconds(10)))
             #expect(response.status == 200)
             #expect(response.httpVersion == "1.1")
-            #expect(try JSON(parsing: response.body)["minor"] == "32")
+            #expect(try JSONValue(parsing: response.body)["minor"] == "32")
             let port = try #require(cluster.server.httpsPort)
             let byName = try await cluster.client.execute(
                 HTTPRequest(
@@ -84,7 +85,7 @@ struct HTTPSTests {
             let base = try Self.httpsURL(cluster)
             let list = try await cluster.client.execute(
                 HTTPRequest(url: base + "/api/v1/nodes", tls: tls, timeout: .seconds(10)))
-            let version = try #require(try JSON(parsing: list.body)["metadata"]["resourceVersion"].stringValue)
+            let version = try #require(try JSONValue(parsing: list.body)["metadata"]["resourceVersion"].stringValue)
             let response = try await cluster.client.stream(
                 HTTPRequest(
                     url: base + "/api/v1/nodes?watch=1&resourceVersion=\(version)", tls: tls,
@@ -93,11 +94,11 @@ struct HTTPSTests {
             try await eventually("the watch open") { await cluster.store.watchCount == 1 }
             try await cluster.store.seed(ObjectFactory.node(name: "node-2", instanceID: "i-0000000000000002"))
             var buffer = Data()
-            var event = JSON.null
+            var event = JSONValue.null
             for try await chunk in response.body {
                 buffer.append(chunk)
                 if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                    event = try JSON(parsing: buffer[buffer.startIndex..<newline])
+                    event = try JSONValue(parsing: buffer[buffer.startIndex..<newline])
                     break
                 }
             }

@@ -1,6 +1,7 @@
 import FakeKubernetes
 import Foundation
 import HTTPClient
+import JSONValues
 import Testing
 
 @Suite("Storage history: reads at a past revision, continue pages, compaction")
@@ -15,9 +16,9 @@ struct HistoryTests {
         token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? token
     }
 
-    static func labelPatch(_ value: String) -> JSON { ["metadata": ["labels": ["version": .string(value)]]] }
+    static func labelPatch(_ value: String) -> JSONValue { ["metadata": ["labels": ["version": .string(value)]]] }
 
-    static func items(_ list: JSON) -> [String: JSON] {
+    static func items(_ list: JSONValue) -> [String: JSONValue] {
         Dictionary(
             (list["items"].arrayValue ?? []).map { ($0["metadata"]["name"].stringValue ?? "", $0) },
             uniquingKeysWith: { first, _ in first })
@@ -95,7 +96,7 @@ struct HistoryTests {
             _ = try await cluster.request(.delete, "/api/v1/nodes/n5")
             _ = try await cluster.request(.delete, "/api/v1/nodes/n1")
             var names = first.json.itemNames
-            var pages: [JSON] = []
+            var pages: [JSONValue] = []
             while pages.count < 5 {
                 let page = try await cluster.get("/api/v1/nodes?limit=2&continue=\(Self.encoded(token))")
                 #expect(page.status == 200)

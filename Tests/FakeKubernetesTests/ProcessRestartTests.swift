@@ -1,6 +1,7 @@
 import FakeKubernetes
 import Foundation
 import HTTPClient
+import JSONValues
 import TestSupport
 import Testing
 
@@ -115,7 +116,7 @@ struct ProcessRestartTests {
                 headers: HTTPHeaders([("Content-Type", "application/json")]),
                 body: node.serialized(), timeout: .seconds(10)))
         #expect(seeded.status == 201)
-        let stored = try JSON(parsing: seeded.body)
+        let stored = try JSONValue(parsing: seeded.body)
         #expect(try await first.terminate() == 0, "stderr: \(first.stderr)")
         #expect(FileManager.default.fileExists(atPath: state.path))
 
@@ -126,7 +127,7 @@ struct ProcessRestartTests {
         let read = try await client.execute(
             HTTPRequest(url: urls[1] + "/api/v1/nodes/node-1", tls: trusting, timeout: .seconds(10)))
         #expect(read.status == 200)
-        let served = try JSON(parsing: read.body)
+        let served = try JSONValue(parsing: read.body)
         #expect(served["metadata"]["uid"] == stored["metadata"]["uid"])
         #expect(served["metadata"]["resourceVersion"] == stored["metadata"]["resourceVersion"])
         #expect(served["metadata"]["creationTimestamp"] == stored["metadata"]["creationTimestamp"])
@@ -190,9 +191,9 @@ struct ProcessRBACTests {
         let url = try #require(try await server.lines(1).first)
         let client = try HTTPClient()
         defer { client.shutdown() }
-        func status(_ path: String) async throws -> (Int, JSON) {
+        func status(_ path: String) async throws -> (Int, JSONValue) {
             let response = try await client.execute(HTTPRequest(url: url + path, timeout: .seconds(10)))
-            return (response.status, (try? JSON(parsing: response.body)) ?? .null)
+            return (response.status, (try? JSONValue(parsing: response.body)) ?? .null)
         }
         #expect(try await status("/api/v1/nodes").0 == 200)
         let pods = try await status("/api/v1/pods")

@@ -1,6 +1,7 @@
 import FakeKubernetes
 import Foundation
 import HTTPClient
+import JSONValues
 import Testing
 
 /// Kinds the fake only stores and serves (Deployments, StatefulSets, Jobs, ConfigMaps, Services, ServiceAccounts),

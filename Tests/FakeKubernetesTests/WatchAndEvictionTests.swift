@@ -1,6 +1,7 @@
 import FakeKubernetes
 import Foundation
 import HTTPClient
+import JSONValues
 import TestSupport
 import Testing
 
@@ -68,7 +69,7 @@ struct WatchAndEvictionTests {
                         name: name, namespace: "shop", nodeName: "node-1",
                         labels: ["app": "web"], owner: .replicaSet(name: "web-1", uid: "rs-uid")))
             }
-            let eviction: JSON = [
+            let eviction: JSONValue = [
                 "kind": "Eviction", "apiVersion": "policy/v1",
                 "metadata": ["name": "web-1-a", "namespace": "shop"], "deleteOptions": [:],
             ]

@@ -1,6 +1,7 @@
 import FakeKubernetes
 import Foundation
 import HTTPClient
+import JSONValues
 import TestSupport
 import Testing
 
@@ -61,7 +62,7 @@ struct WriteSemanticsTests {
     func optimisticConcurrency() async throws {
         try await withFakeCluster { cluster in
             let path = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases"
-            let lease: JSON = [
+            let lease: JSONValue = [
                 "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
                 "metadata": ["name": "nth"], "spec": ["holderIdentity": "a", "leaseDurationSeconds": 15],
             ]

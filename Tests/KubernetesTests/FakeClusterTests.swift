@@ -7,7 +7,7 @@ import Testing
 
 /// Runs `body` with a fake apiserver and a client for it (retries do not really sleep).
 func withFakeCluster<T: Sendable>(
-    seed objects: [JSON] = [], _ body: (FakeAPIServer, KubernetesClient) async throws -> T
+    seed objects: [JSONValue] = [], _ body: (FakeAPIServer, KubernetesClient) async throws -> T
 ) async throws -> T {
     try await FakeAPIServer.withRunning { server in
         try await server.store.seed(all: objects)
@@ -19,7 +19,7 @@ func withFakeCluster<T: Sendable>(
 
 @Suite("The client against the fake apiserver", .timeLimit(.minutes(1)))
 struct FakeClusterTests {
-    static let seed: [JSON] = [
+    static let seed: [JSONValue] = [
         ObjectFactory.node(name: "n1", instanceID: "i-0000000000000001"),
         ObjectFactory.node(name: "n2", instanceID: "i-0000000000000002"),
         ObjectFactory.namespace("shop"),

@@ -3,6 +3,7 @@ import FakeKubernetes
 import FakeKubernetesTLS
 import Foundation
 import HTTPClient
+import JSONValues
 import SigV4
 import TestSupport
 import Testing
@@ -32,7 +33,7 @@ struct ChartEndToEndTests {
     }
 
     /// Renders the chart with Helm's engine: the objects, or a failure carrying render.py's error output.
-    static func render(values: [String], set: [String: String]) async throws -> [JSON] {
+    static func render(values: [String], set: [String: String]) async throws -> [JSONValue] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var arguments = [
@@ -49,12 +50,13 @@ struct ChartEndToEndTests {
             throw FixtureError(
                 "render.py exited \(result.status) (scripts/test installs helm-python-sdk): \(result.errors)")
         }
-        return try JSON(parsing: data).arrayValue ?? []
+        return try JSONValue(parsing: data).arrayValue ?? []
     }
 
     /// The rendered Deployment's one container's environment, `valueFrom` resolved as the kubelet would: field
     /// references from the pod, Secret and ConfigMap keys from the rendered objects.
-    static func environment(of deployment: JSON, pod: String, node: String, objects: [JSON]) throws -> [String: String]
+    static func environment(of deployment: JSONValue, pod: String, node: String, objects: [JSONValue]) throws
+        -> [String: String]
     {
         let container = try #require(deployment["spec"]["template"]["spec"]["containers"].arrayValue?.first)
         var environment: [String: String] = [:]
@@ -90,14 +92,14 @@ struct ChartEndToEndTests {
     }
 
     /// The rules of the ClusterRoles and Roles that the rendered bindings grant the rendered ServiceAccount.
-    static func accessRules(objects: [JSON], serviceAccount: String) throws -> AccessRules {
-        func bound(_ binding: JSON) -> Bool {
+    static func accessRules(objects: [JSONValue], serviceAccount: String) throws -> AccessRules {
+        func bound(_ binding: JSONValue) -> Bool {
             (binding["subjects"].arrayValue ?? []).contains {
                 $0["kind"].stringValue == "ServiceAccount" && $0["name"].stringValue == serviceAccount
                     && $0["namespace"].stringValue == namespace
             }
         }
-        var roles: [JSON] = []
+        var roles: [JSONValue] = []
         for (bindingKind, roleKind) in [("ClusterRoleBinding", "ClusterRole"), ("RoleBinding", "Role")] {
             for binding in objects where binding["kind"].stringValue == bindingKind && bound(binding) {
                 let name = binding["roleRef"]["name"]

@@ -2,6 +2,7 @@ import AWS
 import FakeKubernetes
 import Foundation
 import HTTPClient
+import JSONValues
 import SigV4
 import TestSupport
 import Testing

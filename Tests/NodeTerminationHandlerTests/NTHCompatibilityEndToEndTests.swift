@@ -2,6 +2,7 @@ import AWS
 import FakeKubernetes
 import FakeKubernetesTLS
 import Foundation
+import JSONValues
 import SigV4
 import TestSupport
 import Testing

@@ -3,6 +3,7 @@ import FakeKubernetes
 import FakeKubernetesTLS
 import Foundation
 import HTTPClient
+import JSONValues
 import SigV4
 import TestSupport
 import Testing
@@ -174,7 +175,7 @@ struct ReplicasEndToEndTests {
     /// shows as a 403 in the ledger), seeded with `objects`, and two replicas of the executable (their environment
     /// with `extra` over it); stops them all after `body`.
     static func withWorld(
-        _ name: String, seed objects: [JSON], environment extra: [String: String] = [:],
+        _ name: String, seed objects: [JSONValue], environment extra: [String: String] = [:],
         _ body: @Sendable (World) async throws -> Void
     ) async throws {
         try #require(
@@ -209,7 +210,7 @@ struct ReplicasEndToEndTests {
     }
 
     /// A node of three `web` pods in `apps`.
-    static func nodeWithPods(_ node: String, instance: String, labels: [String: String] = [:]) -> [JSON] {
+    static func nodeWithPods(_ node: String, instance: String, labels: [String: String] = [:]) -> [JSONValue] {
         [ObjectFactory.node(name: node, instanceID: instance)]
             + (0..<3).map { pod in
                 ObjectFactory.pod(

@@ -3,6 +3,7 @@ import FakeKubernetes
 import FakeKubernetesTLS
 import Foundation
 import HTTPClient
+import JSONValues
 import SigV4
 import TestSupport
 import Testing

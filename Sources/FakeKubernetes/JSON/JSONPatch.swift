@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// The three patch formats the apiserver accepts for built-in types.
 ///
@@ -30,7 +31,9 @@ struct PatchError: Error, Sendable {
 
 enum Patcher {
     /// Applies `patch` to `target` in the given format.
-    static func apply(_ type: PatchType, patch: JSON, to target: JSON, path: [String] = []) throws -> JSON {
+    static func apply(_ type: PatchType, patch: JSONValue, to target: JSONValue, path: [String] = []) throws
+        -> JSONValue
+    {
         switch type {
         case .merge: return mergePatch(target, patch)
         case .strategicMerge: return strategicMerge(target, patch, path: path)
@@ -39,7 +42,7 @@ enum Patcher {
     }
 
     /// RFC 7386.
-    static func mergePatch(_ target: JSON, _ patch: JSON) -> JSON {
+    static func mergePatch(_ target: JSONValue, _ patch: JSONValue) -> JSONValue {
         guard case .object(let patchMembers) = patch else { return patch }
         var result = target.objectValue ?? [:]
         for (key, value) in patchMembers {
@@ -60,7 +63,7 @@ enum Patcher {
         "ownerReferences": "uid", "tolerations": "key", "finalizers": "",
     ]
 
-    static func strategicMerge(_ target: JSON, _ patch: JSON, path: [String]) -> JSON {
+    static func strategicMerge(_ target: JSONValue, _ patch: JSONValue, path: [String]) -> JSONValue {
         guard case .object(var patchMembers) = patch else { return patch }
         if patchMembers["$patch"]?.stringValue == "replace" {
             patchMembers.removeValue(forKey: "$patch")
@@ -84,7 +87,9 @@ enum Patcher {
         return .object(result)
     }
 
-    private static func mergeList(_ existing: [JSON], _ patch: [JSON], mergeKey: String, path: [String]) -> [JSON] {
+    private static func mergeList(_ existing: [JSONValue], _ patch: [JSONValue], mergeKey: String, path: [String])
+        -> [JSONValue]
+    {
         if mergeKey.isEmpty {
             // A set of primitives (finalizers): union, keeping order.
             var result = existing
@@ -108,7 +113,7 @@ enum Patcher {
     }
 
     /// RFC 6902, with RFC 6901 pointers.
-    static func jsonPatch(_ target: JSON, operations: JSON) throws -> JSON {
+    static func jsonPatch(_ target: JSONValue, operations: JSONValue) throws -> JSONValue {
         guard let list = operations.arrayValue else {
             throw PatchError(message: "json patch must be an array of operations")
         }
@@ -149,7 +154,7 @@ enum Patcher {
         }
     }
 
-    private static func read(_ document: JSON, _ pointer: [String]) throws -> JSON {
+    private static func read(_ document: JSONValue, _ pointer: [String]) throws -> JSONValue {
         var current = document
         for token in pointer {
             switch current {
@@ -167,7 +172,7 @@ enum Patcher {
         return current
     }
 
-    private static func add(_ document: JSON, _ pointer: [String], _ value: JSON) throws -> JSON {
+    private static func add(_ document: JSONValue, _ pointer: [String], _ value: JSONValue) throws -> JSONValue {
         guard let token = pointer.first else { return value }
         let rest = Array(pointer.dropFirst())
         switch document {
@@ -200,7 +205,9 @@ enum Patcher {
         }
     }
 
-    private static func remove(_ document: JSON, _ pointer: [String]) throws -> (document: JSON, removed: JSON) {
+    private static func remove(_ document: JSONValue, _ pointer: [String]) throws -> (
+        document: JSONValue, removed: JSONValue
+    ) {
         guard let token = pointer.first else { throw PatchError(message: "cannot remove the whole document") }
         let rest = Array(pointer.dropFirst())
         switch document {

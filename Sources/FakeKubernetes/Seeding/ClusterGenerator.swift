@@ -1,4 +1,5 @@
 import Foundation
+public import JSONValues
 
 /// Generates a cluster shaped like an EKS one: nodes with AWS providerIDs, two DaemonSets (a pod of each on every
 /// node), workload ReplicaSets spread across nodes, and a PodDisruptionBudget (`maxUnavailable: 1`) per ReplicaSet.
@@ -31,8 +32,8 @@ public struct ClusterGenerator: Sendable {
     }
 
     /// Every object, in an order the store accepts (namespaces and owners before pods).
-    public func objects() -> [JSON] {
-        var result: [JSON] = (["kube-system"] + namespaces).map(ObjectFactory.namespace)
+    public func objects() -> [JSONValue] {
+        var result: [JSONValue] = (["kube-system"] + namespaces).map(ObjectFactory.namespace)
         let daemonSets = [("aws-node", "k8s-app"), ("kube-proxy", "k8s-app")]
         for (name, key) in daemonSets {
             result.append(

@@ -1,4 +1,5 @@
 import Foundation
+public import JSONValues
 
 /// Realistic objects for seeding: shaped as an EKS cluster's are, enough for kubectl and the controller.
 public enum ObjectFactory {
@@ -6,7 +7,7 @@ public enum ObjectFactory {
     public static func node(
         name: String, instanceID: String, zone: String = "us-east-1a", instanceType: String = "m5.large",
         capacityType: String = "SPOT", kubeletVersion: String = "v1.32.0-eks-fake"
-    ) -> JSON {
+    ) -> JSONValue {
         [
             "apiVersion": "v1", "kind": "Node",
             "metadata": [
@@ -46,8 +47,8 @@ public enum ObjectFactory {
     public static func pod(
         name: String, namespace: String, nodeName: String, labels: [String: String] = [:], owner: Owner = .none,
         emptyDir: Bool = false, mirror: Bool = false, terminationGracePeriodSeconds: Int64 = 30
-    ) -> JSON {
-        var pod: JSON = [
+    ) -> JSONValue {
+        var pod: JSONValue = [
             "apiVersion": "v1", "kind": "Pod",
             "metadata": [
                 "name": .string(name), "namespace": .string(namespace),
@@ -91,7 +92,7 @@ public enum ObjectFactory {
         return pod
     }
 
-    private static func reference(kind: String, name: String, uid: String) -> JSON {
+    private static func reference(kind: String, name: String, uid: String) -> JSONValue {
         [
             "apiVersion": "apps/v1", "kind": .string(kind), "name": .string(name), "uid": .string(uid),
             "controller": true, "blockOwnerDeletion": true,
@@ -99,7 +100,7 @@ public enum ObjectFactory {
     }
 
     /// A DaemonSet; give it `uid` so that its pods' owner references point at it.
-    public static func daemonSet(name: String, namespace: String, uid: String, labels: [String: String]) -> JSON {
+    public static func daemonSet(name: String, namespace: String, uid: String, labels: [String: String]) -> JSONValue {
         [
             "apiVersion": "apps/v1", "kind": "DaemonSet",
             "metadata": ["name": .string(name), "namespace": .string(namespace), "uid": .string(uid)],
@@ -113,7 +114,7 @@ public enum ObjectFactory {
     /// A ReplicaSet with `replicas` desired pods.
     public static func replicaSet(
         name: String, namespace: String, uid: String, replicas: Int64, labels: [String: String]
-    ) -> JSON {
+    ) -> JSONValue {
         [
             "apiVersion": "apps/v1", "kind": "ReplicaSet",
             "metadata": ["name": .string(name), "namespace": .string(namespace), "uid": .string(uid)],
@@ -125,10 +126,10 @@ public enum ObjectFactory {
 
     /// A policy/v1 PodDisruptionBudget with `minAvailable` or `maxUnavailable` (an integer or a percentage).
     public static func podDisruptionBudget(
-        name: String, namespace: String, selector: [String: String], minAvailable: JSON? = nil,
-        maxUnavailable: JSON? = nil
-    ) -> JSON {
-        var budget: JSON = [
+        name: String, namespace: String, selector: [String: String], minAvailable: JSONValue? = nil,
+        maxUnavailable: JSONValue? = nil
+    ) -> JSONValue {
+        var budget: JSONValue = [
             "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
             "metadata": ["name": .string(name), "namespace": .string(namespace)],
             "spec": ["selector": ["matchLabels": .object(selector.mapValues { .string($0) })]],
@@ -139,7 +140,7 @@ public enum ObjectFactory {
     }
 
     /// A namespace.
-    public static func namespace(_ name: String) -> JSON {
+    public static func namespace(_ name: String) -> JSONValue {
         ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]]
     }
 

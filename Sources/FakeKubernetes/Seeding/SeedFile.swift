@@ -1,4 +1,5 @@
 public import Foundation
+public import JSONValues
 import Yams
 
 /// Objects to seed a store with, read from YAML or JSON: one object, several YAML documents, a `List` (`items`),
@@ -7,8 +8,8 @@ public enum SeedFile {
     /// Parses seed text.
     /// - Returns: the objects in file order.
     /// - Throws: a Yams error when the text is neither YAML nor JSON.
-    public static func objects(fromText text: String) throws -> [JSON] {
-        var result: [JSON] = []
+    public static func objects(fromText text: String) throws -> [JSONValue] {
+        var result: [JSONValue] = []
         for document in try Yams.compose_all(yaml: text) {
             result.append(contentsOf: flatten(json(from: document)))
         }
@@ -17,7 +18,7 @@ public enum SeedFile {
 
     /// Reads and parses a seed file.
     /// - Throws: when the file cannot be read or parsed.
-    public static func objects(at url: URL) throws -> [JSON] {
+    public static func objects(at url: URL) throws -> [JSONValue] {
         try objects(fromText: String(decoding: try Data(contentsOf: url), as: UTF8.self))
     }
 
@@ -25,12 +26,12 @@ public enum SeedFile {
     /// - Returns: how many objects were stored.
     /// - Throws: the first ``APIError`` from the store.
     @discardableResult
-    public static func seed(_ objects: [JSON], into store: ClusterStore) async throws -> Int {
+    public static func seed(_ objects: [JSONValue], into store: ClusterStore) async throws -> Int {
         for object in objects { try await store.seed(object) }
         return objects.count
     }
 
-    private static func flatten(_ value: JSON) -> [JSON] {
+    private static func flatten(_ value: JSONValue) -> [JSONValue] {
         if let array = value.arrayValue { return array.flatMap(flatten) }
         if value["kind"].stringValue?.hasSuffix("List") == true, let items = value["items"].arrayValue {
             return items.flatMap(flatten)
@@ -38,9 +39,9 @@ public enum SeedFile {
         return value.isNull ? [] : [value]
     }
 
-    static func json(from node: Node) -> JSON {
+    static func json(from node: Node) -> JSONValue {
         if case .mapping(let mapping) = node {
-            var members: [String: JSON] = [:]
+            var members: [String: JSONValue] = [:]
             for (key, value) in mapping { members[key.string ?? ""] = json(from: value) }
             return .object(members)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 extension APIHandler {
     /// The `/debug/*` endpoints: never faulted, never in the ledger.
@@ -36,7 +37,7 @@ extension APIHandler {
                 await store.compact()
                 return .json(["status": "Success"])
             case ("objects", "POST"):
-                let object = try JSON(parsing: request.body)
+                let object = try JSONValue(parsing: request.body)
                 return .json(try await store.seed(object), status: 201)
             case ("state", "GET"):
                 return .json([

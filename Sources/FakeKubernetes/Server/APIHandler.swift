@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// Serves API requests from the store: routing, verbs, classification for the ledger, faults.
 struct APIHandler: Sendable {
@@ -120,7 +121,7 @@ struct APIHandler: Sendable {
         var core = target
         core.resource = .coreEvents
         var converted = request
-        if !request.body.isEmpty, let body = try? JSON(parsing: request.body) {
+        if !request.body.isEmpty, let body = try? JSONValue(parsing: request.body) {
             let isJSONPatch = request.headers["content-type"]?.contains("json-patch+json") == true
             converted.body = (isJSONPatch ? EventConversion.jsonPatchToCore(body) : EventConversion.toCore(body))
                 .serialized()
@@ -134,7 +135,8 @@ struct APIHandler: Sendable {
         case .stream(let stream):
             events.body = .stream(EventConversion.toEventsStream(stream))
         case .data(let data):
-            guard !(request.headers["accept"] ?? "").contains("as=Table"), let object = try? JSON(parsing: data) else {
+            guard !(request.headers["accept"] ?? "").contains("as=Table"), let object = try? JSONValue(parsing: data)
+            else {
                 return response
             }
             events.body = .data(EventConversion.toEventsResponse(object).serialized())
@@ -179,7 +181,7 @@ struct APIHandler: Sendable {
                 subresource: subresource)
             return try await render(object, request)
         case ("delete", let name?, nil):
-            var options = JSON.emptyObject
+            var options = JSONValue.emptyObject
             if !request.body.isEmpty, request.headers["content-type"]?.contains("json") ?? true {
                 options = try body(request)
             }
@@ -206,7 +208,7 @@ struct APIHandler: Sendable {
     }
 
     /// The object as JSON, or as a `meta.k8s.io/v1` Table when the client asked for one.
-    private func render(_ object: JSON, _ request: APIRequest, status: Int = 200) async throws -> APIResponse {
+    private func render(_ object: JSONValue, _ request: APIRequest, status: Int = 200) async throws -> APIResponse {
         if (request.headers["accept"] ?? "").contains("as=Table") {
             var response = APIResponse.json(TableRenderer.table(for: object), status: status)
             response.headers = [("Content-Type", "application/json;as=Table;v=v1;g=meta.k8s.io")]
@@ -238,7 +240,7 @@ struct APIHandler: Sendable {
         } ?? .everything
     }
 
-    private func body(_ request: APIRequest) throws -> JSON {
+    private func body(_ request: APIRequest) throws -> JSONValue {
         let contentType = request.headers["content-type"] ?? "application/json"
         if contentType.contains("protobuf") || contentType.contains("cbor") {
             throw APIError(
@@ -247,7 +249,7 @@ struct APIHandler: Sendable {
                     + "application/json, application/yaml")
         }
         do {
-            return try JSON(parsing: request.body)
+            return try JSONValue(parsing: request.body)
         } catch {
             throw APIError.badRequest("the body of the request is not valid JSON")
         }

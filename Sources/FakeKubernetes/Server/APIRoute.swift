@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// A request, independent of the HTTP server that received it.
 struct APIRequest: Sendable {
@@ -26,7 +27,7 @@ struct APIResponse: Sendable {
     /// Close the connection after the head, before the body (an injected fault).
     var dropConnection = false
 
-    static func json(_ value: JSON, status: Int = 200) -> APIResponse {
+    static func json(_ value: JSONValue, status: Int = 200) -> APIResponse {
         APIResponse(status: status, body: .data(value.serialized()))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 import Yams
 
 /// RBAC for the fake: the rules of ClusterRoles and Roles bound to the one identity the fake serves, enforced on
@@ -82,7 +83,7 @@ public struct AccessRules: Sendable, Equatable {
         let full = target.subresource.map { "\(resource.plural)/\($0)" } ?? resource.plural
         let subject = target.name.map { "\(resource.qualifiedPlural) \"\($0)\"" } ?? resource.qualifiedPlural
         let scope = target.namespace.map { "in the namespace \"\($0)\"" } ?? "at the cluster scope"
-        var details: JSON = ["kind": .string(resource.plural)]
+        var details: JSONValue = ["kind": .string(resource.plural)]
         if let name = target.name { details["name"] = .string(name) }
         if !resource.group.isEmpty { details["group"] = .string(resource.group) }
         return APIError(

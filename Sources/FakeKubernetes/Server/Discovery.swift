@@ -1,11 +1,12 @@
 import Foundation
+import JSONValues
 
 /// Legacy (unaggregated) discovery documents: `/version`, `/api`, `/apis`, `/api/v1`, `/apis/<group>/<version>`.
 ///
 /// kubectl asks `/api` and `/apis` with an aggregated-discovery `Accept` first and falls back to one GET per group
 /// version when the answer is plain `APIVersions`/`APIGroupList`, which is what the fake serves.
 enum Discovery {
-    static func version(minor: Int) -> JSON {
+    static func version(minor: Int) -> JSONValue {
         [
             "major": "1", "minor": .string(String(minor)), "gitVersion": .string("v1.\(minor).0-fake"),
             "gitCommit": "0000000000000000000000000000000000000000", "gitTreeState": "clean",
@@ -13,16 +14,16 @@ enum Discovery {
         ]
     }
 
-    static func apiVersions(serverAddress: String) -> JSON {
+    static func apiVersions(serverAddress: String) -> JSONValue {
         [
             "kind": "APIVersions", "versions": ["v1"],
             "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": .string(serverAddress)]],
         ]
     }
 
-    static func apiGroupList() -> JSON {
-        let groups: [JSON] = ResourceType.groupVersions.filter { !$0.group.isEmpty }.map { entry in
-            let groupVersion: JSON = [
+    static func apiGroupList() -> JSONValue {
+        let groups: [JSONValue] = ResourceType.groupVersions.filter { !$0.group.isEmpty }.map { entry in
+            let groupVersion: JSONValue = [
                 "groupVersion": .string("\(entry.group)/\(entry.version)"),
                 "version": .string(entry.version),
             ]
@@ -32,20 +33,20 @@ enum Discovery {
     }
 
     /// The `APIResourceList` of a group version, or `nil` when the fake does not serve it.
-    static func resourceList(group: String, version: String) -> JSON? {
+    static func resourceList(group: String, version: String) -> JSONValue? {
         let resources = ResourceType.all.filter { $0.group == group && $0.version == version }
         guard !resources.isEmpty else { return nil }
-        let allVerbs: JSON = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
-        var entries: [JSON] = []
+        let allVerbs: JSONValue = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+        var entries: [JSONValue] = []
         for resource in resources {
-            var entry: JSON = [
+            var entry: JSONValue = [
                 "name": .string(resource.plural), "singularName": .string(resource.singular),
                 "namespaced": .bool(resource.namespaced), "kind": .string(resource.kind), "verbs": allVerbs,
             ]
             if !resource.shortNames.isEmpty { entry["shortNames"] = .array(resource.shortNames.map { .string($0) }) }
             entries.append(entry)
             for subresource in resource.subresources {
-                var sub: JSON = [
+                var sub: JSONValue = [
                     "name": .string("\(resource.plural)/\(subresource)"), "singularName": "",
                     "namespaced": .bool(resource.namespaced), "kind": .string(resource.kind),
                     "verbs": ["get", "patch", "update"],

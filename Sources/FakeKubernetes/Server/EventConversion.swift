@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// `events.k8s.io/v1` and core `v1` Events are one stored object seen through two schemas, as in a real apiserver
 /// (`kubernetes/kubernetes` `pkg/apis/events/v1/conversion.go`): the store keeps the core shape, and requests made
@@ -14,17 +15,17 @@ enum EventConversion {
     ]
 
     /// An `events.k8s.io/v1` Event (or a merge patch of one) in the core shape.
-    static func toCore(_ event: JSON) -> JSON {
+    static func toCore(_ event: JSONValue) -> JSONValue {
         rename(event, from: \.events, to: \.core, apiVersion: "v1")
     }
 
     /// A stored (core) Event in the `events.k8s.io/v1` shape.
-    static func toEvents(_ event: JSON) -> JSON {
+    static func toEvents(_ event: JSONValue) -> JSONValue {
         rename(event, from: \.core, to: \.events, apiVersion: "events.k8s.io/v1")
     }
 
     /// A stored object or list answered through `events.k8s.io/v1`: Events converted, lists' items too.
-    static func toEventsResponse(_ object: JSON) -> JSON {
+    static func toEventsResponse(_ object: JSONValue) -> JSONValue {
         guard let items = object["items"].arrayValue else {
             return object["kind"] == "Event" ? toEvents(object) : object
         }
@@ -35,7 +36,7 @@ enum EventConversion {
     }
 
     /// A JSON Patch (RFC 6902) written against `events.k8s.io/v1`, its paths' first segments renamed.
-    static func jsonPatchToCore(_ patch: JSON) -> JSON {
+    static func jsonPatchToCore(_ patch: JSONValue) -> JSONValue {
         guard let operations = patch.arrayValue else { return patch }
         return .array(
             operations.map { operation in
@@ -69,7 +70,7 @@ enum EventConversion {
         let (converted, continuation) = AsyncStream.makeStream(of: Data.self)
         let task = Task {
             for await line in stream {
-                guard var event = try? JSON(parsing: line), event["type"] != "ERROR" else {
+                guard var event = try? JSONValue(parsing: line), event["type"] != "ERROR" else {
                     continuation.yield(line)
                     continue
                 }
@@ -86,9 +87,9 @@ enum EventConversion {
     }
 
     private static func rename(
-        _ object: JSON, from: KeyPath<(events: String, core: String), String>,
+        _ object: JSONValue, from: KeyPath<(events: String, core: String), String>,
         to: KeyPath<(events: String, core: String), String>, apiVersion: String
-    ) -> JSON {
+    ) -> JSONValue {
         guard case .object(var members) = object else { return object }
         for rename in renames {
             if let value = members.removeValue(forKey: rename[keyPath: from]) { members[rename[keyPath: to]] = value }

@@ -1,14 +1,15 @@
 import Foundation
+import JSONValues
 
 /// Server-side printing (`Accept: application/json;as=Table;v=v1;g=meta.k8s.io`) for `kubectl get`: the columns
 /// `kubernetes/kubernetes` `pkg/printers/internalversion/printers.go` prints for nodes, pods and events (LAST SEEN,
 /// TYPE, REASON, OBJECT, MESSAGE), NAME/AGE otherwise.
 enum TableRenderer {
-    static func table(for object: JSON) -> JSON {
+    static func table(for object: JSONValue) -> JSONValue {
         let isList = object["kind"].stringValue?.hasSuffix("List") == true && object["items"].arrayValue != nil
         let items = isList ? (object["items"].arrayValue ?? []) : [object]
         let kind = isList ? String((object["kind"].stringValue ?? "").dropLast(4)) : (object["kind"].stringValue ?? "")
-        var metadata: JSON = ["resourceVersion": object["metadata"]["resourceVersion"]]
+        var metadata: JSONValue = ["resourceVersion": object["metadata"]["resourceVersion"]]
         if isList, let token = object["metadata"]["continue"].stringValue { metadata["continue"] = .string(token) }
         let columns: [(String, String)]
         switch kind {
@@ -19,13 +20,13 @@ enum TableRenderer {
             columns = [("Last Seen", ""), ("Type", ""), ("Reason", ""), ("Object", ""), ("Message", "")]
         default: columns = [("Name", "name"), ("Age", "")]
         }
-        let definitions: [JSON] = columns.map { column in
+        let definitions: [JSONValue] = columns.map { column in
             [
                 "name": .string(column.0), "type": "string", "format": .string(column.1), "description": "",
                 "priority": 0,
             ]
         }
-        let rows: [JSON] = items.map { item in
+        let rows: [JSONValue] = items.map { item in
             ["cells": .array(cells(kind: kind, item)), "object": partialMetadata(item)]
         }
         return [
@@ -34,13 +35,13 @@ enum TableRenderer {
         ]
     }
 
-    private static func partialMetadata(_ item: JSON) -> JSON {
+    private static func partialMetadata(_ item: JSONValue) -> JSONValue {
         ["kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": item["metadata"]]
     }
 
-    private static func cells(kind: String, _ item: JSON) -> [JSON] {
-        let name = JSON.string(item.name)
-        let age = JSON.string(age(item["metadata"]["creationTimestamp"].stringValue))
+    private static func cells(kind: String, _ item: JSONValue) -> [JSONValue] {
+        let name = JSONValue.string(item.name)
+        let age = JSONValue.string(age(item["metadata"]["creationTimestamp"].stringValue))
         switch kind {
         case "Node":
             let ready = (item["status"]["conditions"].arrayValue ?? []).first { $0["type"] == "Ready" }

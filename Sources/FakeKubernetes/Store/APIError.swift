@@ -1,4 +1,5 @@
 import Foundation
+public import JSONValues
 
 /// An error the fake answers with a `metav1.Status`, as `k8s.io/apimachinery` `pkg/api/errors/errors.go` builds them.
 public struct APIError: Error, Sendable, CustomStringConvertible {
@@ -9,14 +10,14 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     /// The Status `message`.
     public var message: String
     /// The Status `details`, if any.
-    public var details: JSON?
+    public var details: JSONValue?
     /// Seconds for a `Retry-After` header (and `details.retryAfterSeconds`).
     public var retryAfterSeconds: Int?
     /// The Status `metadata.continue`: the token an expired continue answer offers to go on inconsistently.
     public var continueToken: String?
 
     /// Creates an error.
-    public init(code: Int, reason: String, message: String, details: JSON? = nil, retryAfterSeconds: Int? = nil) {
+    public init(code: Int, reason: String, message: String, details: JSONValue? = nil, retryAfterSeconds: Int? = nil) {
         self.code = code
         self.reason = reason
         self.message = message
@@ -28,8 +29,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(code) \(reason): \(message)" }
 
     /// The `Status` object.
-    public var status: JSON {
-        var status: JSON = [
+    public var status: JSONValue {
+        var status: JSONValue = [
             "kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Failure",
             "message": .string(message), "code": .int(Int64(code)),
         ]
@@ -43,8 +44,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         return status
     }
 
-    static func details(_ resource: ResourceType, name: String) -> JSON {
-        var details: JSON = ["name": .string(name), "kind": .string(resource.plural)]
+    static func details(_ resource: ResourceType, name: String) -> JSONValue {
+        var details: JSONValue = ["name": .string(name), "kind": .string(resource.plural)]
         if !resource.group.isEmpty { details["group"] = .string(resource.group) }
         return details
     }
@@ -78,7 +79,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     }
 
     static func invalid(_ resource: ResourceType, name: String, field: String, message: String) -> APIError {
-        var details: JSON = ["name": .string(name), "kind": .string(resource.kind)]
+        var details: JSONValue = ["name": .string(name), "kind": .string(resource.kind)]
         if !resource.group.isEmpty { details["group"] = .string(resource.group) }
         details["causes"] = [["reason": "FieldValueRequired", "message": .string(message), "field": .string(field)]]
         return APIError(
@@ -91,7 +92,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     static func invalidListOptions(field: String, causes: [(reason: String, message: String)]) -> APIError {
         let errors = causes.map { "\(field): \($0.message)" }
         let aggregate = errors.count == 1 ? errors[0] : "[" + errors.joined(separator: ", ") + "]"
-        let details: JSON = [
+        let details: JSONValue = [
             "group": "meta.k8s.io", "kind": "ListOptions",
             "causes": .array(
                 causes.map { ["reason": .string($0.reason), "message": .string($0.message), "field": .string(field)] }),

@@ -1,4 +1,5 @@
 public import Foundation
+public import JSONValues
 
 /// Everything storage holds at one revision, as etcd keeps it across a kube-apiserver restart: every stored object
 /// of every resource, exactly as stored (resourceVersion, uid, creationTimestamp, deletionTimestamp), and the
@@ -15,10 +16,10 @@ public struct ClusterSnapshot: Sendable, Codable, Equatable {
         /// The plural resource name, for example `pods`.
         public var resource: String
         /// The objects, in namespace and name order.
-        public var objects: [JSON]
+        public var objects: [JSONValue]
 
         /// Creates a table.
-        public init(group: String, resource: String, objects: [JSON]) {
+        public init(group: String, resource: String, objects: [JSONValue]) {
             self.group = group
             self.resource = resource
             self.objects = objects
@@ -122,7 +123,7 @@ extension ClusterStore {
             throw ClusterSnapshotError("a snapshot can only be restored into an empty store (revision \(revision))")
         }
         var tables: [String: ObjectTable] = [:]
-        var terminating: [JSON] = []
+        var terminating: [JSONValue] = []
         for table in snapshot.tables {
             guard
                 let resource = ResourceType.all.first(where: { $0.group == table.group && $0.plural == table.resource })
@@ -163,7 +164,7 @@ extension ClusterStore {
     }
 
     /// Schedules the simulated kubelet's final delete of a pod that was terminating when the snapshot was taken.
-    private func resumeKubelet(_ pod: JSON) {
+    private func resumeKubelet(_ pod: JSONValue) {
         let key = key(.pods, namespace: pod.namespace, name: pod.name)
         let grace = Double(pod["metadata"]["deletionGracePeriodSeconds"].intValue ?? 0)
         let deadline = pod["metadata"]["deletionTimestamp"].stringValue.flatMap(Timestamps.date) ?? Date()

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 extension ClusterStore {
     /// The eviction subresource, as `kubernetes/kubernetes` `pkg/registry/core/pod/storage/eviction.go` has it.
@@ -8,7 +9,7 @@ extension ClusterStore {
     /// than one ⇒ 500; one with no disruptions allowed ⇒ 429 `DisruptionBudget`; else delete (the budget's status is
     /// recomputed, as the disruption controller would).
     /// - Returns: the `Status` of a successful eviction (code 201).
-    func evict(namespace: String, name: String, eviction: JSON) throws -> JSON {
+    func evict(namespace: String, name: String, eviction: JSONValue) throws -> JSONValue {
         if !eviction.name.isEmpty, eviction.name != name {
             throw APIError.badRequest("name in URL does not match name in Eviction object")
         }
@@ -17,7 +18,7 @@ extension ClusterStore {
             throw APIError.notFound(.pods, name: name)
         }
         let options = DeleteOptions(json: eviction["deleteOptions"])
-        let success: JSON = [
+        let success: JSONValue = [
             "kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success",
             "code": 201,
         ]
@@ -67,7 +68,7 @@ extension ClusterStore {
     }
 
     /// Whether a budget's selector selects a pod: same namespace, non-empty selector matching the labels.
-    static func selects(_ budget: JSON, _ pod: JSON) -> Bool {
+    static func selects(_ budget: JSONValue, _ pod: JSONValue) -> Bool {
         guard budget.namespace == pod.namespace,
             let selector = LabelSelector(object: budget["spec"]["selector"]), !selector.requirements.isEmpty
         else { return false }
@@ -75,7 +76,7 @@ extension ClusterStore {
     }
 
     /// A pod counts as healthy when it is not terminating and is Ready (or Running with no Ready condition).
-    static func isHealthy(_ pod: JSON) -> Bool {
+    static func isHealthy(_ pod: JSONValue) -> Bool {
         guard !pod.isTerminating else { return false }
         let phase = pod["status"]["phase"].stringValue ?? ""
         if phase == "Succeeded" || phase == "Failed" { return false }
@@ -87,7 +88,7 @@ extension ClusterStore {
     /// The budget with `status` computed as the disruption controller would: expected pods from the controllers'
     /// `spec.replicas` (a ReplicaSet the fake stores) or one per pod otherwise; desired healthy from `minAvailable`
     /// or `maxUnavailable` (integer or percentage, rounded up); allowed = healthy − desired, never negative.
-    func computeBudgetStatus(_ budget: JSON) -> JSON {
+    func computeBudgetStatus(_ budget: JSONValue) -> JSONValue {
         var budget = budget
         let selector = LabelSelector(object: budget["spec"]["selector"]) ?? .everything
         let pods = table(.pods, inCache: false).candidates(namespace: budget.namespace, selector: selector)
@@ -146,7 +147,7 @@ extension ClusterStore {
     }
 
     /// An IntOrString: an integer, or a percentage of `total` rounded up.
-    static func scaled(_ value: JSON, of total: Int64) -> Int64? {
+    static func scaled(_ value: JSONValue, of total: Int64) -> Int64? {
         if let int = value.intValue { return int }
         guard let string = value.stringValue, string.hasSuffix("%"), let percent = Double(string.dropLast()) else {
             return nil
@@ -156,7 +157,7 @@ extension ClusterStore {
 
     /// Rewrites the status of the budgets in a namespace that select any of `pods` (or every budget there when
     /// `pods` is empty) when it changed.
-    func refreshDisruptionBudgets(namespace: String, around pods: [JSON?]) {
+    func refreshDisruptionBudgets(namespace: String, around pods: [JSONValue?]) {
         guard !deferBudgetRefresh else { return }
         let candidates = pods.compactMap { $0 }
         for (key, budget) in table(.podDisruptionBudgets, inCache: false).list(namespace: namespace, nodeName: nil) {

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 extension ClusterStore {
     /// The oldest revision storage can still be read at; `Exact` lists and continue tokens at older revisions answer
@@ -40,7 +41,7 @@ extension ClusterStore {
     func storageObjects(
         _ resource: ResourceType, at revision: Int64, namespace: String?, nodeName: String?, after start: ObjectKey?,
         expired: APIError
-    ) throws -> [(ObjectKey, JSON)] {
+    ) throws -> [(ObjectKey, JSONValue)] {
         compactStorageHistory()
         if revision < storageHistory.compactedRevision { throw expired }
         if revision > self.revision {

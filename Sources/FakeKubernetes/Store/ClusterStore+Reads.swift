@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// Where a read was served from, which is what the ledger counts.
 enum ReadSource: Sendable {
@@ -87,7 +88,7 @@ extension ClusterStore {
     /// - Returns: the list object and where it was served from.
     /// - Throws: ``APIError`` 400 on a bad request, 410 on a compacted revision or continue token, 504 for a future
     ///   revision or when the cache does not catch up with a `NotOlderThan` resourceVersion in time.
-    func list(_ request: ListRequest) async throws -> (list: JSON, source: ReadSource) {
+    func list(_ request: ListRequest) async throws -> (list: JSONValue, source: ReadSource) {
         let source = try Self.source(of: request)
         let rv = request.resourceVersion ?? ""
         var listRevision: Int64
@@ -125,7 +126,7 @@ extension ClusterStore {
             : try storageObjects(
                 request.resource, at: listRevision, namespace: request.namespace, nodeName: request.fields.nodeName,
                 after: start, expired: expired)
-        var items: [JSON] = []
+        var items: [JSONValue] = []
         var next: ObjectKey?
         var remaining = 0
         for (key, object) in candidates {
@@ -137,12 +138,12 @@ extension ClusterStore {
             items.append(object)
             next = key
         }
-        var metadata: JSON = ["resourceVersion": .string(String(listRevision))]
+        var metadata: JSONValue = ["resourceVersion": .string(String(listRevision))]
         if remaining > 0, let next {
             metadata["continue"] = .string(ContinueToken(revision: listRevision, start: next).encoded())
             metadata["remainingItemCount"] = .int(Int64(remaining))
         }
-        let list: JSON = [
+        let list: JSONValue = [
             "kind": .string(request.resource.kind + "List"), "apiVersion": .string(request.resource.groupVersion),
             "metadata": metadata, "items": .array(items),
         ]
@@ -150,7 +151,7 @@ extension ClusterStore {
     }
 
     /// Reads one object: from storage unless `resourceVersion=0` asks for any cached state.
-    func get(_ resource: ResourceType, namespace: String, name: String, resourceVersion: String?) throws -> JSON {
+    func get(_ resource: ResourceType, namespace: String, name: String, resourceVersion: String?) throws -> JSONValue {
         let fromCache = resourceVersion == "0"
         guard let object = table(resource, inCache: fromCache).get(key(resource, namespace: namespace, name: name))
         else {
@@ -182,12 +183,14 @@ struct ContinueToken: Sendable {
     var start: ObjectKey
 
     func encoded() -> String {
-        let json: JSON = ["v": "meta.k8s.io/v1", "rv": .int(revision), "start": .string(start.description + "\u{0}")]
+        let json: JSONValue = [
+            "v": "meta.k8s.io/v1", "rv": .int(revision), "start": .string(start.description + "\u{0}"),
+        ]
         return json.serialized().base64EncodedString()
     }
 
     static func decode(_ token: String) throws -> ContinueToken {
-        guard let data = Data(base64Encoded: token), let json = try? JSON(parsing: data),
+        guard let data = Data(base64Encoded: token), let json = try? JSONValue(parsing: data),
             let revision = json["rv"].intValue, revision != 0, var start = json["start"].stringValue
         else {
             throw APIError.badRequest("continue key is not valid: incorrect encoded start resourceVersion")

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// A watch, as the store keeps it: what it selects and where its events go.
 struct Watcher: Sendable {
@@ -9,7 +10,7 @@ struct Watcher: Sendable {
     var bookmarks: Bool
     var continuation: AsyncStream<Data>.Continuation
 
-    func selects(_ object: JSON?) -> Bool {
+    func selects(_ object: JSONValue?) -> Bool {
         guard let object, case .object = object else { return false }
         if let namespace, object.namespace != namespace { return false }
         return labels.matches(object.labels) && fields.matches(object)
@@ -127,15 +128,15 @@ extension ClusterStore {
         }
     }
 
-    static func line(type: String, object: JSON) -> Data {
-        var data = JSON.object(["type": .string(type), "object": object]).serialized()
+    static func line(type: String, object: JSONValue) -> Data {
+        var data = JSONValue.object(["type": .string(type), "object": object]).serialized()
         data.append(UInt8(ascii: "\n"))
         return data
     }
 
     static func errorLine(_ error: APIError) -> Data { line(type: "ERROR", object: error.status) }
 
-    static func bookmarkObject(_ resource: ResourceType, revision: Int64) -> JSON {
+    static func bookmarkObject(_ resource: ResourceType, revision: Int64) -> JSONValue {
         [
             "kind": .string(resource.kind), "apiVersion": .string(resource.groupVersion),
             "metadata": ["resourceVersion": .string(String(revision))],

@@ -1,11 +1,14 @@
 import Foundation
+public import JSONValues
 
 extension ClusterStore {
     /// Creates an object (POST): assigns uid, creationTimestamp, generation and resourceVersion; honours
     /// `metadata.generateName`.
     /// - Throws: ``APIError`` 409 AlreadyExists, 400 when the name is missing or the namespace disagrees.
     @discardableResult
-    func create(_ resource: ResourceType, namespace: String, object input: JSON, keepUID: Bool = false) throws -> JSON {
+    func create(_ resource: ResourceType, namespace: String, object input: JSONValue, keepUID: Bool = false) throws
+        -> JSONValue
+    {
         guard case .object = input else { throw APIError.badRequest("the body must be a JSON object") }
         var object = input
         if object["metadata"]["name"].stringValue?.isEmpty ?? true {
@@ -48,8 +51,8 @@ extension ClusterStore {
     /// carry one (422 otherwise), as their strategy disallows unconditional updates. On a `status` subresource only
     /// the status is taken from the body.
     func update(
-        _ resource: ResourceType, namespace: String, name: String, object input: JSON, subresource: String? = nil
-    ) throws -> JSON {
+        _ resource: ResourceType, namespace: String, name: String, object input: JSONValue, subresource: String? = nil
+    ) throws -> JSONValue {
         let key = key(resource, namespace: namespace, name: name)
         guard let current = storage[resource.storageKey]?.get(key) else {
             throw APIError.notFound(resource, name: name)
@@ -65,7 +68,7 @@ extension ClusterStore {
             throw APIError.invalid(
                 resource, name: name, field: "metadata.resourceVersion", message: "must be specified for an update")
         }
-        var object: JSON
+        var object: JSONValue
         if subresource == "status" {
             object = current
             object["status"] = input["status"]
@@ -79,14 +82,14 @@ extension ClusterStore {
     /// Patches an object (PATCH) against its latest state; a `metadata.resourceVersion` in the result that differs
     /// from the stored one acts as a precondition (409).
     func patch(
-        _ resource: ResourceType, namespace: String, name: String, type: PatchType, patch: JSON,
+        _ resource: ResourceType, namespace: String, name: String, type: PatchType, patch: JSONValue,
         subresource: String? = nil
-    ) throws -> JSON {
+    ) throws -> JSONValue {
         let key = key(resource, namespace: namespace, name: name)
         guard let current = storage[resource.storageKey]?.get(key) else {
             throw APIError.notFound(resource, name: name)
         }
-        var patched: JSON
+        var patched: JSONValue
         do {
             patched = try Patcher.apply(type, patch: patch, to: current)
         } catch let error as PatchError {
@@ -107,7 +110,9 @@ extension ClusterStore {
     }
 
     /// Writes an updated object, keeping identity fields and bumping `generation` when the spec changed.
-    private func store(_ resource: ResourceType, key: ObjectKey, current: JSON, updated: JSON) throws -> JSON {
+    private func store(_ resource: ResourceType, key: ObjectKey, current: JSONValue, updated: JSONValue) throws
+        -> JSONValue
+    {
         var object = updated
         for field in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "name"] {
             object["metadata"][field] = current["metadata"][field]
@@ -133,7 +138,7 @@ extension ClusterStore {
         var preconditionResourceVersion: String?
         var dryRun = false
 
-        init(json: JSON) {
+        init(json: JSONValue) {
             gracePeriodSeconds = json["gracePeriodSeconds"].intValue
             preconditionUID = json["preconditions"]["uid"].stringValue
             preconditionResourceVersion = json["preconditions"]["resourceVersion"].stringValue
@@ -145,7 +150,7 @@ extension ClusterStore {
     /// - Returns: the object as deleted or as now terminating.
     /// - Throws: ``APIError`` 404 when there is no such object.
     @discardableResult
-    public func remove(_ resource: ResourceType, namespace: String = "", name: String) throws -> JSON {
+    public func remove(_ resource: ResourceType, namespace: String = "", name: String) throws -> JSONValue {
         try delete(resource, namespace: namespace, name: name, options: DeleteOptions(json: .null))
     }
 
@@ -153,7 +158,7 @@ extension ClusterStore {
     /// left for the simulated kubelet to remove; everything else goes at once.
     /// - Returns: the object as deleted or as now terminating.
     /// - Throws: ``APIError`` 404, or 409 when a precondition fails.
-    func delete(_ resource: ResourceType, namespace: String, name: String, options: DeleteOptions) throws -> JSON {
+    func delete(_ resource: ResourceType, namespace: String, name: String, options: DeleteOptions) throws -> JSONValue {
         let key = key(resource, namespace: namespace, name: name)
         guard let current = storage[resource.storageKey]?.get(key) else {
             throw APIError.notFound(resource, name: name)

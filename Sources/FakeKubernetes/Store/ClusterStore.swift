@@ -1,4 +1,5 @@
 import Foundation
+public import JSONValues
 import Timestamps
 
 /// The fake cluster's state: storage ("etcd", with a bounded MVCC history), a watch cache that may lag behind it,
@@ -42,8 +43,8 @@ public actor ClusterStore {
         var revision: Int64
         var resource: ResourceType
         var kind: Kind
-        var object: JSON
-        var previous: JSON?
+        var object: JSONValue
+        var previous: JSONValue?
         var due: ContinuousClock.Instant
     }
 
@@ -103,12 +104,12 @@ public actor ClusterStore {
     }
 
     /// The stored object (storage, not the cache), without going through the API or the ledger.
-    public func object(_ resource: ResourceType, namespace: String = "", name: String) -> JSON? {
+    public func object(_ resource: ResourceType, namespace: String = "", name: String) -> JSONValue? {
         storage[resource.storageKey]?.get(ObjectKey(namespace: namespace, name: name))
     }
 
     /// Every stored object of a resource, in key order.
-    public func objects(_ resource: ResourceType, namespace: String? = nil) -> [JSON] {
+    public func objects(_ resource: ResourceType, namespace: String? = nil) -> [JSONValue] {
         storage[resource.storageKey]?.list(namespace: namespace, nodeName: nil).map(\.1) ?? []
     }
 
@@ -116,7 +117,7 @@ public actor ClusterStore {
     /// - Returns: the stored object, with uid, creationTimestamp and resourceVersion set.
     /// - Throws: ``APIError`` when the kind is not served or the object exists.
     @discardableResult
-    public func seed(_ object: JSON) throws -> JSON {
+    public func seed(_ object: JSONValue) throws -> JSONValue {
         let apiVersion = object["apiVersion"].stringValue ?? ""
         let kind = object["kind"].stringValue ?? ""
         guard let resource = ResourceType.find(apiVersion: apiVersion, kind: kind) else {
@@ -127,7 +128,7 @@ public actor ClusterStore {
 
     /// Seeds many objects in order, computing PodDisruptionBudget statuses once at the end.
     /// - Throws: the first ``APIError``; objects before it stay stored.
-    public func seed(all objects: [JSON]) throws {
+    public func seed(all objects: [JSONValue]) throws {
         deferBudgetRefresh = true
         defer {
             deferBudgetRefresh = false
@@ -151,7 +152,7 @@ public actor ClusterStore {
     /// Writes `object` (or removes the object when `nil`) at `key`, numbering the write with the next revision.
     /// - Returns: the object as stored, with its new resourceVersion.
     @discardableResult
-    func commit(_ resource: ResourceType, key: ObjectKey, object: JSON?) -> JSON? {
+    func commit(_ resource: ResourceType, key: ObjectKey, object: JSONValue?) -> JSONValue? {
         let tableKey = resource.storageKey
         // Mutated in place through the dictionary (a copy out and back would copy the whole table per write).
         if storage[tableKey] == nil { storage[tableKey] = ObjectTable(indexesNodeName: resource == .pods) }
@@ -240,7 +241,7 @@ public actor ClusterStore {
     }
 
     /// Adds or removes the `node.kubernetes.io/unschedulable:NoSchedule` taint to follow `spec.unschedulable`.
-    static func followCordon(_ node: JSON) -> JSON {
+    static func followCordon(_ node: JSONValue) -> JSONValue {
         var node = node
         let cordoned = node["spec"]["unschedulable"].boolValue == true
         var taints = node["spec"]["taints"].arrayValue ?? []

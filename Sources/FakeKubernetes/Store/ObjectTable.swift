@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// Where one object lives: its namespace ("" for cluster-scoped objects) and name.
 public struct ObjectKey: Hashable, Sendable, Comparable, CustomStringConvertible {
@@ -24,7 +25,7 @@ public struct ObjectKey: Hashable, Sendable, Comparable, CustomStringConvertible
 
 /// The objects of one resource, by namespace, with the pod index the watch cache keeps on `spec.nodeName`.
 struct ObjectTable: Sendable {
-    private(set) var objects: [String: [String: JSON]] = [:]
+    private(set) var objects: [String: [String: JSONValue]] = [:]
     private(set) var byNode: [String: Set<ObjectKey>] = [:]
     /// Pods by namespace and `key=value` label, so that a budget finds its pods without scanning a namespace.
     private(set) var byLabel: [String: [String: Set<String>]] = [:]
@@ -33,9 +34,9 @@ struct ObjectTable: Sendable {
 
     init(indexesNodeName: Bool) { self.indexesNodeName = indexesNodeName }
 
-    func get(_ key: ObjectKey) -> JSON? { objects[key.namespace]?[key.name] }
+    func get(_ key: ObjectKey) -> JSONValue? { objects[key.namespace]?[key.name] }
 
-    mutating func put(_ object: JSON, at key: ObjectKey) {
+    mutating func put(_ object: JSONValue, at key: ObjectKey) {
         let previous = objects[key.namespace, default: [:]].updateValue(object, forKey: key.name)
         if previous == nil { count += 1 }
         guard indexesNodeName else { return }
@@ -54,7 +55,7 @@ struct ObjectTable: Sendable {
     }
 
     @discardableResult
-    mutating func remove(_ key: ObjectKey) -> JSON? {
+    mutating func remove(_ key: ObjectKey) -> JSONValue? {
         guard let previous = objects[key.namespace]?.removeValue(forKey: key.name) else { return nil }
         count -= 1
         if objects[key.namespace]?.isEmpty == true { objects.removeValue(forKey: key.namespace) }
@@ -70,7 +71,7 @@ struct ObjectTable: Sendable {
 
     /// The objects of a namespace a label selector may select: from the label index when the selector requires an
     /// equality, else the whole namespace. Callers still match the selector.
-    func candidates(namespace: String, selector: LabelSelector) -> [JSON] {
+    func candidates(namespace: String, selector: LabelSelector) -> [JSONValue] {
         for requirement in selector.requirements {
             if case .equals(let label, let value) = requirement, indexesNodeName {
                 return (byLabel[namespace]?["\(label)=\(value)"] ?? []).compactMap { objects[namespace]?[$0] }
@@ -80,8 +81,8 @@ struct ObjectTable: Sendable {
     }
 
     /// The objects in key order, in one namespace (or all when `nil`), on one node when the index can say.
-    func list(namespace: String?, nodeName: String?, after start: ObjectKey? = nil) -> [(ObjectKey, JSON)] {
-        var result: [(ObjectKey, JSON)] = []
+    func list(namespace: String?, nodeName: String?, after start: ObjectKey? = nil) -> [(ObjectKey, JSONValue)] {
+        var result: [(ObjectKey, JSONValue)] = []
         if let nodeName, indexesNodeName {
             for key in byNode[nodeName] ?? [] where namespace == nil || key.namespace == namespace {
                 if let object = get(key) { result.append((key, object)) }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// A label selector as the apiserver parses it from `labelSelector=` (`k8s.io/apimachinery` `pkg/labels/selector.go`):
 /// `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, joined by commas (AND).
@@ -42,7 +43,7 @@ struct LabelSelector: Sendable, Equatable {
     }
 
     /// A `metav1.LabelSelector` object (`matchLabels`, `matchExpressions`). `nil` when the selector is absent.
-    init?(object: JSON) {
+    init?(object: JSONValue) {
         guard case .object = object else { return nil }
         var requirements: [Requirement] = object["matchLabels"].stringMap.sorted { $0.key < $1.key }.map {
             .equals($0.key, $0.value)
@@ -153,7 +154,7 @@ struct FieldSelector: Sendable, Equatable {
         requirements.first { $0.field == "spec.nodeName" && !$0.negated }?.value
     }
 
-    func matches(_ object: JSON) -> Bool {
+    func matches(_ object: JSONValue) -> Bool {
         requirements.allSatisfy { requirement in
             let actual = Self.value(of: requirement.field, in: object)
             return (actual == requirement.value) != requirement.negated
@@ -161,7 +162,7 @@ struct FieldSelector: Sendable, Equatable {
     }
 
     /// The field's value as a selector string: missing strings are "", Booleans "true"/"false".
-    static func value(of field: String, in object: JSON) -> String {
+    static func value(of field: String, in object: JSONValue) -> String {
         let value = object[path: field.split(separator: ".").map(String.init)]
         switch value {
         case .string(let string): return string

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// Storage's bounded MVCC history, so that reads at a past revision see the objects as they were, as etcd's do.
 ///
@@ -17,7 +18,7 @@ struct StorageHistory: Sendable {
         var revision: Int64
         var table: String
         var key: ObjectKey
-        var previous: JSON?
+        var previous: JSONValue?
         var time: ContinuousClock.Instant
     }
 
@@ -67,7 +68,7 @@ struct StorageHistory: Sendable {
     }
 
     /// The keys of `table` written after `revision`, each with the value it held at `revision` (`nil`: absent).
-    func stateBefore(table: String, after revision: Int64) -> [ObjectKey: JSON?] {
+    func stateBefore(table: String, after revision: Int64) -> [ObjectKey: JSONValue?] {
         // Entries are in revision order: find the first one after `revision`, then keep each key's oldest entry.
         var low = start
         var high = entries.count
@@ -75,7 +76,7 @@ struct StorageHistory: Sendable {
             let middle = (low + high) / 2
             if entries[middle].revision <= revision { low = middle + 1 } else { high = middle }
         }
-        var state: [ObjectKey: JSON?] = [:]
+        var state: [ObjectKey: JSONValue?] = [:]
         for entry in entries[low...] where entry.table == table && state.index(forKey: entry.key) == nil {
             state.updateValue(entry.previous, forKey: entry.key)
         }

@@ -7,7 +7,8 @@ extension Message {
 
     /// Decodes an Auto Scaling notification sent straight to SQS (already unwrapped from SNS).
     func decodeAutoScalingNotification(_ notification: JSONValue) throws(Rejection) -> DecodeOutcome {
-        guard notification["LifecycleTransition"] != nil || notification["Event"] != nil else {
+        let members = notification.objectValue ?? [:]
+        guard members["LifecycleTransition"] != nil || members["Event"] != nil else {
             throw Rejection(.unknownShape("an object without detail-type, LifecycleTransition or Event"))
         }
         let base = EnvelopeFields(
@@ -28,7 +29,7 @@ extension Message {
         if event == Self.testNotification || transitionText == Self.testNotification {
             throw Rejection(.testNotification)
         }
-        guard fields["LifecycleTransition"] != nil else {
+        guard fields.objectValue?["LifecycleTransition"] != nil else {
             if let event {
                 // A plain Auto Scaling notification (EC2_INSTANCE_LAUNCH, _TERMINATE, ..._ERROR): nothing to do.
                 throw Rejection(.unsupportedEvent(source: "aws.autoscaling", detailType: event))

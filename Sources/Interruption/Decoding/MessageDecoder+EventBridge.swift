@@ -45,14 +45,14 @@ extension Message {
 
     /// The envelope's `detail` object.
     private func detail(_ envelope: JSONValue) throws(Rejection) -> JSONValue {
-        guard let detail = envelope["detail"] else { throw Rejection(.missingField("detail")) }
+        guard let detail = envelope.objectValue?["detail"] else { throw Rejection(.missingField("detail")) }
         guard detail.isObject else { throw Rejection(.malformedField("detail", value: detail.typeName)) }
         return detail
     }
 
     /// `detail.state`, which may be empty (an error, not a match).
     private func requiredStateText(_ detail: JSONValue) throws(Rejection) -> String {
-        guard let value = detail["state"] else { throw Rejection(.missingField("detail.state")) }
+        guard let value = detail.objectValue?["state"] else { throw Rejection(.missingField("detail.state")) }
         guard let text = value.stringValue else {
             throw Rejection(.malformedField("detail.state", value: value.typeName))
         }
@@ -91,7 +91,7 @@ extension Message {
             startTime: startTime,
             endTime: optionalString(detail, "endTime").flatMap(Self.healthTime)
         )
-        guard let entitiesValue = detail["affectedEntities"] else {
+        guard let entitiesValue = detail.objectValue?["affectedEntities"] else {
             throw Rejection(.missingField("detail.affectedEntities"))
         }
         guard let entities = entitiesValue.arrayValue else {

@@ -56,7 +56,8 @@ public struct MessageDecoder: Sendable {
         if Self.isEventBridgeEnvelope(root) {
             return try message.decodeEventBridge(root)
         }
-        if let wrapped = root["Message"], root["LifecycleTransition"] == nil, root["Event"] == nil {
+        let members = root.objectValue ?? [:]
+        if let wrapped = members["Message"], members["LifecycleTransition"] == nil, members["Event"] == nil {
             // An SNS notification: its `Message` is the notification (or event) as a JSON string. Unwrapped once.
             guard let text = wrapped.stringValue else {
                 throw Rejection(.malformedField("Message", value: wrapped.typeName))
@@ -74,7 +75,7 @@ public struct MessageDecoder: Sendable {
     private static func parseObject(_ text: String) throws(Rejection) -> JSONValue {
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+            value = try JSONValue(parsing: text)
         } catch {
             throw Rejection(.notJSON)
         }
@@ -84,7 +85,7 @@ public struct MessageDecoder: Sendable {
 
     /// An object with a non-empty `detail-type` is an EventBridge event; NTH treats an empty one as a notification.
     private static func isEventBridgeEnvelope(_ object: JSONValue) -> Bool {
-        guard let detailType = object["detail-type"] else { return false }
+        guard let detailType = object.objectValue?["detail-type"] else { return false }
         return detailType.stringValue?.isEmpty != true
     }
 }
@@ -98,7 +99,7 @@ struct Message {
 
     /// A required, non-empty string field.
     func requiredString(_ object: JSONValue, _ key: String, path: String) throws(Rejection) -> String {
-        guard let value = object[key] else { throw Rejection(.missingField(path)) }
+        guard let value = object.objectValue?[key] else { throw Rejection(.missingField(path)) }
         guard let text = value.stringValue else { throw Rejection(.malformedField(path, value: value.typeName)) }
         guard !text.isEmpty else { throw Rejection(.malformedField(path, value: "")) }
         return text
@@ -106,7 +107,7 @@ struct Message {
 
     /// An optional string field: `nil` when absent, null or not a string.
     func optionalString(_ object: JSONValue, _ key: String) -> String? {
-        object[key]?.stringValue
+        object.objectValue?[key]?.stringValue
     }
 
     /// A required instance id field.

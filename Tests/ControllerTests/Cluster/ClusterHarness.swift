@@ -2,6 +2,7 @@ import Controller
 import FakeKubernetes
 import Foundation
 import Interruption
+import JSONValues
 import Kubernetes
 import Locking
 import TestSupport
@@ -34,7 +35,7 @@ func testClusterConfiguration(maxEvictionsInFlight: Int = 20) -> KubernetesClust
 /// Runs `body` with a fake apiserver seeded with `objects` (kubelet at 1/100 of real grace periods), a client and a
 /// synced ``KubernetesCluster``; stops everything afterwards.
 func withClusterHarness<T: Sendable>(
-    seed objects: [JSON], configuration: KubernetesCluster.Configuration = testClusterConfiguration(),
+    seed objects: [JSONValue], configuration: KubernetesCluster.Configuration = testClusterConfiguration(),
     _ body: @Sendable (ClusterHarness) async throws -> T
 ) async throws -> T {
     var storeConfiguration = ClusterStore.Configuration()
@@ -108,15 +109,15 @@ enum Seed {
     static let rsUID = ObjectFactory.stableUID("web-rs")
     static let dsUID = ObjectFactory.stableUID("agent-ds")
 
-    static func node(_ name: String, _ id: String) -> JSON { ObjectFactory.node(name: name, instanceID: id) }
+    static func node(_ name: String, _ id: String) -> JSONValue { ObjectFactory.node(name: name, instanceID: id) }
 
-    static func web(_ name: String, on node: String, grace: Int64 = 30) -> JSON {
+    static func web(_ name: String, on node: String, grace: Int64 = 30) -> JSONValue {
         ObjectFactory.pod(
             name: name, namespace: "shop", nodeName: node, labels: ["app": "web"],
             owner: .replicaSet(name: "web-rs", uid: rsUID), terminationGracePeriodSeconds: grace)
     }
 
-    static func finished(_ name: String, on node: String) -> JSON {
+    static func finished(_ name: String, on node: String) -> JSONValue {
         var pod = ObjectFactory.pod(
             name: name, namespace: "shop", nodeName: node, owner: .replicaSet(name: "batch", uid: "b-1"))
         pod["status"]["phase"] = "Succeeded"

@@ -10,7 +10,7 @@ import Testing
 @Suite("Cluster: resolution and the one-patch cordon", .timeLimit(.minutes(1)))
 struct CordonTests {
     static let id1 = InstanceID.test(1)
-    static let seed: [JSON] = [
+    static let seed: [JSONValue] = [
         Seed.node("n1", id1.rawValue), Seed.node("n2", InstanceID.test(2).rawValue),
         ObjectFactory.namespace("shop"),
     ]

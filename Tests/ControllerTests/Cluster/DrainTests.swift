@@ -2,6 +2,7 @@ import Controller
 import FakeKubernetes
 import Foundation
 import Interruption
+import JSONValues
 import Kubernetes
 import Locking
 import TestSupport
@@ -9,7 +10,7 @@ import Testing
 
 @Suite("Cluster: drains from the watch cache", .timeLimit(.minutes(1)))
 struct DrainTests {
-    static let base: [JSON] = [
+    static let base: [JSONValue] = [
         Seed.node("n1", InstanceID.test(1).rawValue), Seed.node("n2", InstanceID.test(2).rawValue),
         ObjectFactory.namespace("shop"), ObjectFactory.namespace("kube-system"),
     ]
@@ -311,9 +312,9 @@ struct DrainTests {
     }
 }
 
-extension JSON {
+extension JSONValue {
     /// The same pod with another `app` label, outside the `web` budget.
-    func renamedApp() -> JSON {
+    func renamedApp() -> JSONValue {
         var copy = self
         copy["metadata"]["labels"]["app"] = "free"
         return copy

@@ -9,7 +9,7 @@ import Testing
 
 @Suite("Cluster: launch readiness and the global eviction budget", .timeLimit(.minutes(1)))
 struct ReadinessAndBudgetTests {
-    static func notReady(_ name: String, _ id: InstanceID) -> JSON {
+    static func notReady(_ name: String, _ id: InstanceID) -> JSONValue {
         var node = Seed.node(name, id.rawValue)
         node["status"]["conditions"] = [["type": "Ready", "status": "False", "reason": "KubeletNotReady"]]
         return node
@@ -63,7 +63,7 @@ struct ReadinessAndBudgetTests {
 
     @Test("concurrent drains of two nodes never have more evictions in flight than the budget")
     func budgetRespected() async throws {
-        var seed: [JSON] = [
+        var seed: [JSONValue] = [
             Seed.node("n1", InstanceID.test(1).rawValue), Seed.node("n2", InstanceID.test(2).rawValue),
             ObjectFactory.namespace("shop"),
         ]

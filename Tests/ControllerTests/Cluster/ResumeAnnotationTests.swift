@@ -8,7 +8,7 @@ import Testing
 
 @Suite("Cluster: the job state a resumed controller reads back", .timeLimit(.minutes(1)))
 struct ResumeAnnotationTests {
-    static let seed: [JSON] = [
+    static let seed: [JSONValue] = [
         Seed.node("n1", InstanceID.test(1).rawValue), Seed.node("n2", InstanceID.test(2).rawValue),
     ]
 

@@ -1,22 +1,23 @@
-import Foundation
-
-extension JSON {
-    /// The member `key` of an object, or `null` for anything else; setting a member of a non-object makes it one.
-    public subscript(key: String) -> JSON {
+extension JSONValue {
+    /// The member `key` of an object, or ``null`` when it is absent or this is not an object; setting a member of a
+    /// non-object makes it an object.
+    ///
+    /// A reader that must tell an absent member from a `null` one uses ``objectValue`` (`value.objectValue?[key]`).
+    public subscript(key: String) -> JSONValue {
         get {
             if case .object(let members) = self { return members[key] ?? .null }
             return .null
         }
         set {
-            var members: [String: JSON] = [:]
+            var members: [String: JSONValue] = [:]
             if case .object(let existing) = self { members = existing }
             members[key] = newValue
             self = .object(members)
         }
     }
 
-    /// The value at a dotted path such as `metadata.name`.
-    public subscript(path path: [String]) -> JSON {
+    /// The value at a path of member names, such as `["metadata", "name"]`; setting it makes the objects on the way.
+    public subscript(path path: [String]) -> JSONValue {
         get { path.reduce(self) { $0[$1] } }
         set {
             guard let first = path.first else {
@@ -29,7 +30,7 @@ extension JSON {
         }
     }
 
-    /// Removes the member `key` of an object.
+    /// Removes the member `key` of an object; anything else is left as it is.
     public mutating func removeMember(_ key: String) {
         if case .object(var members) = self {
             members.removeValue(forKey: key)
@@ -43,11 +44,21 @@ extension JSON {
         return nil
     }
 
-    /// The integer, if this is a number without a fraction.
+    /// The integer, if this is an ``int(_:)``, or a ``double(_:)`` that is whole and in the range of `Int64`.
     public var intValue: Int64? {
         switch self {
         case .int(let value): return value
         case .double(let value) where value == value.rounded(): return Int64(exactly: value)
+        default: return nil
+        }
+    }
+
+    /// The number as a `Double`, if this is an ``int(_:)`` (rounded to the nearest `Double` beyond 2^53) or a
+    /// ``double(_:)``.
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let value): return Double(value)
+        case .double(let value): return value
         default: return nil
         }
     }
@@ -59,21 +70,27 @@ extension JSON {
     }
 
     /// The elements, if this is an array.
-    public var arrayValue: [JSON]? {
+    public var arrayValue: [JSONValue]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
     /// The members, if this is an object.
-    public var objectValue: [String: JSON]? {
+    public var objectValue: [String: JSONValue]? {
         if case .object(let value) = self { return value }
         return nil
     }
 
-    /// Whether this is `null`.
+    /// Whether this is ``null``.
     public var isNull: Bool { self == .null }
 
-    /// A string-to-string map (labels, annotations); non-string members are skipped.
+    /// Whether this is an object.
+    public var isObject: Bool {
+        if case .object = self { return true }
+        return false
+    }
+
+    /// A string-to-string map (labels, annotations): the string members of an object; others are skipped.
     public var stringMap: [String: String] {
         guard let members = objectValue else { return [:] }
         var result: [String: String] = [:]
@@ -82,19 +99,16 @@ extension JSON {
         }
         return result
     }
-}
 
-extension JSON {
-    /// `metadata.name`.
-    var name: String { self["metadata"]["name"].stringValue ?? "" }
-    /// `metadata.namespace`.
-    var namespace: String { self["metadata"]["namespace"].stringValue ?? "" }
-    /// `metadata.resourceVersion`.
-    var resourceVersion: String? { self["metadata"]["resourceVersion"].stringValue }
-    /// `metadata.uid`.
-    var uid: String? { self["metadata"]["uid"].stringValue }
-    /// `metadata.labels`.
-    var labels: [String: String] { self["metadata"]["labels"].stringMap }
-    /// Whether `metadata.deletionTimestamp` is set.
-    var isTerminating: Bool { !self["metadata"]["deletionTimestamp"].isNull }
+    /// What kind of value this is, for error messages: "a string", "an object", "a number", "null".
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .int, .double: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
 }

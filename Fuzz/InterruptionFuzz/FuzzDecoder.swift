@@ -28,7 +28,9 @@ public func fuzzDecoder(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         var jobs = InstanceJobs()
         jobs.record(events, message: message)
         precondition(jobs.jobs.count == Set(events.map(\.instanceID)).count)
-        for job in jobs.drainOrder {
+        for job in jobs.jobs.values.sorted(by: {
+            $0.drainOrder(deadline: $0.deadline) < $1.drainOrder(deadline: $1.deadline)
+        }) {
             _ = ActionPolicy().plan(for: job, node: .found(nodeName: "node"))
         }
     case .rejected(let rejection):

@@ -29,7 +29,9 @@ struct ShutdownGuard: Service {
             logger.info(
                 "shutting down",
                 metadata: ["signal": "\(signal)", "deadline_seconds": "\(deadline.components.seconds)"])
-            // Not a child of the group: the process's end cancels nothing here, and nothing should wait for it.
+            // Detached on purpose: at the deadline the group cancels every service, this one too, and a child task
+            // would die with it; the exit it guards is needed exactly then (ShutdownEndToEndTests.deadline fails with
+            // a structured child: the process then waits out the stalled release, 30 s). It ends with the process.
             Task.detached { [logger, deadline, margin] in
                 try await Task.sleep(for: deadline + margin)
                 logger.error(

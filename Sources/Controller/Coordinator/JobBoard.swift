@@ -1,83 +1,24 @@
 internal import Foundation
 internal import Interruption
 
-/// The coordinator's shared state: the live jobs (one per instance), what each has done, the messages they hold,
-/// and the in-flight budget the receivers reserve from.
+/// The coordinator's shared state: the live jobs' machines (``JobLedger``), the in-flight budget the receivers
+/// reserve from, and the handlers waiting for a message.
 ///
 /// Every change of a job goes through this actor, so a receive that adds an obligation and a handler that finishes
-/// the job never race: ``tryFinish(_:handled:)`` ends a job only if nothing arrived since the handler looked.
+/// the job never race: ``next(_:)`` ends a job only if nothing arrived since its round began.
 actor JobBoard {
-    /// What a job has done so far, beyond the job value itself.
-    struct Progress: Sendable {
-        /// What the controller found for the instance.
-        var resolution: NodeResolution?
-        /// The last successful cordon and the kinds it covered.
-        var cordon: CordonReceipt?
-        var cordonedKinds: Set<InterruptionKind> = []
-        /// Whether the node was drained (or the deadline passed: the instance is going anyway).
-        var drained = false
-        /// Lifecycle tokens completed (or found no longer active).
-        var completedTokens: Set<String> = []
-        /// Lifecycle tokens whose heartbeats stopped (the action is gone).
-        var heartbeatStoppedTokens: Set<String> = []
-        /// When the last heartbeat round was sent.
-        var lastHeartbeat: Date?
-        /// Whether a handler runs for the job.
-        var handlerStarted = false
-        /// Set when the job was resumed from a node's annotations.
-        var resumption: Resumption?
-        /// The ids of the events recorded from messages (not from annotations).
-        var seenEventIDs: Set<String> = []
-        /// How many messages were recorded for the job: a handler waiting for them waits for this to change.
-        var recordings = 0
-    }
-
-    /// What a job resumed from node annotations still expects from the queue.
-    struct Resumption: Sendable {
-        /// The event ids the annotations named: their messages are owed an acknowledgement.
-        var eventIDs: Set<String>
-        /// How long the finished job waits for those messages to come back before it ends without them.
-        var awaitMessagesUntil: Date
-        /// Whether that wait is over.
-        var waitOver = false
-    }
-
-    /// What ending a job leaves to do with its messages.
-    struct Disposal: Sendable, Equatable {
-        /// Messages every holder finished with: delete them.
-        var delete: [QueueMessage] = []
-        /// Messages to make visible now (failed, under the receive-count limit).
-        var release: [QueueMessage] = []
-        /// Messages left to their visibility timeout (and, past the limit, to the redrive policy).
-        var leave: [QueueMessage] = []
-    }
-
-    /// The answer of ``tryFinish(_:handled:)``.
-    enum FinishAnswer: Sendable, Equatable {
-        /// The job ended.
-        case finished(Disposal)
-        /// The job gained obligations since the handler's snapshot: go round again.
-        case changed
-    }
-
-    private var jobs = InstanceJobs()
-    private var progress: [InstanceID: Progress] = [:]
-    /// Messages some job failed or parked: never deleted by another holder's success.
-    private var retained: Set<String> = []
+    private var ledger: JobLedger
+    private let policy: ActionPolicy
     private let maxInFlight: Int
-    private let maxReceiveCount: Int
     private var reserved = 0
     private var capacityWaiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
     private var nextWaiterID: UInt64 = 0
     private var recordingWaiters: [InstanceID: [UInt64: CheckedContinuation<Void, Never>]] = [:]
 
-    /// The message id prefix of the placeholder that stands for a resumed job's messages until they come back; it
-    /// never leaves the board (SQS message ids are UUIDs).
-    static let resumeMarkerPrefix = "resumed/"
-
-    init(maxInFlight: Int, maxReceiveCount: Int) {
+    init(maxInFlight: Int, maxReceiveCount: Int, policy: ActionPolicy) {
         self.maxInFlight = max(1, maxInFlight)
-        self.maxReceiveCount = maxReceiveCount
+        self.ledger = JobLedger(maxReceiveCount: maxReceiveCount)
+        self.policy = policy
     }
 
     // MARK: In-flight budget
@@ -128,58 +69,22 @@ actor JobBoard {
 
     // MARK: Recording
 
-    /// Records the events of one message; a message some job failed is no longer retained once received again.
+    /// Records the events of one message (it joins, or starts, each event's job) and wakes the handlers waiting for
+    /// a message of those jobs.
     func record(_ events: [InterruptionEvent], message: QueueMessage) -> [JobUpdate] {
-        retained.remove(message.messageID)
-        let updates = jobs.record(events, message: message)
-        for update in updates where progress[update.instanceID] == nil {
-            progress[update.instanceID] = Progress()
-        }
-        for event in events {
-            progress[event.instanceID]?.seenEventIDs.insert(event.eventID)
-            progress[event.instanceID]?.recordings += 1
-            for waiter in (recordingWaiters.removeValue(forKey: event.instanceID) ?? [:]).values {
-                waiter.resume()
-            }
-        }
+        let updates = ledger.record(events, message: message)
+        for event in events { wakeRecordingWaiters(event.instanceID) }
         return updates
     }
 
-    // MARK: Resumed jobs
-
     /// Starts a job from the state a previous controller wrote on its node, before any of its messages is back.
     ///
-    /// - Parameters:
-    ///   - events: The events rebuilt from the annotations.
-    ///   - progress: What is known done (the node, its cordon, the heartbeat schedule) and what the job awaits.
     /// - Returns: `false` when the instance already has a job.
-    func resume(_ events: [InterruptionEvent], progress resumed: Progress) -> Bool {
-        guard let first = events.first, jobs.jobs[first.instanceID] == nil else { return false }
-        let marker = QueueMessage(
-            messageID: Self.resumeMarkerPrefix + first.instanceID.rawValue, receiptHandle: "",
-            receivedAt: first.receivedAt)
-        jobs.record(events, message: marker)
-        progress[first.instanceID] = resumed
-        return true
-    }
-
-    /// When a resumed job whose work is done stops waiting for its messages, and the recordings count to wait on;
-    /// `nil` when it awaits nothing (not resumed, every message back, or the wait is over).
-    func awaitedMessages(_ id: InstanceID) -> (until: Date, recordings: Int)? {
-        guard let progress = progress[id], let resumption = progress.resumption, !resumption.waitOver,
-            !resumption.eventIDs.isSubset(of: progress.seenEventIDs)
-        else { return nil }
-        return (resumption.awaitMessagesUntil, progress.recordings)
-    }
-
-    /// Ends a resumed job's wait for its messages.
-    func stopAwaitingMessages(_ id: InstanceID) {
-        progress[id]?.resumption?.waitOver = true
-    }
+    func resume(_ machine: JobMachine) -> Bool { ledger.resume(machine) }
 
     /// Waits until a message is recorded for the job after `recordings`, or the caller is cancelled.
     func waitForRecording(_ id: InstanceID, after recordings: Int) async {
-        guard let progress = progress[id], progress.recordings == recordings, !Task.isCancelled else { return }
+        guard ledger.machines[id]?.recordings == recordings, !Task.isCancelled else { return }
         nextWaiterID += 1
         let key = nextWaiterID
         await withTaskCancellationHandler {
@@ -195,135 +100,71 @@ actor JobBoard {
         recordingWaiters[id]?.removeValue(forKey: key)?.resume()
     }
 
-    /// Sets what the controller found for an instance.
-    func setResolution(_ resolution: NodeResolution, for id: InstanceID) {
-        progress[id]?.resolution = resolution
+    private func wakeRecordingWaiters(_ id: InstanceID) {
+        for waiter in (recordingWaiters.removeValue(forKey: id) ?? [:]).values { waiter.resume() }
     }
 
-    /// Records a cordon covering `kinds`.
-    func setCordon(_ receipt: CordonReceipt, kinds: Set<InterruptionKind>, for id: InstanceID) {
-        progress[id]?.cordon = receipt
-        progress[id]?.cordonedKinds.formUnion(kinds)
-    }
+    // MARK: The jobs' machines
 
-    /// Records a drain.
-    func setDrained(_ id: InstanceID) {
-        progress[id]?.drained = true
-    }
-
-    /// Records a completed lifecycle action.
-    func setCompleted(token: String, for id: InstanceID) {
-        progress[id]?.completedTokens.insert(token)
-    }
-
-    /// Stops heartbeats for one action.
-    func stopHeartbeats(token: String, for id: InstanceID) {
-        progress[id]?.heartbeatStoppedTokens.insert(token)
-    }
-
-    /// Records a heartbeat round.
-    func setLastHeartbeat(_ date: Date, for id: InstanceID) {
-        progress[id]?.lastHeartbeat = date
+    /// Passes an input to a job's machine (dropped once the job ended).
+    func handle(_ input: JobInput, for id: InstanceID) {
+        ledger.handle(input, for: id)
     }
 
     /// Marks the handler of a job as started; `false` when one already runs (or the job is gone).
-    func claimHandler(_ id: InstanceID) -> Bool {
-        guard progress[id]?.handlerStarted == false else { return false }
-        progress[id]?.handlerStarted = true
-        return true
+    func claimHandler(_ id: InstanceID) -> Bool { ledger.claimHandler(id) }
+
+    /// The next action of a job's handler (``JobMachine/next(policy:)``); a finish or a park ends the job here, with
+    /// what becomes of its messages.
+    ///
+    /// - Returns: The step, or `nil` once the job ended.
+    func next(_ id: InstanceID) -> JobLedger.Step? {
+        let step = ledger.next(id, policy: policy)
+        if let step, step.action == .finish || step.action == .park { ended(id) }
+        return step
     }
 
-    /// The job and its progress, or `nil` once it ended.
-    func snapshot(_ id: InstanceID) -> (job: InstanceJob, progress: Progress)? {
-        guard let job = jobs.jobs[id], let progress = progress[id] else { return nil }
-        return (job, progress)
+    /// The job's machine, or `nil` once the job ended.
+    func snapshot(_ id: InstanceID) -> JobMachine? { ledger.machines[id] }
+
+    /// The cordon a job needs now (``JobMachine/cordonSteps(policy:)``), with the job, or `nil`.
+    func pendingCordon(_ id: InstanceID) -> (machine: JobMachine, steps: [NodeAction])? {
+        guard let machine = ledger.machines[id], let steps = machine.cordonSteps(policy: policy) else { return nil }
+        return (machine, steps)
     }
 
     /// The live job ids.
-    var jobIDs: [InstanceID] { Array(jobs.jobs.keys) }
+    var jobIDs: [InstanceID] { Array(ledger.machines.keys) }
 
     /// Every message held by a live job, with its latest receipt handle, ordered by id.
-    func liveMessages() -> [QueueMessage] {
-        var latest: [String: QueueMessage] = [:]
-        for job in jobs.jobs.values {
-            for message in job.messages.values where !Self.isResumeMarker(message) {
-                if let existing = latest[message.messageID], !message.isNewer(than: existing) { continue }
-                latest[message.messageID] = message
-            }
-        }
-        return latest.values.sorted { $0.messageID < $1.messageID }
-    }
+    func liveMessages() -> [QueueMessage] { ledger.liveMessages() }
 
     // MARK: Ending jobs
 
-    /// Ends a job whose handled obligations cover everything it holds now.
-    ///
-    /// - Parameters:
-    ///   - id: The instance.
-    ///   - handled: The job as the handler saw it when it started its last round.
-    func tryFinish(_ id: InstanceID, handled: InstanceJob) -> FinishAnswer {
-        guard let job = jobs.jobs[id] else { return .finished(Disposal()) }
-        let tokens = Set(job.lifecycleActions.keys)
-        if !job.kinds.isSubset(of: handled.kinds) || !tokens.isSubset(of: Set(handled.lifecycleActions.keys)) {
-            return .changed
-        }
-        return .finished(end(id, outcome: .success))
-    }
-
     /// Ends a job that failed: its messages go back to the queue now (or, past the receive-count limit, to the
     /// redrive policy).
-    func fail(_ id: InstanceID) -> Disposal { end(id, outcome: .failure) }
-
-    /// Ends a job that must wait: its messages come back after their visibility timeout.
-    func park(_ id: InstanceID) -> Disposal { end(id, outcome: .park) }
+    func fail(_ id: InstanceID) -> MessageDisposal {
+        let disposal = ledger.fail(id)
+        ended(id)
+        return disposal
+    }
 
     /// Ends a job without touching its messages (dry run).
     func drop(_ id: InstanceID) {
-        _ = jobs.finish(id)
-        progress[id] = nil
-        wakeCapacityWaiters()
+        ledger.drop(id)
+        ended(id)
     }
 
     /// Ends every job for shutdown and returns every message they held (to release).
     func drainAll() -> [QueueMessage] {
-        let messages = liveMessages()
-        jobs = InstanceJobs()
-        progress = [:]
+        let messages = ledger.shutDown()
         wakeCapacityWaiters()
         return messages
     }
 
-    private enum Outcome { case success, failure, park }
-
-    /// Whether a message is a resumed job's placeholder.
-    static func isResumeMarker(_ message: QueueMessage) -> Bool {
-        message.messageID.hasPrefix(resumeMarkerPrefix) && message.receiptHandle.isEmpty
-    }
-
-    private func end(_ id: InstanceID, outcome: Outcome) -> Disposal {
-        let held = (jobs.jobs[id]?.pendingMessages ?? []).filter { !Self.isResumeMarker($0) }
-        let freed = jobs.finish(id).filter { !Self.isResumeMarker($0) }
-        progress[id] = nil
-        for waiter in (recordingWaiters.removeValue(forKey: id) ?? [:]).values { waiter.resume() }
-        if outcome != .success {
-            // Messages other jobs still hold must not be deleted when those succeed.
-            for message in held where !freed.contains(where: { $0.messageID == message.messageID }) {
-                retained.insert(message.messageID)
-            }
-        }
-        var disposal = Disposal()
-        for message in freed {
-            let wasRetained = retained.remove(message.messageID) != nil
-            switch outcome {
-            case .success where !wasRetained:
-                disposal.delete.append(message)
-            case .failure where (message.receiveCount ?? 1) < maxReceiveCount:
-                disposal.release.append(message)
-            case .success, .failure, .park:
-                disposal.leave.append(message)
-            }
-        }
+    /// Wakes whoever waits on an ended job: its handler's wait for a message, the receivers' wait for room.
+    private func ended(_ id: InstanceID) {
+        wakeRecordingWaiters(id)
         wakeCapacityWaiters()
-        return disposal
     }
 }

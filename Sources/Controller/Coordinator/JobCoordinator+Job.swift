@@ -7,14 +7,6 @@ internal import Locking
 import Logging
 
 extension JobCoordinator {
-    /// How a round of a job's steps ended.
-    enum RoundEnd: Sendable {
-        /// Every step done: acknowledge (if nothing new arrived meanwhile).
-        case acknowledge
-        /// Leave the messages for a later receive.
-        case retryLater
-    }
-
     /// Runs one job to its end, with its lifecycle heartbeats alongside; the heartbeats stop on every path out.
     func handle(_ id: InstanceID) async {
         await withTaskGroup(of: Void.self) { group in
@@ -24,43 +16,40 @@ extension JobCoordinator {
         }
     }
 
-    /// The steps of the job, round after round until no new obligation arrived during the last one.
+    /// Carries out the actions of the job's machine (``JobMachine/next(policy:)``) until the job ends.
     private func runJob(_ id: InstanceID) async {
-        var delayed = false
         var transientFailures = 0
-        while let (job, progress) = await board.snapshot(id) {
-            let resolution = progress.resolution ?? .notFound
+        while let step = await board.next(id) {
+            let job = step.machine.roundJob
+            let resolution = step.machine.roundResolution
             let logger = self.logger.with([
                 "instance.id": "\(id.rawValue)",
                 "event.kind": "\(job.kinds.map(\.rawValue).sorted().joined(separator: ","))",
             ])
-            do {
-                switch try await perform(plannedSteps(for: job, resolution: resolution), job: job, delayed: &delayed) {
-                case .acknowledge:
-                    if try await awaitResumedMessages(id) { continue }
-                    switch await board.tryFinish(id, handled: job) {
-                    case .changed:
-                        continue
-                    case .finished(let disposal):
-                        recorder.add(\.jobsSucceeded, 1)
-                        await notifyWebhook(job, resolution: resolution)
-                        logger.info(
-                            "job done; acknowledging",
-                            metadata: ["messages": "\(disposal.delete.count)"])
-                        await dispose(disposal)
-                        if case .found(let node) = resolution {
-                            try? await cluster.clearJobState(node: node)
-                            if job.kinds != [.autoScalingLaunch] { await report(.postDrain, node: node) }
-                        }
-                        return
-                    }
-                case .retryLater:
-                    recorder.add(\.jobsParked, 1)
-                    logger.info(
-                        "job waits; its messages come back after their visibility timeout")
-                    await dispose(await board.park(id))
-                    return
+            switch step.action {
+            case .finish:
+                recorder.add(\.jobsSucceeded, 1)
+                await notifyWebhook(job, resolution: resolution)
+                logger.info(
+                    "job done; acknowledging",
+                    metadata: ["messages": "\(step.disposal.delete.count)"])
+                await dispose(step.disposal)
+                if case .found(let node) = resolution {
+                    try? await cluster.clearJobState(node: node)
+                    if job.kinds != [.autoScalingLaunch] { await report(.postDrain, node: node) }
                 }
+                return
+            case .park:
+                recorder.add(\.jobsParked, 1)
+                logger.info(
+                    "job waits; its messages come back after their visibility timeout")
+                await dispose(step.disposal)
+                return
+            default:
+                break
+            }
+            do {
+                try await perform(step.action, of: step.machine)
             } catch {
                 if Task.isCancelled { return }  // Shutdown: the messages are released by run().
                 if let delay = transientRetryDelay(after: error, failures: transientFailures) {
@@ -69,6 +58,7 @@ extension JobCoordinator {
                         "the apiserver failed a step of the job; retrying it, the messages stay held",
                         metadata: ["error": "\(error)", "retry_in_seconds": "\(delay)"])
                     do { try await clock.sleep(seconds: delay) } catch { return }
+                    await board.handle(.stepFailedTransiently, for: id)
                     continue
                 }
                 recorder.add(\.jobsFailed, 1)
@@ -123,68 +113,57 @@ extension JobCoordinator {
         configuration.policy.plan(for: job, node: resolution).steps
     }
 
-    /// Performs one round of steps.
-    private func perform(_ steps: [NodeAction], job: InstanceJob, delayed: inout Bool) async throws -> RoundEnd {
-        let id = job.instanceID
-        var completion = LifecycleCompletion.continue
-        for step in steps {
-            guard let (current, progress) = await board.snapshot(id) else { return .acknowledge }
-            switch step {
-            case .labelExcludeFromLoadBalancers, .cordon:
-                try await cordon(id)
-            case .taint(let taint) where taint == .outOfService:
-                if case .found(let node)? = progress.resolution { try await cluster.applyOutOfServiceTaint(node: node) }
-            case .taint:
-                try await cordon(id)
-            case .drain:
-                guard !progress.drained, case .found(let node)? = progress.resolution else { continue }
-                if try await drain(job, node: node, after: progress.cordon?.resourceVersion) == .blocked {
-                    return .retryLater
-                }
-            case .waitForNodeReady:
-                let readiness = try await cluster.waitUntilReady(
-                    instanceID: id, timeout: .seconds(configuration.launchReadyTimeoutSeconds))
-                if case .timedOut(let node) = readiness {
-                    logger.warning(
-                        "launched node not Ready in time",
-                        metadata: [
-                            "instance.id": "\(id.rawValue)", "node.name": "\(node ?? "")",
-                            "action": "\(configuration.launchTimeoutAction.rawValue)",
-                        ])
+    /// Carries out one action of the job's machine and reports its result to the machine.
+    ///
+    /// - Parameters:
+    ///   - action: The action (not ``JobAction/finish`` or ``JobAction/park``: the board ended the job already).
+    ///   - machine: The job as the machine was when it decided.
+    private func perform(_ action: JobAction, of machine: JobMachine) async throws {
+        let id = machine.job.instanceID
+        switch action {
+        case .cordon:
+            try await cordon(id)
+        case .taintOutOfService(let node):
+            try await cluster.applyOutOfServiceTaint(node: node)
+        case .drain(let node, let resourceVersion):
+            try await drain(machine.roundJob, node: node, after: resourceVersion)
+        case .waitForNodeReady:
+            let readiness = try await cluster.waitUntilReady(
+                instanceID: id, timeout: .seconds(configuration.launchReadyTimeoutSeconds))
+            if case .timedOut(let node) = readiness {
+                logger.warning(
+                    "launched node not Ready in time",
+                    metadata: [
+                        "instance.id": "\(id.rawValue)", "node.name": "\(node ?? "")",
+                        "action": "\(configuration.launchTimeoutAction.rawValue)",
+                    ])
+                let fallback: JobInput.LaunchFallback =
                     switch configuration.launchTimeoutAction {
-                    case .continue: completion = .continue
-                    case .abandon: completion = .abandon
-                    case .retry: return .retryLater
+                    case .continue: .continueHook
+                    case .abandon: .abandonHook
+                    case .retry: .retryLater
                     }
-                }
-            case .completeLifecycleAction(let action):
-                // The current job: a notification that came back since the round began supersedes its stand-in.
-                guard !isSettled(action, job: current, progress: progress) else { continue }
-                if !delayed, let delay = configuration.policy.completeLifecycleActionDelay, delay > 0 {
-                    try await clock.sleep(seconds: delay)
-                }
-                delayed = true
-                do {
-                    try await complete(action, result: completion, job: id)
-                } catch {
-                    if case .found(let node)? = progress.resolution, !(error is CancellationError) {
-                        await report(.postDrain, node: node, error: "\(error)")
-                    }
-                    throw error
-                }
-            case .acknowledge:
-                return .acknowledge
-            case .retryLater:
-                return .retryLater
+                await board.handle(.launchNotReady(fallback), for: id)
             }
+        case .completeLifecycleAction(let action, let abandon, let delay):
+            if let delay { try await clock.sleep(seconds: delay) }
+            do {
+                try await complete(action, result: abandon ? .abandon : .continue, job: id)
+            } catch {
+                if case .found(let node)? = machine.resolution, !(error is CancellationError) {
+                    await report(.postDrain, node: node, error: "\(error)")
+                }
+                throw error
+            }
+        case .awaitMessages(let until, let recordings):
+            try await awaitResumedMessages(id, until: until, recordings: recordings)
+        case .finish, .park:
+            break
         }
-        return .acknowledge
     }
 
     /// Drains a node under a worker slot, handing the slot back as soon as the drain only waits.
-    private func drain(_ job: InstanceJob, node: String, after resourceVersion: String?) async throws
-        -> DrainOutcome.Result
-    {
+    private func drain(_ job: InstanceJob, node: String, after resourceVersion: String?) async throws {
         let deadline = drainDeadline(for: job)
         let slot = try await slots.acquire(job.drainOrder(deadline: deadline))
         defer { slot.release() }
@@ -222,7 +201,7 @@ extension JobCoordinator {
                 node: node, reason: "Drained", action: "Drain",
                 note: "Drained: \(outcome.evicted.count) pods evicted")
             await report(.cordonAndDrain, node: node)
-            await board.setDrained(job.instanceID)
+            await board.handle(.drained, for: job.instanceID)
             logger.info("node drained")
         case .deadlineReached:
             // The instance goes away regardless: go on to complete its hooks and acknowledge.
@@ -232,7 +211,7 @@ extension JobCoordinator {
                 note: "Deadline reached with \(outcome.remaining.count) pods left", severity: .warning)
             await report(
                 .cordonAndDrain, node: node, error: "drain deadline reached with \(outcome.remaining.count) pods left")
-            await board.setDrained(job.instanceID)
+            await board.handle(.drainDeadlineReached, for: job.instanceID)
             logger.warning(
                 "drain deadline reached with pods left",
                 metadata: ["remaining": "\(outcome.remaining.count)"])
@@ -245,11 +224,11 @@ extension JobCoordinator {
             await report(
                 .cordonAndDrain, node: node,
                 error: "blocked by \(outcome.blocking.count) pods the drain options do not allow to evict")
+            await board.handle(.drainBlocked, for: job.instanceID)
             logger.warning(
                 "drain blocked by pods the options do not allow to evict",
                 metadata: ["blocking": "\(outcome.blocking.map(\.description).joined(separator: "; "))"])
         }
-        return outcome.result
     }
 
     /// The drain's deadline now (``ActionPolicy/drainDeadline(for:rules:minimumDrain:now:)``): what the drain works

@@ -68,7 +68,7 @@ extension JobCoordinator {
         do {
             let (resolutions, lookedUp) = try await resolver.resolve(ids)
             if lookedUp { recorder.add(\.instanceLookups, 1) }
-            for (id, resolution) in resolutions { await board.setResolution(resolution, for: id) }
+            for (id, resolution) in resolutions { await board.handle(.resolved(resolution), for: id) }
         } catch {
             logger.error("describing instances failed; the batch's new jobs retry", metadata: ["error": "\(error)"])
             for (id, isNew) in affected where isNew {
@@ -93,30 +93,23 @@ extension JobCoordinator {
         }
     }
 
-    /// Cordons (and taints and labels) the job's node if the last cordon did not cover every kind of the job.
+    /// Cordons (and taints and labels) the job's node if the last cordon did not cover every kind of the job
+    /// (``JobMachine/cordonSteps(policy:)``).
     ///
     /// A node that turns out to be gone makes the resolution `notFound`.
     /// - Throws: The cluster's error (other than a missing node).
     func cordon(_ id: InstanceID) async throws {
-        guard let (job, progress) = await board.snapshot(id), case .found(let node)? = progress.resolution,
-            !job.kinds.isSubset(of: progress.cordonedKinds)
+        guard let (machine, steps) = await board.pendingCordon(id), case .found(let node)? = machine.resolution
         else { return }
-        let steps = configuration.policy.plan(for: job, node: .found(nodeName: node)).effectiveSteps.filter {
-            switch $0 {
-            case .cordon, .labelExcludeFromLoadBalancers: true
-            case .taint(let taint): taint != .outOfService
-            default: false
-            }
-        }
-        guard steps.contains(.cordon) else { return }
+        let job = machine.job
         do {
             var state = NodeJobState(job: job, deadline: drainDeadline(for: job))
-            if let resumed = progress.resumption?.eventIDs {
+            if let resumed = machine.resumption?.eventIDs {
                 // Events rebuilt from annotations have no id: keep the annotated ones until their messages are back.
                 state.eventIDs = Array(resumed.union(state.eventIDs)).sorted()
             }
             let receipt = try await cluster.cordon(node: node, steps: steps, state: state)
-            await board.setCordon(receipt, kinds: job.kinds, for: id)
+            await board.handle(.cordoned(kinds: job.kinds, resourceVersion: receipt.resourceVersion), for: id)
             recorder.add(\.cordons, 1)
             if let metrics, let receivedAt = Self.firstReceipt(of: job) {
                 ControllerMetrics.record(metrics.receiveToCordon, seconds: clock.now.timeIntervalSince(receivedAt))
@@ -125,7 +118,7 @@ extension JobCoordinator {
             await emit(
                 node: node, reason: "Cordon", action: "Cordon",
                 note: "Cordoned for instance \(id.rawValue): \(kinds)")
-            await reportInterruptions(job.kinds.subtracting(progress.cordonedKinds), of: job, node: node)
+            await reportInterruptions(job.kinds.subtracting(machine.cordonedKinds), of: job, node: node)
             logger.info(
                 "node cordoned",
                 metadata: [
@@ -134,7 +127,7 @@ extension JobCoordinator {
                 ])
         } catch  where Self.isNotFound(error) {
             recorder.add(\.cordonFailures, 1)
-            await board.setResolution(.notFound, for: id)
+            await board.handle(.nodeVanished, for: id)
             logger.warning(
                 "node vanished before its cordon", metadata: ["instance.id": "\(id.rawValue)", "node.name": "\(node)"])
         } catch {
@@ -142,7 +135,7 @@ extension JobCoordinator {
             logger.warning(
                 "cordon failed",
                 metadata: ["instance.id": "\(id.rawValue)", "node.name": "\(node)", "error": "\(error)"])
-            if job.kinds.subtracting(progress.cordonedKinds).contains(where: \.hasNTHPreDrainTask) {
+            if job.kinds.subtracting(machine.cordonedKinds).contains(where: \.hasNTHPreDrainTask) {
                 await report(.preDrain, node: node, error: "\(error)")
             }
             await report(nthCordonAction(for: job, node: node), node: node, error: "\(error)")
@@ -159,8 +152,8 @@ extension JobCoordinator {
 
     /// Logs what would be done for a job, and forgets it (nothing is written anywhere).
     private func logDryRun(_ id: InstanceID) async {
-        guard let (job, progress) = await board.snapshot(id) else { return }
-        let steps = plannedSteps(for: job, resolution: progress.resolution ?? .notFound)
+        guard let machine = await board.snapshot(id) else { return }
+        let steps = plannedSteps(for: machine.job, resolution: machine.resolution ?? .notFound)
         logger.info(
             "dry run: would perform these steps",
             metadata: ["instance.id": "\(id.rawValue)", "steps": "\(steps.map { "\($0)" }.joined(separator: "; "))"])
@@ -170,6 +163,6 @@ extension JobCoordinator {
 
     /// When the job's earliest message still held was received; `nil` for a resumed job without its messages.
     static func firstReceipt(of job: InstanceJob) -> Date? {
-        job.pendingMessages.filter { !JobBoard.isResumeMarker($0) }.map(\.receivedAt).min()
+        job.pendingMessages.filter { !JobMachine.isResumeMarker($0) }.map(\.receivedAt).min()
     }
 }

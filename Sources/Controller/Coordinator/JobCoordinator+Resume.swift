@@ -49,7 +49,8 @@ extension JobCoordinator {
                 recorder.add(\.dryRunPlans, 1)  // after the log: a counted plan has been logged
                 continue
             }
-            guard await board.resume(events, progress: resumedProgress(state, node: node)) else { continue }
+            guard let machine = resumedMachine(events, state: state, node: node), await board.resume(machine)
+            else { continue }
             recorder.add(\.jobsResumed, 1)
             logger.info(
                 "job resumed from the node's annotations")
@@ -76,38 +77,39 @@ extension JobCoordinator {
         return kinds.map { event($0) } + hooks
     }
 
-    /// What a resumed job has done already, and how long it waits for its messages once its work is done.
-    private func resumedProgress(_ state: NodeJobState, node: ClusterNode) -> JobBoard.Progress {
-        var progress = JobBoard.Progress()
-        progress.resolution = .found(nodeName: node.name)
-        progress.handlerStarted = false
+    /// A resumed job: what it has done already, and how long it waits for its messages once its work is done.
+    private func resumedMachine(_ events: [InterruptionEvent], state: NodeJobState, node: ClusterNode) -> JobMachine? {
+        var cordon: (kinds: Set<InterruptionKind>, resourceVersion: String)?
         if node.isCordoned, let version = node.resourceVersion {
             // Cordoned by the previous controller: drain from the node as the cache has it, no second patch.
-            progress.cordon = CordonReceipt(nodeName: node.name, resourceVersion: version, wasCordoned: true, writes: 0)
-            progress.cordonedKinds = Set(state.kinds)
+            cordon = (Set(state.kinds), version)
         }
+        var lastHeartbeat: Date?
         if let schedule = configuration.heartbeat {
             // Keep the original schedule (a beat every interval from the first receive): one beat at once when any
             // fell due while no controller ran, then on the same grid, not a burst of missed beats.
             let due = (clock.now.timeIntervalSince(state.startedAt) / schedule.interval).rounded(.down)
-            if due >= 1 { progress.lastHeartbeat = state.startedAt.addingTimeInterval((due - 1) * schedule.interval) }
+            if due >= 1 { lastHeartbeat = state.startedAt.addingTimeInterval((due - 1) * schedule.interval) }
         }
         // The messages are hidden for at most one visibility timeout (less when the previous controller released
         // them on shutdown), then a long poll away.
         let wait = TimeInterval(configuration.visibilityTimeoutSeconds + configuration.receiveWaitSeconds)
-        progress.resumption = JobBoard.Resumption(
-            eventIDs: Set(state.eventIDs), awaitMessagesUntil: clock.now.addingTimeInterval(wait))
-        return progress
+        return JobMachine.resumed(
+            events, nodeName: node.name, cordon: cordon, lastHeartbeat: lastHeartbeat,
+            resumption: JobMachine.Resumption(
+                eventIDs: Set(state.eventIDs), awaitMessagesUntil: clock.now.addingTimeInterval(wait)))
     }
 
     /// Once a resumed job's work is done, waits for the messages its annotations named to come back (they join the
-    /// job and are acknowledged with it), for at most a visibility timeout and a long poll.
+    /// job and are acknowledged with it), for at most a visibility timeout and a long poll; then tells the job's
+    /// machine, which goes round again (a message came back) or ends the wait (the time ran out).
     ///
-    /// - Returns: `true` when the handler should go round again (a message came back, or the wait ended), `false`
-    ///   when the job awaits nothing.
+    /// - Parameters:
+    ///   - id: The instance.
+    ///   - until: When the wait ends.
+    ///   - recordings: The job's recordings count when the wait began.
     /// - Throws: `CancellationError` on shutdown.
-    func awaitResumedMessages(_ id: InstanceID) async throws -> Bool {
-        guard let (until, recordings) = await board.awaitedMessages(id) else { return false }
+    func awaitResumedMessages(_ id: InstanceID, until: Date, recordings: Int) async throws {
         if clock.now < until {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { try? await self.clock.sleep(until: until) }
@@ -116,21 +118,13 @@ extension JobCoordinator {
                 group.cancelAll()
             }
             try Task.checkCancellation()
-            if clock.now < until { return true }
         }
-        await board.stopAwaitingMessages(id)
-        logger.info(
-            "resumed job done; not every message came back in time, ending without them",
-            metadata: ["instance.id": "\(id.rawValue)"])
-        return true
-    }
-
-    /// Whether a lifecycle action needs no call: it, or the same hook's hold on the instance under its other
-    /// address (token or instance id), was completed; or the job holds the same hold by token, which wins over the
-    /// instance-addressed stand-in.
-    func isSettled(_ action: LifecycleAction, job: InstanceJob, progress: JobBoard.Progress) -> Bool {
-        let twins = job.pendingLifecycleActions.map(\.action).filter { $0.isSameHold(as: action) }
-        if twins.contains(where: { progress.completedTokens.contains($0.token) }) { return true }
-        return action.isAddressedByInstance && twins.contains { !$0.isAddressedByInstance }
+        let now = clock.now
+        await board.handle(.messagesAwaited(now: now), for: id)
+        if now >= until {
+            logger.info(
+                "resumed job done; not every message came back in time, ending without them",
+                metadata: ["instance.id": "\(id.rawValue)"])
+        }
     }
 }

@@ -73,7 +73,8 @@ public final class JobCoordinator: Sendable {
         self.resolver = NodeResolver(cluster: cluster, directory: directory, policy: configuration.policy)
         self.decoder = MessageDecoder(deadlineRules: configuration.deadlineRules)
         self.board = JobBoard(
-            maxInFlight: configuration.maxMessagesInFlight, maxReceiveCount: configuration.maxReceiveCount)
+            maxInFlight: configuration.maxMessagesInFlight, maxReceiveCount: configuration.maxReceiveCount,
+            policy: configuration.policy)
         self.slots = DrainSlots(capacity: configuration.workers)
         self.acknowledger = Acknowledger(
             queue: queue, clock: clock, logger: logger, statistics: recorder,
@@ -257,7 +258,7 @@ public final class JobCoordinator: Sendable {
     }
 
     /// Deletes, releases or leaves the messages of an ended job.
-    func dispose(_ disposal: JobBoard.Disposal) async {
+    func dispose(_ disposal: MessageDisposal) async {
         await recordMessagesInFlight()
         guard !configuration.dryRun else { return }
         await acknowledger.enqueue(disposal.delete)

@@ -12,42 +12,40 @@ extension JobCoordinator {
     func sendHeartbeats(_ id: InstanceID) async {
         guard let schedule = configuration.heartbeat, !configuration.dryRun else { return }
         while !Task.isCancelled {
-            guard let (job, progress) = await board.snapshot(id),
-                let next = schedule.nextHeartbeat(start: job.firstReceivedAt, lastHeartbeat: progress.lastHeartbeat)
+            guard let machine = await board.snapshot(id),
+                let next = schedule.nextHeartbeat(
+                    start: machine.job.firstReceivedAt, lastHeartbeat: machine.lastHeartbeat)
             else { return }
             do { try await clock.sleep(until: next) } catch { return }
-            guard !Task.isCancelled, let (current, now) = await board.snapshot(id) else { return }
-            for pending in current.pendingLifecycleActions
-            where pending.action.transition == .terminating && !isSettled(pending.action, job: current, progress: now)
-                && !now.heartbeatStoppedTokens.contains(pending.action.token)
-            {
+            guard !Task.isCancelled, let current = await board.snapshot(id) else { return }
+            for action in current.heartbeatTargets {
                 do {
-                    switch try await lifecycle.recordHeartbeat(pending.action) {
+                    switch try await lifecycle.recordHeartbeat(action) {
                     case .accepted:
                         recorder.add(\.heartbeats, 1)
                     case .noActiveAction:
-                        await board.stopHeartbeats(token: pending.action.token, for: id)
+                        await board.handle(.heartbeatsStopped(token: action.token), for: id)
                     }
                 } catch let error as LifecycleActionError {
                     // Refused for good (AccessDenied, a validation error): say so, or the hook times out unexplained.
                     logger.warning(
                         "lifecycle heartbeats stopped: the heartbeat was refused",
                         metadata: [
-                            "instance.id": "\(id.rawValue)", "asg.name": "\(pending.action.autoScalingGroupName)",
+                            "instance.id": "\(id.rawValue)", "asg.name": "\(action.autoScalingGroupName)",
                             "error": "\(error)",
                         ])
-                    await board.stopHeartbeats(token: pending.action.token, for: id)
+                    await board.handle(.heartbeatsStopped(token: action.token), for: id)
                 } catch {
                     if Task.isCancelled { return }
                     logger.warning(
                         "lifecycle heartbeat failed",
                         metadata: [
-                            "instance.id": "\(id.rawValue)", "asg.name": "\(pending.action.autoScalingGroupName)",
+                            "instance.id": "\(id.rawValue)", "asg.name": "\(action.autoScalingGroupName)",
                             "error": "\(error)",
                         ])
                 }
             }
-            await board.setLastHeartbeat(next, for: id)
+            await board.handle(.heartbeatRoundDue(next), for: id)
         }
     }
 
@@ -65,8 +63,8 @@ extension JobCoordinator {
             do {
                 let answer = try await lifecycle.complete(action, result: result)
                 recorder.add(\.lifecycleCompletions, 1)
-                await board.setCompleted(token: action.token, for: id)
-                if case .found(let node)? = await board.snapshot(id)?.progress.resolution {
+                await board.handle(.lifecycleActionCompleted(token: action.token), for: id)
+                if case .found(let node)? = await board.snapshot(id)?.resolution {
                     await emit(
                         node: node, reason: "LifecycleActionCompleted", action: "CompleteLifecycleAction",
                         note: "Auto Scaling lifecycle action of \(action.autoScalingGroupName)/\(action.hookName) "

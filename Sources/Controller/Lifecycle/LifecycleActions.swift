@@ -52,10 +52,6 @@ public struct LifecycleActionError: Error, Sendable, CustomStringConvertible {
 }
 
 extension LifecycleAction {
-    /// The token prefix of an action addressed by instance id: a job resumed from node annotations knows the group,
-    /// hook and instance but never the token (annotations do not carry secrets). Real tokens are UUIDs.
-    static let instanceAddressedTokenPrefix = "instance-addressed/"
-
     /// An action addressed by instance id instead of its `LifecycleActionToken` (`CompleteLifecycleAction` and
     /// `RecordLifecycleActionHeartbeat` accept either): what a controller resumed after a restart completes.
     ///
@@ -70,16 +66,5 @@ extension LifecycleAction {
             hookName: hook.hookName, autoScalingGroupName: hook.autoScalingGroupName,
             token: instanceAddressedTokenPrefix + hook.autoScalingGroupName + "/" + hook.hookName,
             instanceID: instanceID, transition: .terminating)
-    }
-
-    /// Whether the action is addressed by its instance id (see ``addressedByInstance(_:instanceID:)``): send
-    /// `InstanceId`, not the placeholder token.
-    public var isAddressedByInstance: Bool { token.hasPrefix(Self.instanceAddressedTokenPrefix) }
-
-    /// Whether both actions are the same hook's hold on the same instance (one addressed by token, the other by
-    /// instance id, say).
-    func isSameHold(as other: LifecycleAction) -> Bool {
-        instanceID == other.instanceID && autoScalingGroupName == other.autoScalingGroupName
-            && hookName == other.hookName && transition == other.transition
     }
 }

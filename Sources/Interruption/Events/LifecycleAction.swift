@@ -48,3 +48,20 @@ public struct LifecycleAction: Sendable, Hashable {
         self.notificationMetadata = notificationMetadata
     }
 }
+
+extension LifecycleAction {
+    /// The token prefix of an action addressed by instance id: a job resumed from node annotations knows the group,
+    /// hook and instance but never the token (annotations do not carry secrets). Real tokens are UUIDs.
+    public static let instanceAddressedTokenPrefix = "instance-addressed/"
+
+    /// Whether the action is addressed by its instance id (a resumed job's stand-in): send `InstanceId`, not the
+    /// placeholder token.
+    public var isAddressedByInstance: Bool { token.hasPrefix(Self.instanceAddressedTokenPrefix) }
+
+    /// Whether both actions are the same hook's hold on the same instance (one addressed by token, the other by
+    /// instance id, say).
+    public func isSameHold(as other: LifecycleAction) -> Bool {
+        instanceID == other.instanceID && autoScalingGroupName == other.autoScalingGroupName
+            && hookName == other.hookName && transition == other.transition
+    }
+}

@@ -175,6 +175,18 @@ public struct JobUpdate: Sendable, Hashable {
         self.isNewJob = isNewJob
     }
 
+    /// The update of the event that starts a job: its kind, its message and its lifecycle action are all new.
+    ///
+    /// - Parameter event: The job's first event.
+    /// - Returns: The update.
+    public static func newJob(_ event: InterruptionEvent) -> JobUpdate {
+        var update = JobUpdate(instanceID: event.instanceID, isNewJob: true)
+        update.addedKinds = [event.kind]
+        update.addedMessage = true
+        update.addedLifecycleActions = event.lifecycleAction.map { [$0] } ?? []
+        return update
+    }
+
     /// Whether the event added nothing but, perhaps, a newer receipt handle (a redelivery).
     public var isDuplicate: Bool {
         !isNewJob && addedKinds.isEmpty && addedLifecycleActions.isEmpty && !addedMessage

@@ -24,11 +24,7 @@ public struct InstanceJobs: Sendable, Hashable {
                 return update
             }
             jobs[event.instanceID] = InstanceJob(event: event, message: message)
-            var update = JobUpdate(instanceID: event.instanceID, isNewJob: true)
-            update.addedKinds = [event.kind]
-            update.addedMessage = true
-            update.addedLifecycleActions = event.lifecycleAction.map { [$0] } ?? []
-            return update
+            return JobUpdate.newJob(event)
         }
     }
 

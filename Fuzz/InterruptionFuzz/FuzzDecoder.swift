@@ -25,10 +25,10 @@ public func fuzzDecoder(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
             if let action = event.lifecycleAction { precondition(action.instanceID == event.instanceID) }
         }
         for rejection in skipped { precondition(!rejection.description.isEmpty) }
-        var jobs = InstanceJobs()
-        jobs.record(events, message: message)
-        precondition(jobs.jobs.count == Set(events.map(\.instanceID)).count)
-        for job in jobs.jobs.values.sorted(by: {
+        var ledger = JobLedger(maxReceiveCount: 5)
+        ledger.record(events, message: message)
+        precondition(ledger.machines.count == Set(events.map(\.instanceID)).count)
+        for job in ledger.machines.values.map(\.job).sorted(by: {
             $0.drainOrder(deadline: $0.deadline) < $1.drainOrder(deadline: $1.deadline)
         }) {
             _ = ActionPolicy().plan(for: job, node: .found(nodeName: "node"))

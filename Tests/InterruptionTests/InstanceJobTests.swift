@@ -29,7 +29,7 @@ func event(
 struct InstanceJobTests {
     @Test("a spot warning, its redelivery, a state change and an ASG hook make one job with every obligation")
     func coalesces() throws {
-        var jobs = InstanceJobs()
+        var jobs = JobLedger(maxReceiveCount: 5)
         let first = jobs.record([try event(.spotInterruption)], message: message("m-1", at: 0))
         #expect(first.map(\.isNewJob) == [true])
         let redelivery = jobs.record([try event(.spotInterruption)], message: message("m-1", handle: "h-2", at: 30))
@@ -44,8 +44,8 @@ struct InstanceJobTests {
         #expect(hook.first?.isNewJob == false)
         #expect(hook.first?.addedLifecycleActions.map(\.token) == ["tok-1"])
 
-        #expect(jobs.jobs.count == 1)
-        let job = try #require(jobs.jobs.values.first)
+        #expect(jobs.machines.count == 1)
+        let job = try #require(jobs.machines.values.first?.job)
         #expect(job.kinds == [.spotInterruption, .instanceStateChange, .autoScalingTermination])
         #expect(job.pendingMessages.map(\.messageID) == ["m-1", "m-2", "m-3"])
         #expect(job.messages["m-1"]?.receiptHandle == "h-2")
@@ -80,12 +80,11 @@ struct InstanceJobTests {
     @Test("an older receive never replaces a newer receipt handle")
     func olderReceive() throws {
         var job = InstanceJob(event: try event(.spotInterruption), message: message("m-1", handle: "new", at: 50))
-        let older = job.refresh(message("m-1", handle: "old", at: 10))
-        let unknown = job.refresh(message("m-9", handle: "other", at: 100))
-        let newer = job.refresh(message("m-1", handle: "newest", at: 90))
-        #expect(!older)
-        #expect(!unknown)
-        #expect(newer)
+        let redelivery = try event(.spotInterruption)
+        let older = job.record(redelivery, message: message("m-1", handle: "old", at: 10))
+        let newer = job.record(redelivery, message: message("m-1", handle: "newest", at: 90))
+        #expect(!older.refreshedReceiptHandle)
+        #expect(newer.refreshedReceiptHandle)
         #expect(job.messages["m-1"]?.receiptHandle == "newest")
     }
 
@@ -100,25 +99,28 @@ struct InstanceJobTests {
 
     @Test("a message shared by several jobs is acknowledged when the last of them finishes")
     func sharedMessage() throws {
-        var jobs = InstanceJobs()
+        var jobs = JobLedger(maxReceiveCount: 5)
         let health = [
             try event(.scheduledChange, "i-0b3a1c2d3e4f56789"), try event(.scheduledChange, "i-0123abcd"),
         ]
         #expect(jobs.record(health, message: message("m-health", at: 0)).map(\.isNewJob) == [true, true])
         jobs.record([try event(.spotInterruption, "i-0123abcd", id: "e-2")], message: message("m-spot"))
-        jobs.refresh(message("m-health", handle: "latest", at: 40))
-        let first = try jobs.finish(instance("i-0123abcd"))
-        #expect(first.map(\.messageID) == ["m-spot"])
-        let last = try jobs.finish(instance("i-0b3a1c2d3e4f56789"))
-        #expect(last.map(\.receiptHandle) == ["latest"])
-        #expect(jobs.jobs.isEmpty)
-        let again = try jobs.finish(instance("i-0b3a1c2d3e4f56789"))
-        #expect(again.isEmpty)
+        // A later receive of the shared message refreshes its handle in both jobs.
+        jobs.record(health, message: message("m-health", handle: "latest", at: 40))
+        let ids = try [instance("i-0123abcd"), instance("i-0b3a1c2d3e4f56789")]
+        for id in ids { jobs.handle(.resolved(.unmanaged), for: id) }
+        let first = jobs.next(ids[0], policy: ActionPolicy())
+        #expect(first?.action == .finish)
+        #expect(first?.disposal.delete.map(\.messageID) == ["m-spot"])
+        let last = jobs.next(ids[1], policy: ActionPolicy())
+        #expect(last?.disposal.delete.map(\.receiptHandle) == ["latest"])
+        #expect(jobs.machines.isEmpty)
+        #expect(jobs.next(ids[1], policy: ActionPolicy()) == nil)
     }
 
     @Test("jobs drain by priority, then deadline; the pool takes ties in arrival order")
     func drainOrder() throws {
-        var jobs = InstanceJobs()
+        var jobs = JobLedger(maxReceiveCount: 5)
         jobs.record([try event(.rebalanceRecommendation, "i-00000001")], message: message("m-1", at: 0))
         jobs.record([try event(.scheduledChange, "i-00000002")], message: message("m-2", at: 1))
         jobs.record([try event(.spotInterruption, "i-00000003", time: 30)], message: message("m-3", at: 2))
@@ -129,7 +131,7 @@ struct InstanceJobTests {
         // Spot deadline t0+120 (i-5) and t0+150 (i-3); the ASG hook's is t0+300. Health and state change are due
         // at t0 (their receive time); rebalances have no deadline and go by first receive.
         // In arrival (first receive) order, then stably by drain order, as the pool grants them.
-        let arrived = jobs.jobs.values.sorted { $0.firstReceivedAt < $1.firstReceivedAt }
+        let arrived = jobs.machines.values.map(\.job).sorted { $0.firstReceivedAt < $1.firstReceivedAt }
         let granted = arrived.enumerated().sorted { lhs, rhs in
             let (left, right) = (
                 lhs.element.drainOrder(deadline: lhs.element.deadline),
@@ -206,12 +208,12 @@ struct InstanceJobTests {
         }
         var results: [InstanceJob] = []
         for _ in 0..<4 {
-            var jobs = InstanceJobs()
+            var jobs = JobLedger(maxReceiveCount: 5)
             for (interruption, received) in deliveries.shuffled(using: &random) {
                 jobs.record([interruption], message: received)
             }
-            #expect(jobs.jobs.count == 1)
-            results.append(try #require(jobs.jobs.values.first))
+            #expect(jobs.machines.count == 1)
+            results.append(try #require(jobs.machines.values.first?.job))
         }
         let job = try #require(results.first)
         #expect(results.allSatisfy { $0 == job })

@@ -38,10 +38,10 @@ extension JobCoordinator {
                 "started_at": "\(NodeJobState.format(state.startedAt))",
             ])
             if configuration.dryRun {
-                var jobs = InstanceJobs()
-                jobs.record(
+                var ledger = JobLedger(maxReceiveCount: configuration.maxReceiveCount)
+                ledger.record(
                     events, message: QueueMessage(messageID: "", receiptHandle: "", receivedAt: state.startedAt))
-                guard let job = jobs.jobs[id] else { continue }
+                guard let job = ledger.machines[id]?.job else { continue }
                 let steps = plannedSteps(for: job, resolution: .found(nodeName: node.name))
                 logger.info(
                     "dry run: would resume this job",

@@ -128,17 +128,6 @@ public struct InstanceJob: Sendable, Hashable {
         return String(describing: lhs.action) < String(describing: rhs.action)
     }
 
-    /// Records a later receive of a message this job holds, keeping the newest receipt handle.
-    ///
-    /// - Parameter message: The receive.
-    /// - Returns: Whether the job holds the message and its handle changed.
-    @discardableResult
-    public mutating func refresh(_ message: QueueMessage) -> Bool {
-        guard let existing = messages[message.messageID], message.isNewer(than: existing) else { return false }
-        messages[message.messageID] = message
-        return true
-    }
-
     /// The job's place in the drain worker pool's queue: its priority, then its drain deadline
     /// (``ActionPolicy/drainDeadline(for:rules:minimumDrain:now:)``); the pool breaks ties by arrival.
     ///

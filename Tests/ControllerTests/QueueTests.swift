@@ -203,6 +203,36 @@ struct QueueTests {
         }
     }
 
+    @Test("jobs that end one after another share DeleteMessageBatch calls instead of one call each")
+    func deletesWaitForCompany() async throws {
+        try await Harness.run(
+            { $0.visibilityTimeoutSeconds = 43_200 },
+            setUp: { harness in
+                for n in 1...12 {
+                    let node = harness.addNode(n)
+                    harness.cluster.holdDrains(of: node)
+                    harness.queue.send(Fixtures.spot(instance(n)))
+                }
+            }
+        ) { harness in
+            try await eventually("twelve drains") { harness.cluster.drainsStarted.count == 12 }
+            // The jobs end one at a time, each after the previous one's message was handed to the acknowledger.
+            for (index, node) in harness.cluster.drainsStarted.enumerated() {
+                harness.cluster.finishDrain(node)
+                try await eventually("job \(index + 1) ended") {
+                    harness.coordinator.statistics.postDrains == index + 1
+                }
+            }
+            try await harness.waitUntilQueueEmpty()
+            let batches = harness.queue.calls.deleteBatches
+            #expect(batches.joined().count == 12)
+            // Without the batch wait each job's delete is a call of its own (12); with it, a full batch of ten
+            // goes at once and the rest waits at most half a second for company (a slow machine may split them
+            // once or twice more).
+            #expect(batches.count <= 6, "\(batches.map(\.count))")
+        }
+    }
+
     @Test("receive failures back off and recover")
     func receiveFailures() async throws {
         try await Harness.run(

@@ -5,9 +5,10 @@ import Logging
 
 /// Deletes acknowledged messages in batches of up to 10, retrying failed entries.
 ///
-/// Jobs that finish together share batches: ``run()`` sends whatever is pending, up to 10 messages per
-/// `DeleteMessageBatch` and up to ``maxBatchesInFlight`` batches at once (a mass reclaim finishes hundreds of jobs
-/// within seconds). A failed entry (or a failed call) is tried again after a back-off, with the newest receipt
+/// Jobs that finish together share batches: ``run()`` sends up to 10 messages per `DeleteMessageBatch` and up to
+/// ``maxBatchesInFlight`` batches at once (a mass reclaim finishes hundreds of jobs within seconds). A batch goes
+/// out when it is full, or when its oldest message has waited ``batchWait`` (0.5 s): jobs of a reclaim end a few
+/// milliseconds apart, and without the wait each would cost a call of its own. Retries and ``flush()`` do not wait. A failed entry (or a failed call) is tried again after a back-off, with the newest receipt
 /// handle known for the message, up to `attempts` times; then it is counted as lost and logged (the message comes
 /// back after its visibility timeout and its job runs again: acting twice is safe, losing an action is not).
 /// Until its delete succeeds, a message stays in ``pendingMessages()``, which the visibility extender keeps hidden:
@@ -18,18 +19,22 @@ actor Acknowledger {
     private let logger: Logger
     private let statistics: StatisticsRecorder
     private let attempts: Int
-    private var pending: [String: (message: QueueMessage, attempt: Int)] = [:]
+    private var pending: [String: (message: QueueMessage, attempt: Int, queuedAt: ContinuousClock.Instant)] = [:]
     /// Entries of batches out now, so that concurrent batches never carry the same message.
     private var sending: Set<String> = []
     private var wakeUp: CheckedContinuation<Void, Never>?
 
     /// `DeleteMessageBatch` calls out at once.
     static let maxBatchesInFlight = 4
+    /// How long a message waits for others to share its batch. Measured on the monotonic clock, not the injected
+    /// one: it is a batching delay, not a time the domain reasons about.
+    let batchWait: Duration
 
     init(
         queue: any InterruptionQueue, clock: any WallClock, logger: Logger,
-        statistics: StatisticsRecorder, attempts: Int
+        statistics: StatisticsRecorder, attempts: Int, batchWait: Duration = .milliseconds(500)
     ) {
+        self.batchWait = batchWait
         self.queue = queue
         self.clock = clock
         self.logger = logger
@@ -47,7 +52,8 @@ actor Acknowledger {
     func enqueue(_ messages: [QueueMessage]) {
         for message in messages {
             if let existing = pending[message.messageID], !message.isNewer(than: existing.message) { continue }
-            pending[message.messageID] = (message, pending[message.messageID]?.attempt ?? 0)
+            let earlier = pending[message.messageID]
+            pending[message.messageID] = (message, earlier?.attempt ?? 0, earlier?.queuedAt ?? .now)
         }
         if !messages.isEmpty, let wakeUp {
             self.wakeUp = nil
@@ -72,6 +78,11 @@ actor Acknowledger {
                     if failed { try? await clock.sleep(seconds: 1) }
                     continue
                 }
+                if let due = batchDue() {
+                    // A partial batch waits for company; messages arriving meanwhile join it.
+                    try? await Task.sleep(until: due, clock: .continuous)
+                    continue
+                }
                 await withTaskCancellationHandler {
                     await withCheckedContinuation { continuation in
                         if pending.isEmpty, !Task.isCancelled { wakeUp = continuation } else { continuation.resume() }
@@ -88,7 +99,7 @@ actor Acknowledger {
         var rounds = 0
         while !pending.isEmpty, rounds < attempts * (pending.count / QueueBatch.maxEntries + 1) {
             rounds += 1
-            guard let batch = nextBatch() else { break }
+            guard let batch = nextBatch(waiting: false) else { break }
             _ = await send(batch)
         }
     }
@@ -100,9 +111,23 @@ actor Acknowledger {
         }
     }
 
-    /// The oldest-attempted entries not out already, marked as out; `nil` when there are none.
-    private func nextBatch() -> [QueueMessage]? {
-        let batch = pending.values.filter { !sending.contains($0.message.messageID) }
+    /// When the partial batch waiting now is due (its oldest message's ``batchWait`` ends); `nil` when nothing waits.
+    private func batchDue() -> ContinuousClock.Instant? {
+        pending.values.filter { !sending.contains($0.message.messageID) }.map(\.queuedAt).min()
+            .map { $0.advanced(by: batchWait) }
+    }
+
+    /// The oldest-attempted entries not out already, marked as out; `nil` when there are none, or (unless
+    /// `waiting` is false) when they make a partial batch of first attempts whose oldest has not waited
+    /// ``batchWait`` yet.
+    private func nextBatch(waiting: Bool = true) -> [QueueMessage]? {
+        let candidates = pending.values.filter { !sending.contains($0.message.messageID) }
+        if waiting, candidates.count < QueueBatch.maxEntries, candidates.allSatisfy({ $0.attempt == 0 }),
+            let oldest = candidates.map(\.queuedAt).min(), oldest.advanced(by: batchWait) > .now
+        {
+            return nil
+        }
+        let batch = candidates
             .sorted { ($0.attempt, $0.message.messageID) < ($1.attempt, $1.message.messageID) }
             .prefix(QueueBatch.maxEntries).map(\.message)
         guard !batch.isEmpty else { return nil }

@@ -127,7 +127,8 @@ actor Acknowledger {
         {
             return nil
         }
-        let batch = candidates
+        let batch =
+            candidates
             .sorted { ($0.attempt, $0.message.messageID) < ($1.attempt, $1.message.messageID) }
             .prefix(QueueBatch.maxEntries).map(\.message)
         guard !batch.isEmpty else { return nil }

@@ -137,6 +137,15 @@ struct HTMLReportTests {
         #expect(abs((start2 - start1) - 0.1 * perSecond) < 0.1)
         // Queued ends where cordoned starts.
         #expect(abs(try span(rows[0], "queued").1 - span(rows[0], "cordoned").0) < 0.02)
+        // The rate charts share the timeline's axis: the eviction at 0.25 s is in the bin from 0.2 s, where node-0's
+        // first eviction (0.2 s) starts its draining bar.
+        let chart = try SVGTree.parse(
+            try #require(
+                Self.svgs(HTMLReport.render(timeline: timeline, table: HandTimelines.table)).first {
+                    $0.contains("rate-chart")
+                }))
+        let firstBin = try #require(chart.all(classes: ["rate", "evictions"]).first)
+        #expect(abs((Double(firstBin.attributes["x"] ?? "") ?? -1) - (try span(rows[0], "draining").0)) < 0.02)
     }
 
     @Test("text is escaped; the page loads nothing: no script, no link, no external URL")

@@ -36,9 +36,15 @@ public enum HTMLReport {
         html += "<div class=\"axis\">\(TimelineSVG.axis(timeline))</div>\n"
         html += "<div class=\"rows\">\(TimelineSVG.rows(timeline))</div>\n"
         html += "<h2>Evictions per second</h2>\n"
-        html += RateChartSVG.render(timeline.evictions, title: "accepted evictions per second") + "\n"
+        html +=
+            RateChartSVG.render(
+                timeline.evictions, title: "accepted evictions per second", axisEnd: TimelineSVG.axisEnd(timeline))
+            + "\n"
         html += "<h2>Apiserver requests per second, by class</h2>\n"
-        html += RateChartSVG.render(timeline.requests, title: "apiserver requests per second by class") + "\n"
+        html +=
+            RateChartSVG.render(
+                timeline.requests, title: "apiserver requests per second by class",
+                axisEnd: TimelineSVG.axisEnd(timeline)) + "\n"
         html += "<h2>Summary</h2>\n"
         for section in table.sections { html += self.table(section) }
         html += "<ul class=\"notes\">" + table.notes.map { "<li>\(escape($0))</li>" }.joined() + "</ul>\n"

@@ -3,7 +3,7 @@ import Foundation
 /// A stacked bar chart of a ``Timeline/RateSeries``: one bar per bin, one colour per series, in requests per second.
 enum RateChartSVG {
     static let height = 180.0
-    static let left = 60.0
+    static let left = TimelineSVG.labelWidth
     static let bottom = 24.0
     static let top = 10.0
 
@@ -20,16 +20,16 @@ enum RateChartSVG {
         }
     }
 
-    /// The chart, with a legend; `title` names it for screen readers.
-    static func render(_ series: Timeline.RateSeries, title: String) -> String {
+    /// The chart, with a legend, on the timeline's time axis (0 to `axisEnd` seconds, the plot where the timeline's
+    /// is, so that a bar stands under the rows of its time); `title` names it for screen readers.
+    static func render(_ series: Timeline.RateSeries, title: String, axisEnd: Double) -> String {
         let width = TimelineSVG.width
         let names = series.counts.keys.sorted()
-        let bins = series.binCount
-        let plotWidth = width - left - 20
+        let plotWidth = TimelineSVG.plotWidth
         let plotHeight = height - top - bottom
-        let peak = max(1, series.peakPerSecond)
-        let scale = niceCeiling(peak)
+        let scale = niceCeiling(max(1, series.peakPerSecond))
         let f = TimelineSVG.f
+        func x(_ time: Double) -> Double { left + min(max(time, 0), axisEnd) / axisEnd * plotWidth }
         var svg =
             #"<svg xmlns="http://www.w3.org/2000/svg" class="rate-chart" viewBox="0 0 \#(f(width)) \#(f(height + 20))" "#
             + #"width="100%" role="img" aria-label="\#(HTMLReport.escape(title))">"#
@@ -39,30 +39,28 @@ enum RateChartSVG {
                 ##"<line x1="\##(f(left))" y1="\##(f(y))" x2="\##(f(left + plotWidth))" y2="\##(f(y))" stroke="#dee2e6"/>"##
             svg +=
                 #"<text x="\#(f(left - 6))" y="\#(f(y + 4))" text-anchor="end" class="tick">"#
-                + "\(TimelineSVG.f(scale * fraction))/s</text>"
+                + "\(f(scale * fraction))/s</text>"
         }
-        let barWidth = bins == 0 ? 0 : plotWidth / Double(bins)
-        for bin in 0..<bins {
+        for bin in 0..<series.binCount {
+            let from = Double(bin) * series.binWidth
+            let barWidth = x(from + series.binWidth) - x(from)
             var base = 0.0
             for name in names {
                 let count = bin < (series.counts[name]?.count ?? 0) ? series.counts[name]?[bin] ?? 0 : 0
                 guard count > 0 else { continue }
                 let rate = Double(count) / series.binWidth
                 let y = top + plotHeight * (1 - (base + rate) / scale)
-                let h = plotHeight * rate / scale
                 svg +=
-                    #"<rect class="rate \#(HTMLReport.escape(name))" x="\#(f(left + Double(bin) * barWidth))" "#
-                    + #"y="\#(f(y))" width="\#(f(max(0.5, barWidth - 0.5)))" height="\#(f(h))" "#
+                    #"<rect class="rate \#(HTMLReport.escape(name))" x="\#(f(x(from)))" y="\#(f(y))" "#
+                    + #"width="\#(f(max(0.5, barWidth - 0.5)))" height="\#(f(plotHeight * rate / scale))" "#
                     + #"fill="\#(colour(name))"><title>\#(HTMLReport.escape(name)): "#
-                    + "\(TimelineSVG.f(rate))/s at \(TimelineSVG.f(Double(bin) * series.binWidth)) s</title></rect>"
+                    + "\(f(rate))/s at \(f(from)) s</title></rect>"
                 base += rate
             }
         }
-        let duration = Double(bins) * series.binWidth
-        for tick in TimelineSVG.ticks(upTo: duration) {
-            let x = left + (duration == 0 ? 0 : tick / duration * plotWidth)
+        for tick in TimelineSVG.ticks(upTo: axisEnd) {
             svg +=
-                #"<text x="\#(f(x))" y="\#(f(height - 6))" text-anchor="middle" class="tick">"#
+                #"<text x="\#(f(x(tick)))" y="\#(f(height - 6))" text-anchor="middle" class="tick">"#
                 + "\(TimelineSVG.tickLabel(tick))</text>"
         }
         var legendX = left

@@ -42,8 +42,8 @@ public struct SummaryTable: Sendable, Hashable {
         let drained = timeline.nodes.count { $0.drains && $0.done != nil }
         headline =
             "done in \(Self.seconds(finished)): \(timeline.nodes.count) nodes interrupted, "
-            + "\(timeline.nodes.count { $0.cordoned != nil }) cordoned, \(drained) drained, all cordoned after "
-            + (allCordoned.map { Self.seconds($0) } ?? "never")
+            + "\(timeline.nodes.count { $0.cordoned != nil }) cordoned, \(drained) drained, "
+            + (allCordoned.map { "all cordoned after \(Self.seconds($0))" } ?? "not all cordoned")
         sections = [
             Self.kinds(timeline), Self.requests(apiserverRequests, timeline: timeline), Self.aws(awsCalls),
         ]
@@ -55,6 +55,11 @@ public struct SummaryTable: Sendable, Hashable {
                 + "node",
             "consistentRead is an etcd quorum read on a real apiserver",
         ]
+        if timeline.droppedRequests > 0 {
+            notes.append(
+                "the fake's ledger keeps the last 100,000 requests: the rates and first evictions miss the first "
+                    + "\(timeline.droppedRequests) (the counts by class are complete)")
+        }
     }
 
     private static func kinds(_ timeline: Timeline) -> Section {

@@ -114,12 +114,19 @@ public struct Timeline: Sendable, Hashable {
     public var evictions: RateSeries
     /// Apiserver requests per bin by request class (the fake's ledger).
     public var requests: RateSeries
+    /// Requests the ledger counted but no longer holds (it keeps the last 100,000): the rates and first evictions
+    /// miss them.
+    public var droppedRequests: Int
 
     /// Creates a timeline.
-    public init(start: Date, end: Double, nodes: [NodeRow], evictions: RateSeries, requests: RateSeries) {
+    public init(
+        start: Date, end: Double, nodes: [NodeRow], evictions: RateSeries, requests: RateSeries,
+        droppedRequests: Int = 0
+    ) {
         self.start = start
         self.end = end
         self.nodes = nodes
+        self.droppedRequests = droppedRequests
         self.evictions = evictions
         self.requests = requests
     }

@@ -202,7 +202,8 @@ actor TimelineRecorder {
         return Timeline(
             start: start, end: duration, nodes: rows,
             evictions: .binning(evictionTimes, duration: duration),
-            requests: .binning(requestTimes, duration: duration))
+            requests: .binning(requestTimes, duration: duration),
+            droppedRequests: max(0, ledger.total - ledger.entries.count))
     }
 
     /// `namespace/name` of `/api/v1/namespaces/NAMESPACE/pods/NAME/eviction`.

@@ -125,6 +125,18 @@ struct SummaryTableTests {
         #expect(text.hasPrefix("done in 3.0 s: 5 nodes interrupted, 5 cordoned, 4 drained, all cordoned after 0.5 s"))
     }
 
+    @Test("a ledger that dropped requests says so under the tables")
+    func droppedRequests() {
+        var timeline = HandTimelines.mixed
+        #expect(!HandTimelines.table.notes.joined().contains("ledger keeps"))
+        timeline.droppedRequests = 12
+        let table = SummaryTable(
+            timeline: timeline, finished: .seconds(3), allCordoned: nil, apiserverRequests: [:],
+            awsCalls: HandTimelines.awsCalls)
+        #expect(table.notes.last?.contains("miss the first 12") == true)
+        #expect(table.headline.hasSuffix("drained, not all cordoned"))
+    }
+
     @Test("rates: bins of 0.1 s below 20 s, of 1 s from 20 s; counts per bin")
     func binning() {
         let short = Timeline.RateSeries.binning([("a", 0), ("a", 0.05), ("b", 0.95), ("a", 2)], duration: 1)

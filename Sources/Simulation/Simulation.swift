@@ -195,14 +195,15 @@ public struct Simulation: Sendable {
                 }
                 if depth == 0, await coordinator.liveJobs().isEmpty {
                     let drained = await observer.drainedNodes()
+                    let ledger = server.ledger.snapshot()
                     let timeline = await recorder.finish(
-                        end: Date(), store: server.store, ledger: server.ledger.snapshot(), queue: queue,
+                        end: Date(), store: server.store, ledger: ledger, queue: queue,
                         controller: configuration.controller)
                     return Summary(
                         interruptedByKind: Dictionary(targets.map { ($0.kind, 1) }, uniquingKeysWith: +),
                         allCordoned: allCordoned, finished: elapsed, cordoned: cordoned, drained: drained,
                         lifecycleCompletions: lifecycle.completions.count,
-                        apiserverRequests: server.ledger.snapshot().byClass, statistics: coordinator.statistics,
+                        apiserverRequests: ledger.byClass, statistics: coordinator.statistics,
                         timeline: timeline,
                         awsCalls: AWSCalls(
                             messages: targets.count, queue: queue.calls, ec2: directory, autoScaling: lifecycle))

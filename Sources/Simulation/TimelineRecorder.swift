@@ -143,7 +143,10 @@ actor TimelineRecorder {
             try? await Task.sleep(for: .milliseconds(5))
         }
         let start = self.start ?? end
-        func offset(_ date: Date?) -> Double? { date.map { $0.timeIntervalSince(start) } }
+        let duration = end.timeIntervalSince(start)
+        // Everything recorded happened before the run saw every job done (a job ends only after its cordon and its
+        // pods' deletion), so a watch event that arrived after `end` is placed at `end`. Deadlines are not clamped.
+        func offset(_ date: Date?) -> Double? { date.map { min($0.timeIntervalSince(start), duration) } }
 
         var firstEviction: [String: Date] = [:]
         var evicted: [String: Int] = [:]
@@ -189,7 +192,7 @@ actor TimelineRecorder {
                     let deadline = controller.policy.drainDeadline(
                         for: job, rules: controller.deadlineRules,
                         minimumDrain: TimeInterval(controller.minimumDrainSeconds), now: received)
-                    row.deadline = offset(deadline)
+                    row.deadline = deadline.timeIntervalSince(start)
                     // A node without workload pods is done when it is cordoned: its drain has nothing to evict.
                     row.done =
                         offset(emptied[target.node])
@@ -198,7 +201,6 @@ actor TimelineRecorder {
             }
             return row
         }
-        let duration = end.timeIntervalSince(start)
         return Timeline(
             start: start, end: duration, nodes: rows,
             evictions: .binning(evictionTimes, duration: duration),

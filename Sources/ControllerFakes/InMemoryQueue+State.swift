@@ -16,6 +16,7 @@ extension InMemoryQueue {
         for id in state.order where batch.count < maxMessages {
             guard var message = state.messages[id], !message.deleted, message.visibleAt <= now else { continue }
             message.receiveCount += 1
+            if message.firstReceivedAt == nil { message.firstReceivedAt = now }
             message.handle = "\(id)-h\(message.receiveCount)"
             message.visibleAt = now.addingTimeInterval(TimeInterval(visibility))
             state.messages[id] = message

@@ -16,6 +16,8 @@ public final class InMemoryQueue: InterruptionQueue {
     public struct Calls: Sendable {
         /// Receives that returned messages.
         public var receives = 0
+        /// Receives that ended empty after their wait (long polls with nothing to return).
+        public var emptyReceives = 0
         /// How many messages each of those returned.
         public var receiveSizes: [Int] = []
         /// The message ids of each visibility extension, release and delete batch.
@@ -35,6 +37,7 @@ public final class InMemoryQueue: InterruptionQueue {
         var visibleAt: Date
         var deleted = false
         var sentAt: Date?
+        var firstReceivedAt: Date?
     }
 
     struct State {
@@ -91,6 +94,9 @@ public final class InMemoryQueue: InterruptionQueue {
     /// A message's receive count.
     public func receiveCount(_ id: String) -> Int { state.withLock { $0.messages[id]?.receiveCount ?? 0 } }
 
+    /// When a message was first received, or `nil` while it never was.
+    public func firstReceivedAt(_ id: String) -> Date? { state.withLock { $0.messages[id]?.firstReceivedAt } }
+
     /// Whether a message was deleted.
     public func isDeleted(_ id: String) -> Bool { state.withLock { $0.messages[id]?.deleted ?? false } }
 
@@ -131,7 +137,10 @@ public final class InMemoryQueue: InterruptionQueue {
                 Self.take(&state, maxMessages: maxMessages, now: now, visibility: visibilityTimeoutSeconds)
             }
             if let result { return try result.get() }
-            if now >= end { return [] }
+            if now >= end {
+                state.withLock { $0.calls.emptyReceives += 1 }
+                return []
+            }
             await waitForChange(since: version)
         }
     }

@@ -76,6 +76,10 @@ public struct Simulation: Sendable {
         public var apiserverRequests: [String: Int]
         /// The controller's counters.
         public var statistics: ControllerStatistics
+        /// Each interrupted node's times and deadline, and the request rates (``TimelineRecorder``).
+        public var timeline: Timeline
+        /// The calls the in-memory queue, EC2 and Auto Scaling answered.
+        public var awsCalls: AWSCalls
     }
 
     /// The settings.
@@ -157,7 +161,11 @@ public struct Simulation: Sendable {
         try await started(server)
 
         let observer = Observer(store: server.store, targets: targets.map(\.node))
+        let recorder = try await TimelineRecorder(
+            server: server, http: http,
+            targets: targets.map { .init(node: $0.node, instanceID: $0.instanceID, kind: $0.kind) })
         return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await recorder.follow() }
             group.addTask { await cluster.run() }
             try await cluster.waitUntilSynced()
             group.addTask { try await coordinator.run() }
@@ -167,7 +175,8 @@ public struct Simulation: Sendable {
             let start = clock.now
             for target in targets {
                 let now = Date()
-                queue.send(SimulatedEvents.body(target.kind, instanceID: target.instanceID, time: now), sentAt: now)
+                let body = SimulatedEvents.body(target.kind, instanceID: target.instanceID, time: now)
+                await recorder.sent(node: target.node, messageID: queue.send(body, sentAt: now), body: body, at: now)
             }
             var allCordoned: Duration?
             var nextReport = Duration.seconds(1)
@@ -186,11 +195,18 @@ public struct Simulation: Sendable {
                 }
                 if depth == 0, await coordinator.liveJobs().isEmpty {
                     let drained = await observer.drainedNodes()
+                    let ledger = server.ledger.snapshot()
+                    let timeline = await recorder.finish(
+                        end: Date(), store: server.store, ledger: ledger, queue: queue,
+                        controller: configuration.controller)
                     return Summary(
                         interruptedByKind: Dictionary(targets.map { ($0.kind, 1) }, uniquingKeysWith: +),
                         allCordoned: allCordoned, finished: elapsed, cordoned: cordoned, drained: drained,
                         lifecycleCompletions: lifecycle.completions.count,
-                        apiserverRequests: server.ledger.snapshot().byClass, statistics: coordinator.statistics)
+                        apiserverRequests: ledger.byClass, statistics: coordinator.statistics,
+                        timeline: timeline,
+                        awsCalls: AWSCalls(
+                            messages: targets.count, queue: queue.calls, ec2: directory, autoScaling: lifecycle))
                 }
                 guard elapsed < configuration.timeout else {
                     throw SimulationError(

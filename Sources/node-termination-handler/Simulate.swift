@@ -43,6 +43,9 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Seconds to wait after the fake apiserver starts, before sending the messages (to start kubectl -w).")
     var startDelay = 0
 
+    @Option(help: "Write a self-contained HTML report here: a timeline per node, request rates, the summary.")
+    var report: String?
+
     @Option(help: "The controller's log level on stderr: debug, info, warning or error.")
     var logLevel = "warning"
 
@@ -96,28 +99,11 @@ struct Simulate: AsyncParsableCommand {
                         format: "t=%3.0fs  cordoned %d  workload pods left %d  messages left %d  drains %d", seconds,
                         report.cordoned, report.workloadPodsLeft, report.queueDepth, report.statistics.drains))
             }, logger: logger)
-        print(Self.describe(summary))
-    }
-
-    static func describe(_ summary: Simulation.Summary) -> String {
-        func seconds(_ duration: Duration?) -> String {
-            guard let duration else { return "never" }
-            let (whole, atto) = duration.components
-            return String(format: "%.1f s", Double(whole) + Double(atto) / 1e18)
+        print(SummaryTable(summary).text)
+        if let reportPath = report {
+            try Data(HTMLReport.render(summary).utf8).write(to: URL(fileURLWithPath: reportPath))
+            print("report: \(reportPath)")
         }
-        let kinds = summary.interruptedByKind.sorted { $0.key.rawValue < $1.key.rawValue }
-            .map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
-        let requests = summary.apiserverRequests.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-            .joined(separator: ", ")
-        let statistics = summary.statistics
-        return """
-            done in \(seconds(summary.finished)): interrupted \(kinds)
-              all cordoned after \(seconds(summary.allCordoned)); \(summary.cordoned) cordoned, \
-            \(summary.drained) drained of workload pods
-              messages: \(statistics.messagesReceived) received, \(statistics.messagesDeleted) deleted; \
-            lifecycle actions completed: \(summary.lifecycleCompletions)
-              apiserver requests: \(requests) (consistentRead would be an etcd quorum read)
-            """
     }
 
     static func writeKubeconfig(server: String, to path: String) throws {

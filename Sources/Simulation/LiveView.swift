@@ -13,8 +13,8 @@ public enum LiveView {
             + "jobs live \(progress.liveJobs)"
         if let leader = progress.leader {
             controller += "   leader \(leader)"
-        } else if !progress.handedOver {
-            controller += "   leader (election)"
+        } else if progress.leaderElection {
+            controller += "   leader none (standing for election)"
         }
         let lines = [
             "simulate \(progress.scenario)   elapsed \(seconds(progress.elapsed))",

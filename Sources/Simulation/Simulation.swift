@@ -107,7 +107,9 @@ public struct Simulation: Sendable {
         public var refused: [String: Int] = [:]
         /// The replica holding the Lease, in a hand-over scenario.
         public var leader: String?
-        /// Whether the scenario's hand-over happened.
+        /// Whether replicas elect a leader (a hand-over scenario).
+        public var leaderElection = false
+        /// Whether the scenario's hand-over happened: the first leader stopped (always true without one).
         public var handedOver = false
 
         /// A report; the fields after `statistics` start empty.
@@ -280,6 +282,7 @@ public struct Simulation: Sendable {
                     report.requests = requests
                     report.refused = refused
                     report.leader = replicas.leader
+                    report.leaderElection = configuration.handOver != nil
                     report.handedOver = replicas.handedOver
                     progress(report)
                 }

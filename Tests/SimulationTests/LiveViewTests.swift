@@ -54,14 +54,16 @@ struct LiveViewTests {
         #expect(LiveView.lines(progress)[4] == "deadline   none pending")
     }
 
-    @Test("the leader shows in a hand-over, and the election while nobody leads")
+    @Test("the leader shows in a hand-over, and the election while nobody leads; nothing without one")
     func leader() {
         var progress = Self.progress()
+        progress.leaderElection = true
         progress.leader = "replica-b"
         #expect(LiveView.lines(progress)[6].hasSuffix("leader replica-b"))
         progress.leader = nil
-        progress.handedOver = false
-        #expect(LiveView.lines(progress)[6].hasSuffix("leader (election)"))
+        #expect(LiveView.lines(progress)[6].hasSuffix("leader none (standing for election)"))
+        progress.leaderElection = false
+        #expect(!LiveView.lines(progress)[6].contains("leader"))
     }
 
     @Test("lines are cut below the terminal's width, so that none wraps and the redraw stays in place")

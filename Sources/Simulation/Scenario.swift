@@ -139,7 +139,7 @@ extension Scenario {
         var scenario = Scenario(
             name: "spot-burst",
             description: "300 spot interruption warnings within a second in a 400-node cluster; Kubernetes events "
-                + "off (EMIT_KUBERNETES_EVENTS=true adds 6 writes a node to the client's 100 QPS)")
+                + "off (EMIT_KUBERNETES_EVENTS=true adds about 7 writes a node to the client's 100 QPS)")
         scenario.nodes = 400
         scenario.podsPerNode = 4
         scenario.interruptions = 300

@@ -88,14 +88,14 @@ struct Simulate: AsyncParsableCommand {
     private func loadScenario() throws -> Scenario {
         if let builtIn = Scenario.named(scenario) { return builtIn }
         guard scenario.contains("/") || scenario.hasSuffix(".yaml") || scenario.hasSuffix(".yml") else {
-            throw ValidationError(
+            throw SimulateError(
                 "--scenario: no built-in scenario '\(scenario)' (known: \(Scenario.builtInNames)); a file's name "
                     + "ends in .yaml or contains a /")
         }
         do {
             return try Scenario(contentsOf: scenario)
         } catch {
-            throw ValidationError("--scenario: \(error.description)")
+            throw SimulateError("--scenario: \(error.description)")
         }
     }
 
@@ -109,7 +109,7 @@ struct Simulate: AsyncParsableCommand {
         do {
             configuration = try scenario.configuration(environment: ProcessInfo.processInfo.environment, scale: scale)
         } catch {
-            throw ValidationError(error.description)
+            throw SimulateError(error.description)
         }
         if let nodes { configuration.nodes = nodes }
         if let podsPerNode { configuration.podsPerNode = podsPerNode }
@@ -201,4 +201,11 @@ final class LiveScreen: Sendable {
         if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
         return Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 100
     }
+}
+
+/// A scenario or a setting `simulate` cannot use; printed as `Error: <description>`, exit status 1.
+struct SimulateError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) { self.description = description }
 }

@@ -159,6 +159,18 @@ public struct Simulation: Sendable {
     /// The settings.
     public let configuration: Configuration
 
+    /// A kubeconfig for kubectl against the fake apiserver at `server` (what `--kubeconfig-out` writes).
+    public static func kubeconfig(server: String) -> String {
+        """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: simulated, cluster: {server: "\(server)"}}]
+        contexts: [{name: simulated, context: {cluster: simulated, user: simulated}}]
+        current-context: simulated
+        users: [{name: simulated, user: {token: simulated}}]
+        """
+    }
+
     /// A simulation with these settings.
     public init(configuration: Configuration) {
         self.configuration = configuration

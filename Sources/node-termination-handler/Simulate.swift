@@ -162,15 +162,7 @@ struct Simulate: AsyncParsableCommand {
     }
 
     static func writeKubeconfig(server: String, to path: String) throws {
-        let text = """
-            apiVersion: v1
-            kind: Config
-            clusters: [{name: simulated, cluster: {server: "\(server)"}}]
-            contexts: [{name: simulated, context: {cluster: simulated, user: simulated}}]
-            current-context: simulated
-            users: [{name: simulated, user: {token: simulated}}]
-            """
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        try Data(Simulation.kubeconfig(server: server).utf8).write(to: URL(fileURLWithPath: path))
     }
 }
 

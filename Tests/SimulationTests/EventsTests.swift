@@ -47,7 +47,7 @@ struct EventsTests {
     }
 }
 
-/// The real kubectl against the fake, with a kubeconfig as `simulate --kubeconfig-out` writes it and its own `$HOME`.
+/// The real kubectl against the fake, with the kubeconfig `simulate --kubeconfig-out` writes, and its own `$HOME`.
 struct Kubectl: Sendable {
     let executable: String
     let home: URL
@@ -62,15 +62,7 @@ struct Kubectl: Sendable {
         self.executable = executable
         home = FileManager.default.temporaryDirectory.appendingPathComponent("sim-kubectl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
-        let config = """
-            apiVersion: v1
-            kind: Config
-            clusters: [{name: simulated, cluster: {server: "\(server)"}}]
-            contexts: [{name: simulated, context: {cluster: simulated, user: simulated}}]
-            current-context: simulated
-            users: [{name: simulated, user: {token: simulated}}]
-            """
-        try Data(config.utf8).write(to: home.appendingPathComponent("kubeconfig"))
+        try Data(Simulation.kubeconfig(server: server).utf8).write(to: home.appendingPathComponent("kubeconfig"))
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: home) }

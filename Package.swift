@@ -345,6 +345,7 @@ let package = Package(
             dependencies: [
                 "Controller", "ControllerFakes", "FakeKubernetes", "HTTPClient", "Interruption", "JSONValues",
                 "Kubernetes", "Timestamps", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"), .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
         ),

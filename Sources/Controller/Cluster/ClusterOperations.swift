@@ -246,12 +246,15 @@ public struct NodeEvent: Sendable, Hashable {
     public var severity: Severity
     /// A pod the event also concerns.
     public var relatedPod: PodReference?
+    /// When it happened (the event's `eventTime`); `nil`: when it is written.
+    public var time: Date?
 
     /// Creates an event.
     public init(
         nodeName: String, reason: String, action: String, note: String, severity: Severity = .normal,
-        relatedPod: PodReference? = nil
+        relatedPod: PodReference? = nil, time: Date? = nil
     ) {
+        self.time = time
         self.nodeName = nodeName
         self.reason = reason
         self.action = action

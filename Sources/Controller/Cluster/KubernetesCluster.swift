@@ -235,7 +235,7 @@ public final class KubernetesCluster: ClusterOperations {
     /// Records an events.k8s.io/v1 Event about a node in `default`, behind every cordon and drain request
     /// (``RequestPriority/background``); failures are logged and swallowed.
     public func recordEvent(_ event: NodeEvent) async {
-        let now = configuration.clock.now
+        let now = event.time ?? configuration.clock.now
         let uid = nodes.object(name: event.nodeName)?.metadata.uid
         let suffix = String(UInt64(max(0, now.timeIntervalSince1970 * 1e9)), radix: 16)
         let related = event.relatedPod.map {

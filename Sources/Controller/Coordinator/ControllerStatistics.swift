@@ -68,6 +68,8 @@ public struct ControllerStatistics: Sendable, Hashable {
     public var visibilityExtensionFailures = 0
     /// Heartbeats sent (per action).
     public var heartbeats = 0
+    /// Kubernetes Events dropped because the event queue was full (``NodeEventQueue``).
+    public var eventsDropped = 0
     /// Lifecycle actions completed (or found no longer active).
     public var lifecycleCompletions = 0
     /// `CompleteLifecycleAction` attempts that failed.

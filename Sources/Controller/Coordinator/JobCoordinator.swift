@@ -34,6 +34,8 @@ public final class JobCoordinator: Sendable {
     let board: JobBoard
     let slots: DrainSlots
     let acknowledger: Acknowledger
+    /// Kubernetes Events on their way, written off the job's path.
+    let events: NodeEventQueue
     let recorder: StatisticsRecorder
     let metrics: ControllerMetrics?
     let webhook: WebhookNotifier?
@@ -79,6 +81,7 @@ public final class JobCoordinator: Sendable {
         self.acknowledger = Acknowledger(
             queue: queue, clock: clock, logger: logger, statistics: recorder,
             attempts: configuration.deleteAttempts)
+        self.events = NodeEventQueue(logger: logger, statistics: recorder)
     }
 
     /// What the coordinator did so far.
@@ -123,6 +126,8 @@ public final class JobCoordinator: Sendable {
             await shielded { await self.shutDown() }
         } else {
             await shutDown()
+            // Last, and only on a graceful stop, as far as the shutdown deadline allows: events are bookkeeping.
+            await events.flush(into: cluster)
         }
     }
 
@@ -136,6 +141,7 @@ public final class JobCoordinator: Sendable {
             if !configuration.dryRun {
                 group.addTask { await self.extendVisibilityLoop() }
                 group.addTask { await self.acknowledger.run() }
+                if configuration.emitKubernetesEvents { group.addTask { await self.events.run(into: self.cluster) } }
                 if let webhook { group.addTask { await webhook.run() } }
             }
             // Ends when cancelled; the children are cancelled with it.
@@ -294,8 +300,8 @@ public final class JobCoordinator: Sendable {
         node: String, reason: String, action: String, note: String, severity: NodeEvent.Severity = .normal
     ) async {
         guard configuration.emitKubernetesEvents, !configuration.dryRun else { return }
-        await cluster.recordEvent(
-            NodeEvent(nodeName: node, reason: reason, action: action, note: note, severity: severity))
+        await events.record(
+            NodeEvent(nodeName: node, reason: reason, action: action, note: note, severity: severity, time: clock.now))
     }
 
     /// The graceful end: send the deletes of finished jobs, release every message still held.

@@ -93,6 +93,8 @@ public final class ControllerMetrics: Sendable {
             value: { $0.lifecycleCompletionFailures }),
         StatisticCounter(label: "nth_ec2_instance_lookups_total", dimensions: [], value: { $0.instanceLookups }),
         StatisticCounter(label: "nth_dry_run_plans_total", dimensions: [], value: { $0.dryRunPlans }),
+        StatisticCounter(
+            label: "nth_kubernetes_events_dropped_total", dimensions: [], value: { $0.eventsDropped }),
     ]
 
     private let factory: any MetricsFactory

@@ -22,6 +22,8 @@ final class FakeCluster: ClusterOperations {
         var outOfServiceTaints: [String] = []
         var clearedJobStates: [String] = []
         var events: [NodeEvent] = []
+        var eventsHeld = false
+        var eventWaiters: [CheckedContinuation<Void, Never>] = []
         var holding: Set<String> = []
         var holdingBusy: Set<String> = []
         var held: [String: CheckedContinuation<Held, any Error>] = [:]
@@ -250,8 +252,32 @@ final class FakeCluster: ClusterOperations {
     }
 
     func recordEvent(_ event: NodeEvent) async {
+        await withCheckedContinuation { continuation in
+            let wait = state.withLock { state in
+                if state.eventsHeld { state.eventWaiters.append(continuation) }
+                return state.eventsHeld
+            }
+            if !wait { continuation.resume() }
+        }
         state.withLock { $0.events.append(event) }
     }
+
+    /// Makes event writes wait until ``releaseEvents()``, as an apiserver slow to take them (release before the
+    /// test ends: a held write is not cancellable).
+    func holdEvents() { state.withLock { $0.eventsHeld = true } }
+
+    /// Lets every held and later event write through.
+    func releaseEvents() {
+        let waiters = state.withLock { state in
+            state.eventsHeld = false
+            defer { state.eventWaiters = [] }
+            return state.eventWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Event writes waiting under ``holdEvents()``.
+    var heldEventWrites: Int { state.withLock { $0.eventWaiters.count } }
 
     // MARK: Readiness waits
 

@@ -72,6 +72,12 @@ final class ControllerReplicas: Sendable {
         return live
     }
 
+    /// Kubernetes Events recorded and not written yet by the replica that leads last (the first one of a hand-over
+    /// is cancelled, and a coordinator leaves its queued events when its term is cut short).
+    func unwrittenEvents() async -> Int {
+        await replicas.last?.coordinator.unwrittenEvents() ?? 0
+    }
+
     /// Runs the coordinators until cancelled; with a hand-over, stops the first leader at `handOverAt`.
     func run(handOverAt: ContinuousClock.Instant?) async throws {
         guard electors.count == 2, let handOverAt else {

@@ -286,7 +286,9 @@ public struct Simulation: Sendable {
                 let messagesSent = deadlines.sent
                 let live = await replicas.liveJobs()
                 let (requests, refused) = tally.sample()
-                let finished = messagesSent == targets.count && depth == 0 && live.isEmpty && replicas.handedOver
+                let settled = messagesSent == targets.count && depth == 0 && live.isEmpty && replicas.handedOver
+                // The Kubernetes events follow the jobs (written off their path): the run ends once they are out.
+                let finished = settled ? await replicas.unwrittenEvents() == 0 : false
                 if elapsed >= nextReport || finished {
                     nextReport += configuration.progressInterval
                     var report = Progress(
@@ -308,6 +310,8 @@ public struct Simulation: Sendable {
                     progress(report)
                 }
                 if finished {
+                    // Again: the last event writes may have gone out since this round's sample.
+                    let (requests, refused) = tally.sample()
                     let deleted = queue.calls.deleteBatches.joined()
                     let timeline = await recorder.finish(
                         end: Date(), store: server.store, ledger: server.ledger.snapshot(), queue: queue,

@@ -101,6 +101,9 @@ final class LedgerTally: Sendable {
     private let ledger: RequestLedger
     private let state = Mutex<(seen: Int, requests: [String: Int], refused: [String: Int])>((0, [:], [:]))
 
+    /// The class the tally counts Kubernetes Event writes in (the ledger counts them as `write`).
+    static let eventClass = "event"
+
     init(ledger: RequestLedger) { self.ledger = ledger }
 
     /// Requests by class, and 429 answers by class, so far.
@@ -109,8 +112,11 @@ final class LedgerTally: Sendable {
         return state.withLock { state in
             let new = min(max(0, snapshot.total - state.seen), snapshot.entries.count)
             for entry in snapshot.entries.suffix(new) where entry.kubectlCommand == nil {
-                state.requests[entry.requestClass.rawValue, default: 0] += 1
-                if entry.status == 429 { state.refused[entry.requestClass.rawValue, default: 0] += 1 }
+                // Kubernetes Events apart from the other writes: NTH writes the same ones, kubectl drain none.
+                let isEvent = entry.requestClass == .write && entry.path.hasSuffix("/events")
+                let name = isEvent ? Self.eventClass : entry.requestClass.rawValue
+                state.requests[name, default: 0] += 1
+                if entry.status == 429 { state.refused[name, default: 0] += 1 }
             }
             state.seen = snapshot.total
             return (state.requests, state.refused)

@@ -53,7 +53,8 @@ public struct SummaryTable: Sendable, Hashable {
             "kubectl drain: the request model measured by scripts/bench-drain against kubectl v1.32.5 on the same "
                 + "fake (docs/bench-drain.md): one kubectl drain per drained node, kubectl cordon per cordoned-only "
                 + "node",
-            "consistentRead is an etcd quorum read on a real apiserver",
+            "consistentRead is an etcd quorum read on a real apiserver; event: the Kubernetes Events "
+                + "EMIT_KUBERNETES_EVENTS writes (NTH writes the same ones; kubectl drain none), not in write",
         ]
         if timeline.droppedRequests > 0 {
             notes.append(

@@ -43,7 +43,7 @@ struct EventQueueTests {
         }
     }
 
-    @Test("past 1,000 queued events, new ones are dropped and counted, not held")
+    @Test("past 10,000 queued events, new ones are dropped and counted, not held")
     func full() async {
         let recorder = StatisticsRecorder(metrics: nil)
         let queue = NodeEventQueue(logger: .disabled, statistics: recorder)

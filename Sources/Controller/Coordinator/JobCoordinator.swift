@@ -97,6 +97,9 @@ public final class JobCoordinator: Sendable {
     /// The instances with a live job.
     public func liveJobs() async -> [InstanceID] { await board.jobIDs.sorted() }
 
+    /// Kubernetes Events recorded and not written yet (queued or being written).
+    public func unwrittenEvents() async -> Int { await events.unwrittenCount }
+
     /// Runs until the service group's graceful shutdown (SIGTERM) or a cancellation (the term ended), then stops
     /// receiving, sends the deletes of finished jobs and releases every message still held.
     ///

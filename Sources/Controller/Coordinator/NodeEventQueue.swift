@@ -9,13 +9,13 @@ import Logging
 /// node cordoned after 26 s with events, 2.3 s without). Queued, they cost a cordon nothing.
 ///
 /// Up to ``maxWritesInFlight`` writes go out at once, never two for one node, so a node's events are written in
-/// the order they happened (each carries the time it was recorded). The queue holds ``capacity`` events; past that
-/// new ones are dropped, counted (`eventsDropped`) and logged, as client-go drops events when its queue is full:
-/// an event is never worth holding a drain for. Events still queued when the coordinator stops are written by
+/// the order they happened (each carries the time it was recorded). The queue holds ``capacity`` events (about six
+/// a node: a reclaim of 1,600 nodes at once); past that new ones are dropped, counted (`eventsDropped`) and logged,
+/// as client-go drops events when its queue is full: an event is never worth holding a drain for. Events still queued when the coordinator stops are written by
 /// ``flush(into:)`` on a graceful stop, as far as the shutdown deadline allows.
 actor NodeEventQueue {
     /// Events held at most.
-    static let capacity = 1000
+    static let capacity = 10_000
     /// Event writes out at once.
     static let maxWritesInFlight = 4
 
@@ -33,6 +33,9 @@ actor NodeEventQueue {
 
     /// Events queued and not written yet.
     var pendingCount: Int { pending.count }
+
+    /// Events queued or being written.
+    var unwrittenCount: Int { pending.count + writing.count }
 
     /// Queues an event; drops it (counted, logged) when ``capacity`` events wait already.
     func record(_ event: NodeEvent) {

@@ -71,8 +71,8 @@ public struct SummaryTable: Sendable, Hashable {
         return Section(
             title: "Interrupted nodes",
             header: [
-                "kind", "nodes", "cordoned", "drained", "receipt→cordon p50 / p99 / max",
-                "receipt→drained p50 / p99 / max", "deadlines met", "missed", "min slack",
+                "kind", "nodes", "cordoned", "drained", "→cordon p50/p99/max", "→drained p50/p99/max",
+                "deadline met", "missed", "min slack",
             ],
             rows: rows)
     }
@@ -131,10 +131,15 @@ public struct SummaryTable: Sendable, Hashable {
             ])
     }
 
-    /// `p50 / p99 / max` of `values` in milliseconds (nearest rank), or `–` without values.
-    static func latencies(_ values: [Double]) -> String {
-        [0.5, 0.99, 1].compactMap { percentile($0, of: values) }.map { milliseconds($0) }.joined(separator: " / ")
-            .nonEmpty ?? "–"
+    /// `p50 / p99 / max` of `values` (nearest rank) with one unit: `12 / 30 / 31 ms` under 10 s, else
+    /// `0.5 / 12.3 / 20.0 s`; `–` without values.
+    public static func latencies(_ values: [Double]) -> String {
+        let points = [0.5, 0.99, 1].compactMap { percentile($0, of: values) }
+        guard let largest = points.max() else { return "–" }
+        if largest < 10 {
+            return points.map { String(format: "%.0f", $0 * 1000) }.joined(separator: " / ") + " ms"
+        }
+        return points.map { String(format: "%.1f", $0) }.joined(separator: " / ") + " s"
     }
 
     /// The nearest-rank percentile `p` (0 < p ≤ 1) of `values`.
@@ -142,10 +147,6 @@ public struct SummaryTable: Sendable, Hashable {
         guard !values.isEmpty else { return nil }
         let sorted = values.sorted()
         return sorted[min(sorted.count - 1, max(0, Int((p * Double(sorted.count)).rounded(.up)) - 1))]
-    }
-
-    static func milliseconds(_ seconds: Double) -> String {
-        seconds < 10 ? String(format: "%.0f ms", seconds * 1000) : String(format: "%.1f s", seconds)
     }
 
     static func seconds(_ duration: Duration) -> String {
@@ -173,11 +174,25 @@ public struct SummaryTable: Sendable, Hashable {
             }
         }
         lines.append("")
-        lines += notes.map { "  " + $0 }
+        lines += notes.flatMap { Self.wrapped($0, width: Self.noteWidth).map { "  " + $0 } }
         return lines.joined(separator: "\n")
     }
-}
 
-extension String {
-    fileprivate var nonEmpty: String? { isEmpty ? nil : self }
+    /// The notes' width: with the tables, the summary fits a terminal of 120 columns.
+    static let noteWidth = 116
+
+    /// `text` cut at spaces into lines of at most `width` characters (a longer word stands alone).
+    public static func wrapped(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty, line.count + 1 + word.count > width {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
+    }
 }

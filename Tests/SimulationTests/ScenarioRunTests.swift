@@ -63,7 +63,8 @@ struct ScenarioRunTests {
         let slacks = reports.compactMap(\.nearestDeadline?.slack)
         #expect(
             !slacks.isEmpty && slacks.allSatisfy { $0 > .zero && $0 <= .seconds(2) },
-            "\(reports.compactMap { report in report.nearestDeadline.map { "\(report.elapsed): \($0.node) \($0.slack)" } })")
+            "\(reports.compactMap { report in report.nearestDeadline.map { "\(report.elapsed): \($0.node) \($0.slack)" } })"
+        )
     }
 
     @Test("pdb-blocked: budgets refuse evictions (429) until relaxed after 2 s, then every node drains")

@@ -61,20 +61,31 @@ struct SummaryTableTests {
         #expect(try cell(kinds, row: "spot-warning", column: "drained") == "3")
         // From receipt (0.01): cordons at 0.1, 0.2 and 0.5 s; drained at 0.8, 1.0 and 2.5 s.
         #expect(
-            try cell(kinds, row: "spot-warning", column: "receipt→cordon p50 / p99 / max") == "200 ms / 500 ms / 500 ms"
+            try cell(kinds, row: "spot-warning", column: "→cordon p50/p99/max") == "200 / 500 / 500 ms"
         )
         #expect(
-            try cell(kinds, row: "spot-warning", column: "receipt→drained p50 / p99 / max")
-                == "1000 ms / 2500 ms / 2500 ms")
-        #expect(try cell(kinds, row: "spot-warning", column: "deadlines met") == "2")
+            try cell(kinds, row: "spot-warning", column: "→drained p50/p99/max")
+                == "1000 / 2500 / 2500 ms")
+        #expect(try cell(kinds, row: "spot-warning", column: "deadline met") == "2")
         #expect(try cell(kinds, row: "spot-warning", column: "missed") == "1")
         #expect(try cell(kinds, row: "spot-warning", column: "min slack") == "-0.5 s")
         #expect(try cell(kinds, row: "asg-terminate", column: "min slack") == "298.5 s")
         #expect(try cell(kinds, row: "rebalance", column: "drained") == "0")
-        #expect(try cell(kinds, row: "rebalance", column: "deadlines met") == "–")
+        #expect(try cell(kinds, row: "rebalance", column: "deadline met") == "–")
         #expect(try cell(kinds, row: "all", column: "nodes") == "5")
         #expect(try cell(kinds, row: "all", column: "missed") == "1")
-        #expect(try cell(kinds, row: "all", column: "deadlines met") == "3")
+        #expect(try cell(kinds, row: "all", column: "deadline met") == "3")
+    }
+
+    @Test("the text fits a terminal of 120 columns, drains of minutes included; the notes wrap at spaces")
+    func fitsATerminal() {
+        let text = HandTimelines.table.text
+        let widest = text.split(separator: "\n").map(\.count).max() ?? 0
+        #expect(widest <= 120, "\(widest) columns")
+        #expect(SummaryTable.latencies([0.5, 12.3, 200]) == "12.3 / 200.0 / 200.0 s")
+        #expect(SummaryTable.latencies([]) == "–")
+        #expect(SummaryTable.wrapped("aa bb cc", width: 5) == ["aa bb", "cc"])
+        #expect(SummaryTable.wrapped("averyverylongword x", width: 5) == ["averyverylongword", "x"])
     }
 
     @Test("nearest-rank percentiles")

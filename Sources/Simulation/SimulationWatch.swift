@@ -96,7 +96,7 @@ final class DeadlineBook: Sendable {
 
 /// The fake apiserver's ledger as the live view shows it: the controller's requests by class, and its 429 answers
 /// (a budget's refusal or throttling) by class, counted as they come. The requests of a kubectl watching the run
-/// (they carry a `Kubectl-Command` header) are left out.
+/// (they carry a `Kubectl-Command` header) and of the timeline recorder's watches (re-opened ones too) are left out.
 final class LedgerTally: Sendable {
     private let ledger: RequestLedger
     private let state = Mutex<(seen: Int, requests: [String: Int], refused: [String: Int])>((0, [:], [:]))
@@ -111,7 +111,8 @@ final class LedgerTally: Sendable {
         let snapshot = ledger.snapshot()
         return state.withLock { state in
             let new = min(max(0, snapshot.total - state.seen), snapshot.entries.count)
-            for entry in snapshot.entries.suffix(new) where entry.kubectlCommand == nil {
+            for entry in snapshot.entries.suffix(new)
+            where entry.kubectlCommand == nil && entry.user != TimelineRecorder.watchUser {
                 // Kubernetes Events apart from the other writes: NTH writes the same ones, kubectl drain none.
                 let isEvent = entry.requestClass == .write && entry.path.hasSuffix("/events")
                 let name = isEvent ? Self.eventClass : entry.requestClass.rawValue

@@ -59,12 +59,14 @@ struct ScenarioRunTests {
         // Each of the 8 hooks got heartbeats, and no drain ran out of time.
         #expect(summary.heartbeats >= 8)
         #expect(summary.statistics.drainDeadlinesReached == 0)
-        // The nearest deadline stays a hook's, kept within its timeout of now by the heartbeats.
+        // While hooks are live the nearest deadline is a hook's, within its 2 s timeout of now, and never passes:
+        // the heartbeats keep moving it (once the hooks are done, a spot warning's two minutes is the nearest).
         let slacks = reports.compactMap(\.nearestDeadline?.slack)
-        #expect(
-            !slacks.isEmpty && slacks.allSatisfy { $0 > .zero && $0 <= .seconds(2) },
-            "\(reports.compactMap { report in report.nearestDeadline.map { "\(report.elapsed): \($0.node) \($0.slack)" } })"
-        )
+        let described = reports.compactMap { report in
+            report.nearestDeadline.map { "\(report.elapsed): \($0.node) \($0.slack)" }
+        }
+        #expect(slacks.contains { $0 <= .seconds(2) }, "\(described)")
+        #expect(slacks.allSatisfy { $0 > .zero }, "\(described)")
     }
 
     @Test("pdb-blocked: budgets refuse evictions (429) until relaxed after 2 s, then every node drains")

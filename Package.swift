@@ -344,7 +344,7 @@ let package = Package(
             name: "Simulation",
             dependencies: [
                 "Controller", "ControllerFakes", "FakeKubernetes", "HTTPClient", "Interruption", "JSONValues",
-                "Kubernetes", "Timestamps", .product(name: "Logging", package: "swift-log"),
+                "Kubernetes", "Locking", "Timestamps", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"), .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings

@@ -3,8 +3,8 @@ import ControllerFakes
 import Foundation
 import Interruption
 import Kubernetes
+import Locking
 import Logging
-import Synchronization
 
 /// The controller replicas of a simulation: one coordinator, or, for a hand-over, two replicas electing a leader on
 /// a Lease in the fake, the first stopped (as by SIGTERM) at the hand-over time while messages keep arriving.
@@ -18,7 +18,7 @@ final class ControllerReplicas: Sendable {
 
     let replicas: [Replica]
     private let electors: [LeaderElector]
-    private let state = Mutex<(leader: String?, leaders: [String], handedOver: Bool)>((nil, [], false))
+    private let state = Lock<(leader: String?, leaders: [String], handedOver: Bool)>((nil, [], false))
 
     /// The replicas for `configuration`: two with leader election when it has a hand-over, else one.
     init(

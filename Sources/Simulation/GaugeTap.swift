@@ -1,10 +1,10 @@
 internal import CoreMetrics
-import Synchronization
+import Locking
 
 /// A metrics factory that keeps the last value of every recorder (the controller's gauges, such as
 /// `nth_drains_running`) and drops everything else: how the live view reads what only the controller knows.
 final class GaugeTap: MetricsFactory, Sendable {
-    private let values = Mutex<[String: Double]>([:])
+    private let values = Lock<[String: Double]>([:])
 
     /// The last value recorded under `label`, 0 before any.
     func value(_ label: String) -> Double { values.withLock { $0[label] ?? 0 } }

@@ -3,7 +3,7 @@ import FakeKubernetes
 import Foundation
 import Interruption
 import JSONValues
-import Synchronization
+import Locking
 
 /// Reads the fake's store for progress: cordoned target nodes and workload pods left on them.
 struct Observer: Sendable {
@@ -47,8 +47,8 @@ final class DeadlineBook: Sendable {
     }
 
     private let decoder: MessageDecoder
-    private let entries = Mutex<[InstanceID: Entry]>([:])
-    private let count = Mutex(0)
+    private let entries = Lock<[InstanceID: Entry]>([:])
+    private let count = Lock(0)
 
     /// Messages recorded.
     var sent: Int { count.withLock { $0 } }
@@ -99,7 +99,7 @@ final class DeadlineBook: Sendable {
 /// (they carry a `Kubectl-Command` header) and of the timeline recorder's watches (re-opened ones too) are left out.
 final class LedgerTally: Sendable {
     private let ledger: RequestLedger
-    private let state = Mutex<(seen: Int, requests: [String: Int], refused: [String: Int])>((0, [:], [:]))
+    private let state = Lock<(seen: Int, requests: [String: Int], refused: [String: Int])>((0, [:], [:]))
 
     /// The class the tally counts Kubernetes Event writes in (the ledger counts them as `write`).
     static let eventClass = "event"

@@ -2,9 +2,9 @@ import ArgumentParser
 import Controller
 import FakeKubernetes
 import Foundation
+import Locking
 import Logging
 import Simulation
-import Synchronization
 
 /// `node-termination-handler simulate`: a mass interruption played against in-process fakes, with the real
 /// controller, to see what it does without an AWS account or a cluster.
@@ -155,7 +155,7 @@ struct Simulate: AsyncParsableCommand {
 /// Where the progress goes: the live view redrawn in place on a terminal, else a plain line each report.
 final class LiveScreen: Sendable {
     private let live: Bool
-    private let drawn = Mutex(0)
+    private let drawn = Lock(0)
 
     init(live: Bool) { self.live = live }
 

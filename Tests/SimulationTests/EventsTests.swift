@@ -1,7 +1,7 @@
 import FakeKubernetes
 import Foundation
+import Locking
 import Simulation
-import Synchronization
 import Testing
 
 @Suite("simulate writes Kubernetes events that the real kubectl lists while it runs", .serialized)
@@ -12,8 +12,8 @@ struct EventsTests {
         var configuration = try Scenario.pdbBlocked.configuration()
         configuration.blockingBudgets = .init(relaxAfterSeconds: 5)  // long enough to look while it runs
         configuration.timeout = .seconds(60)
-        let server = Mutex<String?>(nil)
-        let finished = Mutex(false)
+        let server = Lock<String?>(nil)
+        let finished = Lock(false)
         let run = Task {
             defer { finished.withLock { $0 = true } }
             return try await Simulation(configuration: configuration).run(started: { fake in

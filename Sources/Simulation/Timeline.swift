@@ -96,8 +96,10 @@ public struct Timeline: Sendable, Hashable {
             let width = duration >= 20 ? 1.0 : 0.1
             let bins = max(1, Int((max(duration, 0) / width).rounded(.up)))
             var counts: [String: [Int]] = [:]
-            for (series, time) in times where time >= 0 {
-                let bin = min(bins - 1, Int(time / width))
+            for (series, time) in times {
+                // A request between the ledger's reset and the first message (a slow machine widens that gap) is
+                // the run's too: it counts in the first bin.
+                let bin = min(bins - 1, max(0, Int(time / width)))
                 counts[series, default: Array(repeating: 0, count: bins)][bin] += 1
             }
             return RateSeries(binWidth: width, counts: counts)

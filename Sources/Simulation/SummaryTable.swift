@@ -1,3 +1,4 @@
+internal import Controller
 import Foundation
 
 /// The figures printed at the end of a simulation and shown in its HTML report, as tables of strings: per kind,
@@ -15,6 +16,8 @@ public struct SummaryTable: Sendable, Hashable {
 
     /// The first line: how long, how many.
     public var headline: String
+    /// The second line: what became of the messages and the lifecycle actions (`nil` for a bare timeline).
+    public var outcome: String?
     /// The tables.
     public var sections: [Section]
     /// Notes under the tables.
@@ -25,6 +28,11 @@ public struct SummaryTable: Sendable, Hashable {
         self.init(
             timeline: summary.timeline, finished: summary.finished, allCordoned: summary.allCordoned,
             apiserverRequests: summary.apiserverRequests, awsCalls: summary.awsCalls)
+        let statistics = summary.statistics
+        outcome =
+            "messages: \(summary.messagesSent) sent, \(statistics.messagesReceived) received, "
+            + "\(statistics.messagesDeleted) deleted; lifecycle actions completed: \(summary.lifecycleCompletions), "
+            + "heartbeats: \(summary.heartbeats)"
     }
 
     /// The table of a run's figures.
@@ -157,6 +165,7 @@ public struct SummaryTable: Sendable, Hashable {
     /// The tables as aligned plain text, for the terminal.
     public var text: String {
         var lines = [headline]
+        if let outcome { lines.append(outcome) }
         for section in sections {
             lines.append("")
             lines.append(section.title)

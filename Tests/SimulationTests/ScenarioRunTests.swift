@@ -32,6 +32,9 @@ struct ScenarioRunTests {
         #expect(summary.drained == 8)  // rebalance recommendations are cordoned only (NTH's default)
         #expect(summary.lifecycleCompletions == 4)
         #expect(summary.statistics.messagesDeleted == 12)
+        let text = SummaryTable(summary).text.split(separator: "\n").map(String.init)
+        #expect(
+            text.count > 1 && text[1].hasPrefix("messages: 12 sent, 12 received, 12 deleted; "), "\(text.prefix(2))")
         // Events are on, counted apart from the other writes: at least a Cordon event for every node, and the
         // run ends once they are all written.
         #expect((summary.apiserverRequests["event"] ?? 0) >= 12 * 4)

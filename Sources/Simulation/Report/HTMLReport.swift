@@ -21,7 +21,7 @@ public enum HTMLReport {
             <style>\(style)</style>
             </head><body>
             <h1>\(escape(title))</h1>
-            <p class="headline">\(escape(table.headline))</p>
+            <p class="headline">\(escape(table.headline))</p>\(table.outcome.map { "<p class=\"headline\">\(escape($0))</p>" } ?? "")
 
             """
         html += "<h2>Timeline</h2>\n<p class=\"legend\">"

@@ -18,15 +18,22 @@ struct EventQueueTests {
                 harness.cluster.holdEvents()
             }
         ) { harness in
-            harness.queue.send(Fixtures.asgTerminate(instance(1), time: "2026-11-29T10:00:00Z"))
-            harness.queue.send(Fixtures.spot(instance(2)))
-            // Every event write is held: written inline, the first one would hold the cordon's fast path, and no
-            // drain would start.
-            try await eventually("both nodes drained while their events wait") {
-                harness.coordinator.statistics.drains == 2
+            // A held write outlives cancellation: whatever happens, the writes are let through before the
+            // harness stops the coordinator, so that a failure here is reported, not a stop that never comes.
+            do {
+                harness.queue.send(Fixtures.asgTerminate(instance(1), time: "2026-11-29T10:00:00Z"))
+                harness.queue.send(Fixtures.spot(instance(2)))
+                // Every event write is held: written inline, the first one would hold the cordon's fast path, and no
+                // drain would start.
+                try await eventually("both nodes drained while their events wait") {
+                    harness.coordinator.statistics.drains == 2
+                }
+                try await eventually("one write out per node") { harness.cluster.heldEventWrites == 2 }
+                #expect(harness.cluster.events.isEmpty)
+            } catch {
+                harness.cluster.releaseEvents()
+                throw error
             }
-            try await eventually("one write out per node") { harness.cluster.heldEventWrites == 2 }
-            #expect(harness.cluster.events.isEmpty)
             harness.cluster.releaseEvents()
             try await eventually("both post-drain events") {
                 harness.cluster.events.filter { $0.reason == "PostDrain" }.count == 2

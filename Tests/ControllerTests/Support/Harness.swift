@@ -57,8 +57,9 @@ struct Harness {
             failure = error
         }
         task.cancel()
+        // Reported before the wait: if the coordinator then fails to stop, the body's failure is not lost.
+        if let failure { Issue.record(failure) }
         try await eventually("the coordinator to stop") { finished.withLock { $0 } }
-        if let failure { throw failure }
     }
 
     @discardableResult

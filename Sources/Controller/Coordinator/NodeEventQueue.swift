@@ -47,39 +47,31 @@ actor NodeEventQueue {
             return
         }
         pending.append(event)
-        if let wakeUp {
-            self.wakeUp = nil
-            wakeUp.resume()
-        }
+        wake()
     }
 
     /// Writes queued events as they come, up to ``maxWritesInFlight`` at once, until cancelled.
+    ///
+    /// It waits for whichever comes first, a new event or a write's end, so a slow write for one node never holds
+    /// the others' events back.
     func run(into cluster: any ClusterOperations) async {
-        await withTaskGroup(of: String.self) { group in
-            var running = 0
+        await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
-                if running < Self.maxWritesInFlight, let event = next() {
-                    running += 1
+                if let event = next() {
                     group.addTask {
                         await cluster.recordEvent(event)
-                        return event.nodeName
+                        await self.written(event.nodeName)
                     }
-                    continue
-                }
-                if running > 0 {
-                    if let node = await group.next() { writing.remove(node) }
-                    running -= 1
                     continue
                 }
                 await withTaskCancellationHandler {
                     await withCheckedContinuation { continuation in
-                        if pending.isEmpty, !Task.isCancelled { wakeUp = continuation } else { continuation.resume() }
+                        if !Task.isCancelled, !canStart { wakeUp = continuation } else { continuation.resume() }
                     }
                 } onCancel: {
                     Task { await self.wake() }  // Ends at once: resumes the wait so run() sees the cancellation.
                 }
             }
-            for await node in group { writing.remove(node) }
         }
     }
 
@@ -97,9 +89,23 @@ actor NodeEventQueue {
         }
     }
 
-    /// The oldest queued event of a node without a write out, marked as out; `nil` when there is none.
+    /// Whether a write could start now: room under ``maxWritesInFlight`` and an event of a node without one out.
+    private var canStart: Bool {
+        writing.count < Self.maxWritesInFlight && pending.contains { !writing.contains($0.nodeName) }
+    }
+
+    /// A write ended: its node may have the next one.
+    private func written(_ node: String) {
+        writing.remove(node)
+        wake()
+    }
+
+    /// The oldest queued event of a node without a write out, marked as out; `nil` when there is none, or when
+    /// ``maxWritesInFlight`` writes are out.
     private func next() -> NodeEvent? {
-        guard let index = pending.firstIndex(where: { !writing.contains($0.nodeName) }) else { return nil }
+        guard writing.count < Self.maxWritesInFlight,
+            let index = pending.firstIndex(where: { !writing.contains($0.nodeName) })
+        else { return nil }
         let event = pending.remove(at: index)
         writing.insert(event.nodeName)
         return event

@@ -34,6 +34,30 @@ struct WatchAndEvictionTests {
         }
     }
 
+    @Test("a change reaches the watches of the node the pod is on, the watches that name no node, and no other")
+    func watchesIndexedByNode() async throws {
+        try await withFakeCluster { cluster in
+            let pods = "/api/v1/pods?watch=true&resourceVersion=0&timeoutSeconds=5"
+            async let nodeOne = cluster.watch(pods + "&fieldSelector=spec.nodeName%3Dnode-1", lines: 3)
+            async let nodeTwo = cluster.watch(pods + "&fieldSelector=spec.nodeName%3Dnode-2", lines: 2)
+            async let notNodeOne = cluster.watch(pods + "&fieldSelector=spec.nodeName%21%3Dnode-1", lines: 2)
+            async let everyPod = cluster.watch(pods, lines: 5)
+            try await eventually("four watches open") { await cluster.store.watchCount == 4 }
+            try await cluster.store.seed(ObjectFactory.pod(name: "p1", namespace: "default", nodeName: "node-1"))
+            try await cluster.store.seed(ObjectFactory.pod(name: "p2", namespace: "default", nodeName: "node-2"))
+            _ = try await cluster.request(.delete, "/api/v1/namespaces/default/pods/p1?gracePeriodSeconds=0")
+            try await cluster.store.seed(ObjectFactory.pod(name: "p3", namespace: "default", nodeName: "node-1"))
+            try await cluster.store.seed(ObjectFactory.pod(name: "p4", namespace: "default", nodeName: "node-2"))
+            func seen(_ lines: [JSONValue]) -> [String] {
+                lines.map { "\($0["type"].stringValue ?? "") \($0["object"]["metadata"]["name"].stringValue ?? "")" }
+            }
+            #expect(seen(try await nodeOne) == ["ADDED p1", "DELETED p1", "ADDED p3"])
+            #expect(seen(try await nodeTwo) == ["ADDED p2", "ADDED p4"])
+            #expect(seen(try await notNodeOne) == ["ADDED p2", "ADDED p4"])
+            #expect(seen(try await everyPod) == ["ADDED p1", "ADDED p2", "DELETED p1", "ADDED p3", "ADDED p4"])
+        }
+    }
+
     @Test("a watch from a resourceVersion older than the history gets an ERROR event with a 410 Expired Status")
     func expiredWatch() async throws {
         try await withFakeCluster { cluster in

@@ -71,7 +71,7 @@ extension ClusterStore {
             continuation.finish()
             return stream
         }
-        watchers[id] = watcher
+        watchers.insert(watcher, id: id)
         continuation.onTermination = { [weak self] _ in
             // Unregisters the watcher once its reader goes away; a short task, nothing to cancel.
             Task { await self?.removeWatcher(id) }
@@ -84,14 +84,14 @@ extension ClusterStore {
 
     /// Closes every open watch stream (clients see the stream end and must re-watch).
     public func closeWatches() {
-        for watcher in watchers.values { watcher.continuation.finish() }
+        for watcher in watchers.byID.values { watcher.continuation.finish() }
         watchers.removeAll()
     }
 
     /// The number of open watches.
     public var watchCount: Int { watchers.count }
 
-    func removeWatcher(_ id: UUID) { watchers.removeValue(forKey: id) }
+    func removeWatcher(_ id: UUID) { watchers.remove(id) }
 
     private func scheduleBookmark(for id: UUID) {
         schedule(after: configuration.bookmarkInterval) { store in
@@ -102,27 +102,45 @@ extension ClusterStore {
         }
     }
 
-    /// Sends a change to every watcher that selects the object before or after it.
+    /// Sends a change to every watcher that selects the object before or after it: only the watchers its node's
+    /// index names (``WatcherRegistry``), and each event type serialized once however many watchers get it.
     func deliver(_ change: Change) {
-        for watcher in watchers.values where watcher.resource.storageKey == change.resource.storageKey {
-            if let line = Self.line(for: change, to: watcher) { watcher.continuation.yield(line) }
+        var serialized: [String: Data] = [:]
+        for watcher in watchers.candidates(
+            storageKey: change.resource.storageKey, object: change.object, previous: change.previous)
+        {
+            guard let type = Self.eventType(for: change, to: watcher) else { continue }
+            let line: Data
+            if let known = serialized[type] {
+                line = known
+            } else {
+                line = Self.line(type: type, object: change.object)
+                serialized[type] = line
+            }
+            watcher.continuation.yield(line)
         }
     }
 
     /// The line a watcher sees for a change: an object leaving its selector is DELETED, one entering it ADDED.
     static func line(for change: Change, to watcher: Watcher) -> Data? {
+        eventType(for: change, to: watcher).map { line(type: $0, object: change.object) }
+    }
+
+    /// The event type a watcher sees for a change, or `nil` when the object is outside its selector before and
+    /// after.
+    static func eventType(for change: Change, to watcher: Watcher) -> String? {
         let before = watcher.selects(change.previous)
         switch change.kind {
         case .added:
-            return watcher.selects(change.object) ? line(type: "ADDED", object: change.object) : nil
+            return watcher.selects(change.object) ? "ADDED" : nil
         case .deleted:
-            return before ? line(type: "DELETED", object: change.object) : nil
+            return before ? "DELETED" : nil
         case .modified:
             let after = watcher.selects(change.object)
             switch (before, after) {
-            case (true, true): return line(type: "MODIFIED", object: change.object)
-            case (false, true): return line(type: "ADDED", object: change.object)
-            case (true, false): return line(type: "DELETED", object: change.object)
+            case (true, true): return "MODIFIED"
+            case (false, true): return "ADDED"
+            case (true, false): return "DELETED"
             case (false, false): return nil
             }
         }

@@ -63,7 +63,7 @@ public actor ClusterStore {
     /// Every change after this revision is in `history`; a watch from an older one gets 410.
     var historyFloor: Int64 = 0
     var pending: [Change] = []
-    var watchers: [UUID: Watcher] = [:]
+    var watchers = WatcherRegistry()
     /// Background tasks owned by the store (cache application, kubelet, watch timers); cancelled by `shutdown()`.
     var tasks: [UUID: Task<Void, Never>] = [:]
     var isShutDown = false

@@ -1,3 +1,4 @@
+internal import Locking
 import Logging
 
 /// Kubernetes Events written off the job's path, as client-go's event broadcaster does: ``record(_:)`` queues an
@@ -24,7 +25,8 @@ actor NodeEventQueue {
     private var pending: [NodeEvent] = []
     /// Nodes with a write out now.
     private var writing: Set<String> = []
-    private var wakeUp: CheckedContinuation<Void, Never>?
+    /// Rung when an event is queued and when a write ends.
+    private let wakeUp = WakeUp()
 
     init(logger: Logger, statistics: StatisticsRecorder) {
         self.logger = logger
@@ -47,7 +49,7 @@ actor NodeEventQueue {
             return
         }
         pending.append(event)
-        wake()
+        wakeUp.signal()
     }
 
     /// Writes queued events as they come, up to ``maxWritesInFlight`` at once, until cancelled.
@@ -64,13 +66,7 @@ actor NodeEventQueue {
                     }
                     continue
                 }
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { continuation in
-                        if !Task.isCancelled, !canStart { wakeUp = continuation } else { continuation.resume() }
-                    }
-                } onCancel: {
-                    Task { await self.wake() }  // Ends at once: resumes the wait so run() sees the cancellation.
-                }
+                await wakeUp.wait()
             }
         }
     }
@@ -82,22 +78,10 @@ actor NodeEventQueue {
         }
     }
 
-    private func wake() {
-        if let wakeUp {
-            self.wakeUp = nil
-            wakeUp.resume()
-        }
-    }
-
-    /// Whether a write could start now: room under ``maxWritesInFlight`` and an event of a node without one out.
-    private var canStart: Bool {
-        writing.count < Self.maxWritesInFlight && pending.contains { !writing.contains($0.nodeName) }
-    }
-
     /// A write ended: its node may have the next one.
     private func written(_ node: String) {
         writing.remove(node)
-        wake()
+        wakeUp.signal()
     }
 
     /// The oldest queued event of a node without a write out, marked as out; `nil` when there is none, or when

@@ -1,6 +1,7 @@
 import Clocks
 internal import Foundation
 internal import Interruption
+internal import Locking
 import Logging
 
 /// Deletes acknowledged messages in batches of up to 10, retrying failed entries.
@@ -22,7 +23,8 @@ actor Acknowledger {
     private var pending: [String: (message: QueueMessage, attempt: Int, queuedAt: ContinuousClock.Instant)] = [:]
     /// Entries of batches out now, so that concurrent batches never carry the same message.
     private var sending: Set<String> = []
-    private var wakeUp: CheckedContinuation<Void, Never>?
+    /// Rung when messages are queued.
+    private let wakeUp = WakeUp()
 
     /// `DeleteMessageBatch` calls out at once.
     static let maxBatchesInFlight = 4
@@ -55,10 +57,7 @@ actor Acknowledger {
             let earlier = pending[message.messageID]
             pending[message.messageID] = (message, earlier?.attempt ?? 0, earlier?.queuedAt ?? .now)
         }
-        if !messages.isEmpty, let wakeUp {
-            self.wakeUp = nil
-            wakeUp.resume()
-        }
+        if !messages.isEmpty { wakeUp.signal() }
     }
 
     /// Sends batches until cancelled, up to ``maxBatchesInFlight`` at once.
@@ -83,13 +82,7 @@ actor Acknowledger {
                     try? await Task.sleep(until: due, clock: .continuous)
                     continue
                 }
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { continuation in
-                        if pending.isEmpty, !Task.isCancelled { wakeUp = continuation } else { continuation.resume() }
-                    }
-                } onCancel: {
-                    Task { await self.wake() }  // Ends at once: resumes the wait so run() sees the cancellation.
-                }
+                await wakeUp.wait()
             }
         }
     }
@@ -101,13 +94,6 @@ actor Acknowledger {
             rounds += 1
             guard let batch = nextBatch(waiting: false) else { break }
             _ = await send(batch)
-        }
-    }
-
-    private func wake() {
-        if let wakeUp {
-            self.wakeUp = nil
-            wakeUp.resume()
         }
     }
 

@@ -6,12 +6,17 @@ import Synchronization
 
 /// The one thread that runs every transfer of an ``HTTPClient`` through a libcurl multi handle.
 ///
-/// Other threads talk to it only through its inbox (a mutex-guarded queue of commands) followed by
-/// `curl_multi_wakeup`, which libcurl documents as safe to call from any thread. Everything else — the multi
-/// handle, every easy handle once submitted, the transfer table — is touched by the driver thread alone, which is
-/// why `@unchecked Sendable` is sound.
+/// The thread is event-driven: libcurl tells it, through its socket callback, which sockets to watch for what, and,
+/// through `curl_multi_timeout`, when it next needs to run for a timeout; the thread waits in `epoll_wait` on those
+/// sockets and an eventfd (``CurlEventLoop``), and hands each ready socket to `curl_multi_socket_action`. A wake-up therefore costs
+/// work in proportion to the sockets that are ready, not to the transfers that are open (`curl_multi_perform` and
+/// `curl_multi_poll` visit every one of them, every time).
+///
+/// Other threads talk to it only through its inbox (a lock-guarded queue of commands) followed by a write to the
+/// eventfd. Everything else — the multi handle, every easy handle once submitted, the transfer table, the epoll
+/// set — is touched by the driver thread alone, which is why `@unchecked Sendable` is sound.
 final class CurlDriver: @unchecked Sendable {
-    private enum Command {
+    enum Command {
         case add(CurlTransfer)
         case cancel(UInt64)
         case resume(UInt64)
@@ -22,25 +27,34 @@ final class CurlDriver: @unchecked Sendable {
         var stopping = false
     }
 
-    private let multi: UnsafeMutableRawPointer
+    let multi: UnsafeMutableRawPointer
+    private let events: CurlEventLoop
     private let inbox = Lock(Inbox())
     private let nextID = Atomic<UInt64>(1)
     /// Signalled by the driver thread once the multi handle is freed.
     private let finished = DispatchSemaphore(value: 0)
     /// Driver thread only.
-    private var transfers: [UInt64: CurlTransfer] = [:]
-    private var transferByHandle: [UnsafeMutableRawPointer: UInt64] = [:]
+    var transfers: [UInt64: CurlTransfer] = [:]
+    var transferByHandle: [UnsafeMutableRawPointer: UInt64] = [:]
+    private let idleConnectionCacheSize: Int
+    /// The `CURLMOPT_MAXCONNECTS` last set. Driver thread only.
+    private var connectionCacheLimit = -1
 
     init(maxConnectionsPerHost: Int, maxTotalConnections: Int, idleConnectionCacheSize: Int) throws {
         _ = CurlDriver.globalInitialization
+        let events = try CurlEventLoop()
         guard let multi = curl_multi_init() else {
+            events.close()
             throw HTTPClientError(code: .other, url: "", curlCode: 0, message: "curl_multi_init failed")
         }
         self.multi = multi
+        self.events = events
+        self.idleConnectionCacheSize = idleConnectionCacheSize
         _ = nth_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxConnectionsPerHost)
         _ = nth_curl_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, maxTotalConnections)
-        _ = nth_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, idleConnectionCacheSize)
+        updateConnectionCacheLimit()
         _ = nth_curl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
+        events.attach(to: multi)
         let thread = Thread { [self] in self.run() }
         thread.name = "nth-curl-driver"
         thread.start()
@@ -74,8 +88,8 @@ final class CurlDriver: @unchecked Sendable {
     func stop(waitingUpTo timeout: Duration? = nil) {
         inbox.withLock { inbox in
             // The wake-up is sent under the lock: once the driver has seen `stopping` (under the same lock), no
-            // other thread touches the multi handle again, so the driver may free it.
-            if !inbox.stopping { curl_multi_wakeup(multi) }
+            // other thread writes to the eventfd again, so the driver may close it and free the multi handle.
+            if !inbox.stopping { events.wake() }
             inbox.stopping = true
         }
         if let timeout {
@@ -89,8 +103,9 @@ final class CurlDriver: @unchecked Sendable {
     private func send(_ command: Command) {
         let accepted = inbox.withLock { inbox -> Bool in
             guard !inbox.stopping else { return false }
+            // Only the first command since the driver last emptied the inbox needs to wake it.
+            if inbox.commands.isEmpty { events.wake() }
             inbox.commands.append(command)
-            curl_multi_wakeup(multi)
             return true
         }
         if !accepted, case .add(let transfer) = command {
@@ -105,27 +120,58 @@ final class CurlDriver: @unchecked Sendable {
     // MARK: - Driver thread
 
     private func run() {
+        var inboxCommands: [Command] = []
         while true {
-            let (commands, stopping) = inbox.withLock { inbox in
-                let taken = inbox.commands
-                inbox.commands.removeAll(keepingCapacity: true)
-                return (taken, inbox.stopping)
+            events.wait(multi: multi) { socket, bits in
+                var running: Int32 = 0
+                _ = curl_multi_socket_action(multi, socket, bits, &running)
+            }
+            runDueTimeouts()
+            let stopping = inbox.withLock { inbox in
+                swap(&inboxCommands, &inbox.commands)
+                return inbox.stopping
             }
             if stopping {
-                shutDown(commands: commands)
-                // Nobody sends a wake-up any more (see stop()): close the connections and free the handle here, on
-                // this thread, and only then say so.
+                shutDown(commands: inboxCommands)
+                // Nobody writes to the eventfd any more (see stop()): close the connections, free the handle and
+                // close the epoll set here, on this thread, and only then say so.
                 curl_multi_cleanup(multi)
+                events.close()
                 finished.signal()
                 return
             }
-            for command in commands { execute(command) }
-            var running: Int32 = 0
-            _ = curl_multi_perform(multi, &running)
+            for command in inboxCommands { execute(command) }
+            inboxCommands.removeAll(keepingCapacity: true)
+            updateConnectionCacheLimit()
+            // An added or resumed transfer asks for a timeout of 0: start it now rather than after another wait.
+            runDueTimeouts()
             collectFinished()
-            var ready: Int32 = 0
-            _ = curl_multi_poll(multi, nil, 0, 1000, &ready)
+            updateConnectionCacheLimit()
         }
+    }
+
+    /// Keeps `idleConnectionCacheSize` idle connections beside those of the open transfers.
+    ///
+    /// libcurl's `CURLMOPT_MAXCONNECTS` counts every connection in its cache, in use or not, and when a transfer
+    /// ends with more than that it closes the oldest idle one, often the one just freed. With a fixed limit of 64
+    /// and 700 watch streams open over HTTP/1.1, every other request then paid for a new connection (a TLS
+    /// handshake against an apiserver): `scripts/bench-http --idle-streams 700` ran at a third of the speed.
+    private func updateConnectionCacheLimit() {
+        let limit = idleConnectionCacheSize + transfers.count
+        guard limit != connectionCacheLimit else { return }
+        connectionCacheLimit = limit
+        _ = nth_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, limit)
+    }
+
+    /// Lets libcurl act on its timeouts if one is due (`curl_multi_timeout` says 0): new and resumed transfers,
+    /// connect, request and idle deadlines. Once, not until none is due: a transfer that keeps asking to run at
+    /// once must not keep the thread from its sockets and its inbox.
+    private func runDueTimeouts() {
+        var timeout = -1
+        _ = curl_multi_timeout(multi, &timeout)
+        guard timeout == 0 else { return }
+        var running: Int32 = 0
+        _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
     }
 
     private func execute(_ command: Command) {
@@ -155,118 +201,8 @@ final class CurlDriver: @unchecked Sendable {
         }
     }
 
-    private func collectFinished() {
-        var remaining: Int32 = 0
-        while let message = curl_multi_info_read(multi, &remaining) {
-            guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
-                let id = transferByHandle[easy], let transfer = transfers[id]
-            else { continue }
-            let result = message.pointee.data.result
-            remove(transfer)
-            _ = curl_multi_remove_handle(multi, easy)
-            complete(transfer, result: result)
-            transfer.release()
-        }
-    }
-
-    private func remove(_ transfer: CurlTransfer) {
+    func remove(_ transfer: CurlTransfer) {
         transfers[transfer.id] = nil
         transferByHandle[transfer.easy] = nil
-    }
-
-    private func complete(_ transfer: CurlTransfer, result: CURLcode) {
-        guard result == CURLE_OK else {
-            finish(transfer, error: error(for: transfer, result: result))
-            return
-        }
-        switch transfer.delivery {
-        case .buffered(let continuation):
-            continuation.resume(
-                returning: HTTPResponse(
-                    status: transfer.responseCode, headers: transfer.headers, body: transfer.body,
-                    httpVersion: transfer.httpVersion))
-        case .streaming(let head, let body, _):
-            if !transfer.headResumed {
-                transfer.headResumed = true
-                head.resume(
-                    returning: ResponseHead(
-                        status: transfer.responseCode, headers: transfer.headers, httpVersion: transfer.httpVersion))
-            }
-            body.finish()
-        case nil:
-            break
-        }
-        transfer.delivery = nil
-    }
-
-    private func finish(_ transfer: CurlTransfer, error: any Error) {
-        switch transfer.delivery {
-        case .buffered(let continuation):
-            continuation.resume(throwing: error)
-        case .streaming(let head, let body, _):
-            if transfer.headResumed {
-                body.finish(throwing: error)
-            } else {
-                transfer.headResumed = true
-                head.resume(throwing: error)
-                body.finish(throwing: error)
-            }
-        case nil:
-            break
-        }
-        transfer.delivery = nil
-    }
-
-    private func error(for transfer: CurlTransfer, result: CURLcode) -> HTTPClientError {
-        let code: HTTPClientError.Code
-        switch result {
-        case CURLE_OPERATION_TIMEDOUT:
-            if !transfer.hadConnected {
-                code = .connectTimeout
-            } else {
-                code = transfer.isStreaming ? .idleTimeout : .requestTimeout
-            }
-        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT:
-            code = .connectionFailed
-        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
-            CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_CRL_BADFILE, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
-            CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_ENGINE_INITFAILED, CURLE_SSL_CLIENTCERT:
-            code = .tlsFailure
-        case CURLE_FILESIZE_EXCEEDED:
-            code = .responseTooLarge
-        case CURLE_WRITE_ERROR where transfer.exceededSizeCap:
-            code = .responseTooLarge
-        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL, CURLE_BAD_FUNCTION_ARGUMENT:
-            code = .invalidRequest
-        case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2,
-            CURLE_HTTP2_STREAM, CURLE_WEIRD_SERVER_REPLY:
-            code = .transferFailed
-        default:
-            code = .other
-        }
-        var message = transfer.errorMessage(for: result)
-        if code == .responseTooLarge {
-            message += " (limit \(transfer.maxResponseBytes) bytes)"
-        }
-        return HTTPClientError(code: code, url: transfer.url, curlCode: Int(result.rawValue), message: message)
-    }
-
-    private func shutDown(commands: [Command]) {
-        let error = { (url: String) in
-            HTTPClientError(code: .clientShutdown, url: url, curlCode: 0, message: "the HTTP client was shut down")
-        }
-        for command in commands {
-            if case .add(let transfer) = command {
-                finish(transfer, error: error(transfer.url))
-                transfer.release()
-            }
-        }
-        for transfer in transfers.values {
-            _ = curl_multi_remove_handle(multi, transfer.easy)
-            finish(transfer, error: error(transfer.url))
-            transfer.release()
-        }
-        transfers.removeAll()
-        transferByHandle.removeAll()
     }
 }

@@ -94,6 +94,14 @@ struct JobWorld {
         violations.append(text + " — trace: " + trace.map { "\($0)" }.joined(separator: " › "))
     }
 
+    /// The ledger's kept count of live messages agrees with a walk over every job.
+    private mutating func checkLiveCount() {
+        let walked = ledger.liveMessages().count
+        if ledger.liveMessageCount != walked {
+            violation("the ledger counts \(ledger.liveMessageCount) live messages, its jobs hold \(walked)")
+        }
+    }
+
     // MARK: Inputs from outside the handler
 
     /// A receive of a message (again, when it was received before and not deleted).
@@ -111,12 +119,14 @@ struct JobWorld {
             if update.isNewJob { incarnations[update.instanceID] = Incarnation() }
             toProcess[update.instanceID] = (toProcess[update.instanceID] ?? false) || update.isNewJob
         }
+        checkLiveCount()
     }
 
     /// A job resumed from node annotations, before any receive; its handler starts at once.
     mutating func resume(_ machine: JobMachine) {
         let id = machine.job.instanceID
         guard ledger.resume(machine) else { return }
+        checkLiveCount()
         trace.append(.resume(id))
         incarnations[id] = Incarnation()
         if ledger.claimHandler(id) { handlers.insert(id) }
@@ -273,6 +283,7 @@ struct JobWorld {
         incarnations[id]?.ends += 1
         if incarnations[id]?.ends != 1 { violation("\(id.rawValue) ended \(incarnations[id]?.ends ?? 0) times") }
         if ledger.machines[id] != nil { violation("\(id.rawValue) still live after its end") }
+        checkLiveCount()
         if ending != .succeeded {
             if !disposal.delete.isEmpty { violation("a \(ending) job deleted \(disposal.delete.map(\.messageID))") }
             retainedByFailure.formUnion(held.map(\.messageID))

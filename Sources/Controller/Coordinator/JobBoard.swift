@@ -24,7 +24,7 @@ actor JobBoard {
     // MARK: In-flight budget
 
     /// Distinct messages held by live jobs.
-    var liveMessageCount: Int { liveMessages().count }
+    var liveMessageCount: Int { ledger.liveMessageCount }
 
     /// Waits until fewer than the maximum messages are in flight, then reserves room for up to `limit` more.
     ///

@@ -74,9 +74,13 @@ struct ControllerRun: Sendable {
         let kubeconfig = try cluster.writeKubeconfig(token: Self.controllerUser, directory: directory)
         let apiserverCPU = ProcessFigures.cpuSeconds(cluster.process.pid)
         let launched = Date()
+        // A profiler's hook: `BURST_CONTROLLER_WRAPPER=/path/to/script` starts `script CONTROLLER run …` instead
+        // (the peak RSS and CPU read from /proc are then the wrapper's process's, not the controller's).
+        let wrapper = ProcessInfo.processInfo.environment["BURST_CONTROLLER_WRAPPER"].flatMap { $0.isEmpty ? nil : $0 }
+        let arguments = ["run", "--kubeconfig", kubeconfig]
         let controller = try ChildProcess(
-            name: "controller-\(settings.label)", executable: executables.controller,
-            arguments: ["run", "--kubeconfig", kubeconfig],
+            name: "controller-\(settings.label)", executable: wrapper ?? executables.controller,
+            arguments: wrapper == nil ? arguments : [executables.controller] + arguments,
             environment: controllerEnvironment(queue: queue, metricsPort: metricsPort), directory: directory)
         started(controller)
         let receiving = try await controller.awaitLog(
@@ -156,11 +160,13 @@ struct ControllerRun: Sendable {
     /// The chart's environment for queue mode, pointed at the fakes: the queue and its endpoint and keys, leader
     /// election identity, metrics on a free port. `CHECK_TAG_BEFORE_DRAINING=false` because fake-sqs serves SQS only
     /// (no EC2 `DescribeInstances`); nodes are found by providerID in the node cache, as with the tag check off.
-    /// The bench's own `NTH_*`, `KUBE_API_*` and `WORKERS` variables pass through.
+    /// The bench's own `NTH_*`, `KUBE_API_*`, `WORKERS`, `MALLOC_*` and `GLIBC_TUNABLES` variables pass through.
     private func controllerEnvironment(queue: FakeQueue, metricsPort: Int) -> [String: String] {
         var environment = ["PATH": "/usr/bin:/bin"]
         for (name, value) in ProcessInfo.processInfo.environment
-        where name.hasPrefix("NTH_") || name.hasPrefix("KUBE_API_") || name == "WORKERS" {
+        where name.hasPrefix("NTH_") || name.hasPrefix("KUBE_API_") || name == "WORKERS" || name.hasPrefix("MALLOC_")
+            || name == "GLIBC_TUNABLES"
+        {
             environment[name] = value
         }
         environment.merge(queue.awsEnvironment) { $1 }

@@ -90,4 +90,34 @@ struct WatchTests {
             #expect(count == 1)
         }
     }
+
+    @Test("blank and CR-only lines are skipped, CRLF lines decode, and a last line without its newline still counts")
+    func blankLinesAndUnterminatedLast() async throws {
+        try await withScriptedServer { server in
+            let lines = (1...5).map { watchLine("ADDED", nodeJSON("n\($0)", resourceVersion: "\(20 + $0)")) }
+            // Several events and blank lines in one chunk, one split across chunks, the last one unterminated.
+            let body =
+                "\n  \n" + lines[0] + "\r\n\r\n" + lines[1] + "\n" + lines[2] + "\n\n" + lines[3] + "\n" + lines[4]
+            let cut = body.index(body.startIndex, offsetBy: body.count - lines[4].count / 2)
+            try await server.script(
+                "GET", "/api/v1/nodes", [.stream([String(body[..<cut]), String(body[cut...])])])
+            let client = try KubernetesClient(configuration: server.configuration())
+            let stream = try await client.watch(Node.self)
+            var names: [String] = []
+            for try await event in stream { names.append(event.object?.metadata.name ?? "") }
+            #expect(names == ["n1", "n2", "n3", "n4", "n5"])
+        }
+    }
+
+    @Test("a stream that ends with blank lines after its last event ends without another event")
+    func trailingBlankLines() async throws {
+        try await withScriptedServer { server in
+            let line = watchLine("ADDED", nodeJSON("a", resourceVersion: "7"))
+            try await server.script("GET", "/api/v1/nodes", [.stream([line + "\n", "\n \r"])])
+            let client = try KubernetesClient(configuration: server.configuration())
+            var count = 0
+            for try await _ in try await client.watch(Node.self) { count += 1 }
+            #expect(count == 1)
+        }
+    }
 }

@@ -8,6 +8,15 @@ extension NodeDrain {
     /// How many times a failed list is retried (a cache still behind the cordon answers 504 after 3 s).
     static let listAttempts = 5
 
+    /// Lists the node's pods (``listPods(notOlderThan:)``), reports the list, and returns the pods as the drain rules
+    /// see them: the decoded pods are dropped here, not kept for the drain's lifetime.
+    @inline(never)
+    func listPodDescriptions() async throws -> ([PodDescription], String?) {
+        let (pods, listVersion) = try await listPods()
+        progress(.listed(pods: pods.count, resourceVersion: listVersion))
+        return (pods.map(PodDescription.init), listVersion)
+    }
+
     /// Lists the node's pods as ``DrainRequest/listing`` says, retrying transient failures.
     /// - Returns: the pods and the list's resourceVersion (where the watch starts).
     func listPods(notOlderThan floor: String? = nil) async throws -> ([Pod], String?) {
@@ -41,31 +50,20 @@ extension NodeDrain {
 
     /// Follows the node's pods from `version` until cancelled: re-opens the watch from the last resourceVersion
     /// when it ends, relists from the cache after a 410, backs off after other failures.
+    ///
+    /// The loop's async frame lives as long as the drain, so each step is a function of its own (not inlined):
+    /// only the resume point and the failure count stay here.
     func watch(from version: String?, into signals: AsyncStream<Signal>.Continuation) async {
         var version = version
         var failures = 0
         while !Task.isCancelled {
             do {
-                if version == nil {
-                    let (pods, listed) = try await listPods()
-                    signals.yield(.relisted(pods))
-                    version = listed
-                }
-                let options = ListOptions(
-                    fieldSelector: selector, resourceVersion: version,
-                    timeoutSeconds: configuration.drainWatchTimeoutSeconds)
-                let stream = try await cluster.client.watch(Pod.self, namespace: nil, options: options)
-                for try await event in stream {
-                    if let next = event.resourceVersion, !next.isEmpty { version = next }
-                    signals.yield(.watch(event))
-                    failures = 0
-                }
+                if version == nil { version = try await relist(notOlderThan: nil, into: signals) }
+                try await follow(from: &version, failures: &failures, into: signals)
             } catch let error as KubernetesError where error.isExpired {
                 // Too old: relist from the cache, not older than what was last seen.
                 do {
-                    let (pods, listed) = try await listPods(notOlderThan: version)
-                    signals.yield(.relisted(pods))
-                    version = listed
+                    version = try await relist(notOlderThan: version, into: signals)
                 } catch {
                     if Task.isCancelled { return }
                     version = nil
@@ -73,13 +71,47 @@ extension NodeDrain {
             } catch {
                 if Task.isCancelled { return }
                 failures += 1
-                configuration.logger.info(
-                    "the drain's pod watch failed", metadata: ["node.name": "\(request.nodeName)", "error": "\(error)"])
-                let wait = configuration.evictionBackoff.delay(
-                    attempt: failures, retryAfter: nil, random: configuration.random())
-                do { try await configuration.clock.sleep(for: wait) } catch { return }
+                guard await backOff(after: error, failures: failures) else { return }
             }
         }
+    }
+
+    /// Lists the node's pods again and hands them to the drain loop; returns the list's resourceVersion.
+    @inline(never)
+    private func relist(notOlderThan floor: String?, into signals: AsyncStream<Signal>.Continuation)
+        async throws -> String?
+    {
+        let (pods, listed) = try await listPods(notOlderThan: floor)
+        signals.yield(.relisted(pods.map(PodDescription.init)))
+        return listed
+    }
+
+    /// One watch from `version` until the server ends it, each event handed to the drain loop as it comes.
+    @inline(never)
+    private func follow(
+        from version: inout String?, failures: inout Int, into signals: AsyncStream<Signal>.Continuation
+    ) async throws {
+        let options = ListOptions(
+            fieldSelector: selector, resourceVersion: version,
+            timeoutSeconds: configuration.drainWatchTimeoutSeconds)
+        let client = cluster.client
+        let stream = try await withChildTaskStack { try await client.watch(Pod.self, namespace: nil, options: options) }
+        for try await event in stream {
+            if let next = event.resourceVersion, !next.isEmpty { version = next }
+            signals.yield(Signal(event))
+            failures = 0
+        }
+    }
+
+    /// Logs a failed watch and waits before the next; `false` when cancelled meanwhile.
+    @inline(never)
+    private func backOff(after error: any Error, failures: Int) async -> Bool {
+        configuration.logger.info(
+            "the drain's pod watch failed", metadata: ["node.name": "\(request.nodeName)", "error": "\(error)"])
+        let wait = configuration.evictionBackoff.delay(
+            attempt: failures, retryAfter: nil, random: configuration.random())
+        do { try await configuration.clock.sleep(for: wait) } catch { return false }
+        return true
     }
 
     /// Evicts one pod until the apiserver accepts, the pod is gone, the drain no longer wants it, or the task is
@@ -134,6 +166,17 @@ extension NodeDrain {
         switch error.code {
         case .tooManyRequests, .serverError, .transport: true
         default: false
+        }
+    }
+}
+
+extension NodeDrain.Signal {
+    /// The drain's view of a pod watch event.
+    init(_ event: WatchEvent<Pod>) {
+        switch event {
+        case .added(let pod), .modified(let pod): self = .seen(PodDescription(pod))
+        case .deleted(let pod): self = .deleted(PodReference(pod))
+        case .bookmark: self = .bookmark
         }
     }
 }

@@ -26,9 +26,18 @@ struct NodeDrain: Sendable {
     let progress: @Sendable (DrainProgress) -> Void
 
     /// What the tasks of a drain tell its loop.
-    enum Signal: Sendable {
-        case watch(WatchEvent<Pod>)
-        case relisted([Pod])
+    ///
+    /// `indirect`, and pods as their ``PodDescription`` (what the rules read) rather than the decoded `Pod`: a
+    /// signal is one pointer in the drain loop's async frame and in the stream's buffer, which every open drain of a
+    /// mass reclaim holds at once (docs/performance.md, "Peak memory during a reclaim").
+    indirect enum Signal: Sendable {
+        /// A watch `ADDED` or `MODIFIED`.
+        case seen(PodDescription)
+        /// A watch `DELETED`.
+        case deleted(PodReference)
+        /// A watch `BOOKMARK`.
+        case bookmark
+        case relisted([PodDescription])
         case accepted(PodReference)
         case refused(PodReference)
         case failed(PodReference)
@@ -48,9 +57,7 @@ struct NodeDrain: Sendable {
     }
 
     func run() async throws -> DrainOutcome {
-        let (pods, listVersion) = try await listPods()
-        progress(.listed(pods: pods.count, resourceVersion: listVersion))
-        let descriptions = pods.map(PodDescription.init)
+        let (descriptions, listVersion) = try await withChildTaskStack { try await listPodDescriptions() }
         let plan = request.filter.plan(
             pods: descriptions, deadline: request.deadline, now: configuration.clock.now,
             rules: configuration.deadlineRules
@@ -81,34 +88,13 @@ struct NodeDrain: Sendable {
                 group.addTask { await evict(pod, wanted: wanted, into: continuation) }
             }
             for await signal in signals {
-                switch signal {
-                case .watch(.added(let pod)), .watch(.modified(let pod)):
-                    observe(pod, state: &state, wanted: wanted, group: &group, continuation: continuation)
-                case .watch(.deleted(let pod)):
-                    podGone(PodReference(pod), state: &state, wanted: wanted)
-                case .watch(.bookmark):
-                    break
-                case .relisted(let pods):
-                    let present = Set(pods.map(PodReference.init))
-                    for pod in state.remaining where !present.contains(pod) {
-                        podGone(pod, state: &state, wanted: wanted)
-                    }
-                    for pod in pods {
-                        observe(pod, state: &state, wanted: wanted, group: &group, continuation: continuation)
-                    }
-                case .accepted(let pod):
-                    state.evictionAccepted(pod)
-                case .refused:
-                    state.refusals += 1
-                case .failed:
-                    break
-                case .gone(let pod):
-                    podGone(pod, state: &state, wanted: wanted)
+                switch apply(signal, state: &state, wanted: wanted, group: &group, continuation: continuation) {
+                case .following:
+                    continue
                 case .cutoff:
                     group.cancelAll()
                     return await deadlineReached(state, listVersion: listVersion)
-                }
-                if state.isComplete, !wanted.hasRequestsInFlight {
+                case .drained:
                     group.cancelAll()
                     return outcome(state, .drained, listVersion: listVersion)
                 }
@@ -122,11 +108,51 @@ struct NodeDrain: Sendable {
 
     // MARK: Steps
 
+    /// Where the drain loop goes after a signal.
+    enum Next {
+        case following, cutoff, drained
+    }
+
+    /// Applies one signal to the drain's state, starting the evictions it calls for. Synchronous and not inlined,
+    /// so that its temporaries stay out of the drain loop's async frame, which lives as long as the drain.
+    @inline(never)
+    private func apply(
+        _ signal: Signal, state: inout DrainState, wanted: WantedPods,
+        group: inout ThrowingTaskGroup<Void, any Error>, continuation: AsyncStream<Signal>.Continuation
+    ) -> Next {
+        switch signal {
+        case .seen(let pod):
+            observe(pod, state: &state, wanted: wanted, group: &group, continuation: continuation)
+        case .deleted(let pod):
+            podGone(pod, state: &state, wanted: wanted)
+        case .bookmark:
+            break
+        case .relisted(let pods):
+            let present = Set(pods.map(\.reference))
+            for pod in state.remaining where !present.contains(pod) {
+                podGone(pod, state: &state, wanted: wanted)
+            }
+            for pod in pods {
+                observe(pod, state: &state, wanted: wanted, group: &group, continuation: continuation)
+            }
+        case .accepted(let pod):
+            state.evictionAccepted(pod)
+        case .refused:
+            state.refusals += 1
+        case .failed:
+            break
+        case .gone(let pod):
+            podGone(pod, state: &state, wanted: wanted)
+        case .cutoff:
+            return .cutoff
+        }
+        return state.isComplete && !wanted.hasRequestsInFlight ? .drained : .following
+    }
+
     private func observe(
-        _ pod: Pod, state: inout DrainState, wanted: WantedPods,
+        _ description: PodDescription, state: inout DrainState, wanted: WantedPods,
         group: inout ThrowingTaskGroup<Void, any Error>, continuation: AsyncStream<Signal>.Continuation
     ) {
-        let description = PodDescription(pod)
         guard let (decision, evict) = state.observe(description) else { return }
         progress(.decided(decision))
         guard evict else { return }
@@ -149,6 +175,7 @@ struct NodeDrain: Sendable {
     }
 
     /// Reports the pods left and, if asked, deletes them with a grace period that fits before the deadline.
+    @inline(never)
     private func deadlineReached(_ state: DrainState, listVersion: String?) async -> DrainOutcome {
         let remaining = state.remaining
         progress(.deadlineReached(remaining: remaining))

@@ -17,65 +17,103 @@ extension JobCoordinator {
     }
 
     /// Carries out the actions of the job's machine (``JobMachine/next(policy:)``) until the job ends.
+    ///
+    /// Every job of a reclaim runs this at once, and its async frame lives as long as the job, so the ends of a job
+    /// (finish, park, failure) are functions of their own, not inlined: the frame keeps the step and the failure
+    /// count only (docs/performance.md, "Peak memory during a reclaim").
     private func runJob(_ id: InstanceID) async {
         var transientFailures = 0
         while let step = await board.next(id) {
-            let job = step.machine.roundJob
-            let resolution = step.machine.roundResolution
-            let logger = self.logger.with([
-                "instance.id": "\(id.rawValue)",
-                "event.kind": "\(job.kinds.map(\.rawValue).sorted().joined(separator: ","))",
-            ])
             switch step.action {
             case .finish:
-                recorder.add(\.jobsSucceeded, 1)
-                await notifyWebhook(job, resolution: resolution)
-                logger.info(
-                    "job done; acknowledging",
-                    metadata: ["messages": "\(step.disposal.delete.count)"])
-                await dispose(step.disposal)
-                if case .found(let node) = resolution {
-                    try? await cluster.clearJobState(node: node)
-                    if job.kinds != [.autoScalingLaunch] { await report(.postDrain, node: node) }
-                }
+                await finish(step, id: id)
                 return
             case .park:
-                recorder.add(\.jobsParked, 1)
-                logger.info(
-                    "job waits; its messages come back after their visibility timeout")
-                await dispose(step.disposal)
+                await park(step, id: id)
                 return
             default:
                 break
             }
             do {
-                try await perform(step.action, of: step.machine)
+                try await performInChildTask(step.action, of: step.machine)
             } catch {
                 if Task.isCancelled { return }  // Shutdown: the messages are released by run().
-                if let delay = transientRetryDelay(after: error, failures: transientFailures) {
-                    transientFailures += 1
-                    logger.warning(
-                        "the apiserver failed a step of the job; retrying it, the messages stay held",
-                        metadata: ["error": "\(error)", "retry_in_seconds": "\(delay)"])
-                    do { try await clock.sleep(seconds: delay) } catch { return }
-                    await board.handle(.stepFailedTransiently, for: id)
-                    continue
-                }
-                recorder.add(\.jobsFailed, 1)
-                await notifyWebhook(job, resolution: resolution)
-                logger.error(
-                    "job failed; releasing its messages for a retry",
-                    metadata: ["error": "\(error)"]
-                )
-                if case .found(let node) = resolution {
-                    await emit(
-                        node: node, reason: "JobFailed", action: "Retry",
-                        note: "Failed; the interruption messages go back to the queue: \(error)", severity: .warning)
-                }
-                await dispose(await board.fail(id))
-                return
+                guard await stepFailed(step, id: id, error: error, failures: transientFailures) else { return }
+                transientFailures += 1
             }
         }
+    }
+
+    /// Runs ``perform(_:of:)`` in a child task of its own (``withChildTaskStack(_:)``): a cordon's deep stack (the
+    /// node update's) is given back when the cordon ends instead of being held for as long as the job runs, and a
+    /// drain's when the drain ends.
+    @inline(never)
+    private func performInChildTask(_ action: JobAction, of machine: JobMachine) async throws {
+        try await withChildTaskStack { try await self.perform(action, of: machine) }
+    }
+
+    /// The logger of a job's step.
+    private func jobLogger(_ id: InstanceID, _ job: InstanceJob) -> Logger {
+        logger.with([
+            "instance.id": "\(id.rawValue)",
+            "event.kind": "\(job.kinds.map(\.rawValue).sorted().joined(separator: ","))",
+        ])
+    }
+
+    /// The job is done: notify, acknowledge its messages, clear the job's state from its node.
+    @inline(never)
+    private func finish(_ step: JobLedger.Step, id: InstanceID) async {
+        let job = step.machine.roundJob
+        let resolution = step.machine.roundResolution
+        recorder.add(\.jobsSucceeded, 1)
+        await notifyWebhook(job, resolution: resolution)
+        jobLogger(id, job).info(
+            "job done; acknowledging",
+            metadata: ["messages": "\(step.disposal.delete.count)"])
+        await dispose(step.disposal)
+        if case .found(let node) = resolution {
+            try? await cluster.clearJobState(node: node)
+            if job.kinds != [.autoScalingLaunch] { await report(.postDrain, node: node) }
+        }
+    }
+
+    /// The job waits for its messages to come back.
+    @inline(never)
+    private func park(_ step: JobLedger.Step, id: InstanceID) async {
+        recorder.add(\.jobsParked, 1)
+        jobLogger(id, step.machine.roundJob).info(
+            "job waits; its messages come back after their visibility timeout")
+        await dispose(step.disposal)
+    }
+
+    /// A step failed: waits and returns `true` when the apiserver's failure is waited out in place (the step runs
+    /// again), or fails the job, releasing its messages, and returns `false`.
+    @inline(never)
+    private func stepFailed(_ step: JobLedger.Step, id: InstanceID, error: any Error, failures: Int) async -> Bool {
+        let job = step.machine.roundJob
+        let resolution = step.machine.roundResolution
+        let logger = jobLogger(id, job)
+        if let delay = transientRetryDelay(after: error, failures: failures) {
+            logger.warning(
+                "the apiserver failed a step of the job; retrying it, the messages stay held",
+                metadata: ["error": "\(error)", "retry_in_seconds": "\(delay)"])
+            do { try await clock.sleep(seconds: delay) } catch { return false }
+            await board.handle(.stepFailedTransiently, for: id)
+            return true
+        }
+        recorder.add(\.jobsFailed, 1)
+        await notifyWebhook(job, resolution: resolution)
+        logger.error(
+            "job failed; releasing its messages for a retry",
+            metadata: ["error": "\(error)"]
+        )
+        if case .found(let node) = resolution {
+            await emit(
+                node: node, reason: "JobFailed", action: "Retry",
+                note: "Failed; the interruption messages go back to the queue: \(error)", severity: .warning)
+        }
+        await dispose(await board.fail(id))
+        return false
     }
 
     /// How long to wait before the job's steps run again after `error`, or nil when the job fails instead.
@@ -163,6 +201,7 @@ extension JobCoordinator {
     }
 
     /// Drains a node under a worker slot, handing the slot back as soon as the drain only waits.
+    @inline(never)
     private func drain(_ job: InstanceJob, node: String, after resourceVersion: String?) async throws {
         let deadline = drainDeadline(for: job)
         let slot = try await slots.acquire(job.drainOrder(deadline: deadline))
@@ -187,6 +226,13 @@ extension JobCoordinator {
         let outcome = try await cluster.drain(request) { progress in
             if activity.observe(progress) { slot.release() }
         }
+        await drained(job, node: node, outcome: outcome)
+    }
+
+    /// Records, reports and logs a drain's outcome, and tells the job's machine. Not inlined: its temporaries stay
+    /// out of ``drain(_:node:after:)``'s async frame, which lives as long as the drain.
+    @inline(never)
+    private func drained(_ job: InstanceJob, node: String, outcome: DrainOutcome) async {
         recorder.add(\.drains, 1)
         if let metrics, let receivedAt = Self.firstReceipt(of: job) {
             ControllerMetrics.record(metrics.receiveToDrainEnd, seconds: clock.now.timeIntervalSince(receivedAt))

@@ -71,6 +71,10 @@ public struct KubernetesClient: Sendable {
 
     /// The request loop shared by buffered calls and watches: rate limit, credentials, send, then retry after a 401
     /// (once, with refreshed credentials) or a 429/5xx with `Retry-After`; any other non-2xx throws.
+    ///
+    /// Each attempt, and the error of a refused call, are functions of their own (not inlined): a task keeps the
+    /// deepest stack of async frames it ever had until it ends, and a drain's long-lived tasks (its watch, its
+    /// evictions) all pass through here (docs/performance.md, "Peak memory during a reclaim").
     func perform<R: Sendable>(
         _ call: Call,
         exchange: @escaping @Sendable (HTTPRequest) async throws -> (Int, HTTPHeaders, R),
@@ -79,33 +83,7 @@ public struct KubernetesClient: Sendable {
         var attempt = 0
         var refreshedCredentials = false
         while true {
-            try await rateLimiter.acquire(priority: RequestPriority.current)
-            let fence = configuration.writeFence.flatMap {
-                WriteFence.applies(method: call.method.rawValue, resource: call.resource) ? $0 : nil
-            }
-            let fencedError = KubernetesError(
-                code: .fenced, verb: call.method.rawValue, path: call.path,
-                message: "not sent: this replica does not hold the leader's Lease")
-            if let fence, !fence.isOpen { throw fencedError }
-            let request = try await makeRequest(call)
-            let started = ContinuousClock.now
-            let status: Int
-            let headers: HTTPHeaders
-            let result: R
-            do {
-                if let fence {
-                    (status, headers, result) = try await fence.guarding(fencedError) { try await exchange(request) }
-                } else {
-                    (status, headers, result) = try await exchange(request)
-                }
-            } catch let error as HTTPClientError {
-                configuration.metrics?.record(
-                    verb: call.verb, resource: call.resource, code: 0, duration: ContinuousClock.now - started)
-                throw KubernetesError(
-                    code: .transport, verb: call.method.rawValue, path: call.path, message: error.description)
-            }
-            configuration.metrics?.record(
-                verb: call.verb, resource: call.resource, code: status, duration: ContinuousClock.now - started)
+            let (status, headers, result) = try await sendOnce(call, exchange: exchange)
             if (200..<300).contains(status) { return result }
 
             let body = (try? await errorBody(result)) ?? Data()
@@ -120,11 +98,54 @@ public struct KubernetesClient: Sendable {
                 try await configuration.clock.sleep(for: delay)
                 continue
             }
-            var error = Self.error(status: status, body: body, call: call)
-            error.retryAfter = headers["Retry-After"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-                .flatMap { $0 >= 0 ? Duration.seconds($0) : nil }
-            throw error
+            throw Self.refusal(status: status, headers: headers, body: body, call: call)
         }
+    }
+
+    /// One attempt of a call: the rate limiter, the write fence, the request, the exchange and its metrics.
+    @inline(never)
+    private func sendOnce<R: Sendable>(
+        _ call: Call, exchange: @escaping @Sendable (HTTPRequest) async throws -> (Int, HTTPHeaders, R)
+    ) async throws -> (Int, HTTPHeaders, R) {
+        try await rateLimiter.acquire(priority: RequestPriority.current)
+        let fence = configuration.writeFence.flatMap {
+            WriteFence.applies(method: call.method.rawValue, resource: call.resource) ? $0 : nil
+        }
+        if let fence, !fence.isOpen { throw Self.fencedError(call) }
+        let request = try await makeRequest(call)
+        let started = ContinuousClock.now
+        let answer: (Int, HTTPHeaders, R)
+        do {
+            if let fence {
+                answer = try await fence.guarding({ Self.fencedError(call) }) { try await exchange(request) }
+            } else {
+                answer = try await exchange(request)
+            }
+        } catch let error as HTTPClientError {
+            configuration.metrics?.record(
+                verb: call.verb, resource: call.resource, code: 0, duration: ContinuousClock.now - started)
+            throw KubernetesError(
+                code: .transport, verb: call.method.rawValue, path: call.path, message: error.description)
+        }
+        configuration.metrics?.record(
+            verb: call.verb, resource: call.resource, code: answer.0, duration: ContinuousClock.now - started)
+        return answer
+    }
+
+    /// What a write refused by a closed fence throws.
+    static func fencedError(_ call: Call) -> KubernetesError {
+        KubernetesError(
+            code: .fenced, verb: call.method.rawValue, path: call.path,
+            message: "not sent: this replica does not hold the leader's Lease")
+    }
+
+    /// The error of a call the apiserver refused, with its `Retry-After`.
+    @inline(never)
+    static func refusal(status: Int, headers: HTTPHeaders, body: Data, call: Call) -> KubernetesError {
+        var error = Self.error(status: status, body: body, call: call)
+        error.retryAfter = headers["Retry-After"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            .flatMap { $0 >= 0 ? Duration.seconds($0) : nil }
+        return error
     }
 
     func makeRequest(_ call: Call) async throws -> HTTPRequest {

@@ -21,29 +21,31 @@ public struct WatchStream<Object: KubernetesResource>: AsyncSequence, Sendable {
     }
 
     /// Reads lines out of the chunks and decodes each as a watch event.
+    ///
+    /// A watch's iterator lives as long as the watch (a drain holds one per node), so it keeps little: the bytes not
+    /// yet read (none between events, where the buffer's storage is released) and where the next line starts.
     public struct Iterator: AsyncIteratorProtocol {
         var chunks: HTTPBodyStream.Iterator
         let path: String
         var buffer = Data()
+        /// Where the first unread byte of `buffer` is; lines before it were handed out.
+        var readIndex = 0
         var finished = false
         let decoder = KubernetesJSON.makeDecoder()
+
+        init(chunks: HTTPBodyStream.Iterator, path: String) {
+            self.chunks = chunks
+            self.path = path
+        }
 
         /// The next event, or `nil` when the server ended the watch.
         /// - Throws: ``KubernetesError`` for an `ERROR` event, an undecodable line or a broken connection.
         public mutating func next() async throws -> WatchEvent<Object>? {
             while true {
-                if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = buffer[buffer.startIndex..<newline]
-                    buffer = Data(buffer[buffer.index(after: newline)...])
-                    if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) { continue }
-                    return try decodeLine(Data(line))
-                }
-                if finished {
-                    guard !buffer.isEmpty else { return nil }
-                    let line = buffer
-                    buffer = Data()
-                    if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) { return nil }
-                    return try decodeLine(line)
+                switch try takeEvent() {
+                case .event(let event): return event
+                case .end: return nil
+                case .needMore: break
                 }
                 let chunk: Data?
                 do {
@@ -57,6 +59,40 @@ public struct WatchStream<Object: KubernetesResource>: AsyncSequence, Sendable {
                     finished = true
                 }
             }
+        }
+
+        /// What the buffered bytes hold.
+        enum Taken {
+            case event(WatchEvent<Object>)
+            case needMore
+            case end
+        }
+
+        /// Decodes the next complete line of the buffer (blank lines are skipped); at the end of the body, the last
+        /// line even without its newline. Synchronous and not inlined: the decoding's temporaries stay out of
+        /// ``next()``'s async frame, which lives as long as the watch.
+        @inline(never)
+        mutating func takeEvent() throws -> Taken {
+            while let newline = buffer[(buffer.startIndex + readIndex)...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = buffer[(buffer.startIndex + readIndex)..<newline]
+                readIndex = newline + 1 - buffer.startIndex
+                if Self.isBlank(line) { continue }
+                return .event(try decodeLine(line))
+            }
+            // Keep only the partial line; with nothing left, drop the storage.
+            if readIndex > 0 {
+                buffer = readIndex == buffer.count ? Data() : Data(buffer[(buffer.startIndex + readIndex)...])
+                readIndex = 0
+            }
+            guard finished else { return .needMore }
+            guard !buffer.isEmpty else { return .end }
+            let line = buffer
+            buffer = Data()
+            return Self.isBlank(line) ? .end : .event(try decodeLine(line))
+        }
+
+        static func isBlank(_ line: Data) -> Bool {
+            line.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }
         }
 
         func decodeLine(_ line: Data) throws -> WatchEvent<Object> {

@@ -38,7 +38,7 @@ public final class WriteFence: Sendable {
     /// Runs a write while the fence stays open; if it closes first, the write is cancelled (its transfer removed,
     /// so no transport-level retry sends it later) and the call throws ``KubernetesError/Code/fenced``.
     func guarding<T: Sendable>(
-        _ fencedError: KubernetesError, _ operation: @escaping @Sendable () async throws -> T
+        _ fencedError: () -> KubernetesError, _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await operation() }
@@ -47,7 +47,7 @@ public final class WriteFence: Sendable {
                 return nil
             }
             defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else { throw fencedError }
+            guard let first = try await group.next(), let value = first else { throw fencedError() }
             return value
         }
     }

@@ -43,7 +43,7 @@ public final class PrioritySemaphore<Key: Comparable & Sendable>: Sendable {
     private struct State: Sendable {
         var permits: Int
         var free: Int
-        var waiters: [Waiter] = []
+        var waiters = WaiterHeap<Waiter> { $0.precedes($1) }
         var nextID: UInt64 = 0
         var peak = 0
         var granted = 0
@@ -101,9 +101,7 @@ public final class PrioritySemaphore<Key: Comparable & Sendable>: Sendable {
                         state.take()
                         return true
                     }
-                    let waiter = Waiter(key: key, id: id, continuation: continuation)
-                    let index = state.waiters.firstIndex { waiter.precedes($0) } ?? state.waiters.endIndex
-                    state.waiters.insert(waiter, at: index)
+                    state.waiters.insert(Waiter(key: key, id: id, continuation: continuation))
                     return false
                 }
                 switch granted {
@@ -114,13 +112,13 @@ public final class PrioritySemaphore<Key: Comparable & Sendable>: Sendable {
             }
         } onCancel: {
             let waiter = state.withLock { state -> Waiter? in
-                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else {
+                guard let waiter = state.waiters.remove(where: { $0.id == id }) else {
                     // Cancelled before it queued: the acquire sees this and throws. Already granted: nothing to
                     // undo (the caller holds the permit and releases it), and nothing to remember.
                     if state.pending.contains(id) { state.cancelled.insert(id) }
                     return nil
                 }
-                return state.waiters.remove(at: index)
+                return waiter
             }
             waiter?.continuation.resume(throwing: CancellationError())
         }
@@ -134,7 +132,7 @@ public final class PrioritySemaphore<Key: Comparable & Sendable>: Sendable {
                 return nil
             }
             state.granted += 1
-            return state.waiters.removeFirst()
+            return state.waiters.popFirst()
         }
         next?.continuation.resume()
     }

@@ -32,6 +32,29 @@ struct PrioritySemaphoreTests {
         #expect(semaphore.statistics == .init(held: 0, peakHeld: 1, granted: 5, waiting: 0, unsettled: 0))
     }
 
+    @Test("five hundred waiters with mixed keys are served least key first, then in arrival order")
+    func manyWaiters() async throws {
+        let semaphore = PrioritySemaphore<Int>(permits: 1)
+        try await semaphore.acquire(0)
+        let served = Served()
+        var generator = SystemRandomNumberGenerator()
+        let keys = (0..<500).map { _ in Int.random(in: 0..<7, using: &generator) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, key) in keys.enumerated() {
+                group.addTask {
+                    try await semaphore.acquire(key)
+                    served.append("\(key)/\(index)")
+                    semaphore.release()
+                }
+                try await eventually("waiter \(index) queued") { semaphore.statistics.waiting == index + 1 }
+            }
+            semaphore.release()
+            try await group.waitForAll()
+        }
+        let expected = keys.enumerated().sorted { ($0.element, $0.offset) < ($1.element, $1.offset) }
+        #expect(served.all == expected.map { "\($0.element)/\($0.offset)" })
+    }
+
     @Test("permits are taken at once while free, and never more than there are")
     func capacity() async throws {
         let semaphore = PrioritySemaphore<Int>(permits: 3)

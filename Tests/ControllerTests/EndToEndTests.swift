@@ -165,7 +165,10 @@ struct EndToEndTests {
             #expect(podRequests.contains { $0.requestClass == .cacheRead })
             // The queue side.
             #expect(statistics.messagesDeleted == bodies.count)
-            #expect(statistics.rejected == ["not-json": 1, "test-notification": 1])
+            // SQS delivers at least once: under ThreadSanitizer on a loaded machine moto once handed the junk message
+            // to both receivers, and it was rejected twice (and deleted once, as the delete count above shows).
+            #expect(Set(statistics.rejected.keys) == ["not-json", "test-notification"])
+            #expect(statistics.rejected.values.allSatisfy { (1...2).contains($0) })
             #expect(statistics.drains == 3)
             #expect(statistics.jobsSucceeded == 5)
             #expect(statistics.instanceLookups >= 1)

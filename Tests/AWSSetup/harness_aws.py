@@ -7,7 +7,7 @@ import uuid
 import boto3
 
 from harness_cfn import TEMPLATE_PATH
-from harness_processes import wait_for
+from harness_processes import http, wait_for
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -41,6 +41,16 @@ class AWS:
             aws_access_key_id=self.access_key,
             aws_secret_access_key=self.secret_key,
         )
+
+    def announce_lifecycle_actions(self, actions):
+        """Tells moto (moto_nth.py) of pending lifecycle actions, as Auto Scaling knows them when it starts a
+        terminate hook: each a (group, hook, instance id, token). A completion by token then also ends the instance's
+        action and the other way round, and a second completion of either is refused, as AWS does."""
+        http("POST", f"{self.endpoint}/nth-test/lifecycle-actions", [
+            {"AutoScalingGroupName": group, "LifecycleHookName": hook, "InstanceId": instance,
+             "LifecycleActionToken": token}
+            for group, hook, instance, token in actions
+        ])
 
     # Stacks
 

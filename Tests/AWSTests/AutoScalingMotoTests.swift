@@ -53,6 +53,41 @@ struct AutoScalingMotoTests {
         }
     }
 
+    @Test("an action completed once is no longer active, by token or by instance, as Auto Scaling answers")
+    func completedActionIsNoLongerActive() async throws {
+        try await MotoServer.with { moto in
+            let group = try await moto.createGroup(size: 2)
+            let autoScaling = AutoScalingClient(client: moto.client())
+            let token = UUID().uuidString.lowercased()
+            try await moto.announceLifecycleAction(
+                group: group.name, hook: "drain", instanceID: group.instances[0], token: token)
+            try await autoScaling.completeLifecycleAction(
+                groupName: group.name, hookName: "drain", token: token, result: .continue)
+            let attempts: [(instance: String?, token: String?, names: String)] = [
+                (nil, token, "token \(token)"),
+                (group.instances[0], nil, "instance ID \(group.instances[0])"),
+            ]
+            for attempt in attempts {
+                let error = try await #require(throws: AWSError.self) {
+                    try await autoScaling.completeLifecycleAction(
+                        groupName: group.name, hookName: "drain", instanceID: attempt.instance, token: attempt.token,
+                        result: .continue)
+                }
+                #expect(error.code == "ValidationError")
+                #expect(error.message == "No active Lifecycle Action found with \(attempt.names)")
+            }
+            await #expect(throws: AWSError.self) {
+                try await autoScaling.recordLifecycleActionHeartbeat(
+                    groupName: group.name, hookName: "drain", instanceID: group.instances[0])
+            }
+            // The other instance's action is untouched.
+            try await autoScaling.completeLifecycleAction(
+                groupName: group.name, hookName: "drain", instanceID: group.instances[1], result: .continue)
+            let calls = try await moto.lifecycleCalls().filter { $0["AutoScalingGroupName"] == group.name }
+            #expect(calls.count == 2)
+        }
+    }
+
     @Test("invalid lifecycle calls are typed ValidationErrors; none is recorded")
     func validation() async throws {
         try await MotoServer.with { moto in

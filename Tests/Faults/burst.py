@@ -141,6 +141,8 @@ class Burst:
     def send(self, messages, queue_url, duplicate=()):
         """Sends `messages` to the queue (batches of ten); those in `duplicate` twice."""
         sqs = self.admin.client("sqs")
+        self.admin.announce_lifecycle_actions(
+            [(self.group, self.hook, message.instance, message.token) for message in messages if message.token])
         entries = [(message, message.body) for message in messages]
         entries += [(message, message.body) for message in duplicate]
         for start in range(0, len(entries), 10):

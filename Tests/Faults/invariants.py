@@ -122,10 +122,14 @@ def check(name, burst, poison, injected, proxy, apiserver, moto_calls, replicas,
         outcome.fail(f"not evicted before its deadline: {text}")
 
     # Lifecycle actions: completed at most once, with CONTINUE; exactly once unless Auto Scaling refuses. A call
-    # names the action by its token, or (a job resumed from a node's annotations) by the instance id.
+    # names the action by its token, or (a job resumed from a node's annotations) by the instance id. moto, like
+    # Auto Scaling, refuses a completion of an action it completed already ("No active Lifecycle Action found"): a
+    # repeat is allowed only after a hand-over (the old leader completed the action, then lost the apiserver before
+    # it could clear the node's job state, and the new leader resumed the job), once per hand-over.
     lifecycle = [message for message in burst.messages if message.token]
     completions = {}
     attempts = {}
+    answered = {}
     for message in lifecycle:
         def names(call_token, call_instance, message=message):
             return call_token == message.token or (call_token is None and call_instance == message.instance)
@@ -135,6 +139,10 @@ def check(name, burst, poison, injected, proxy, apiserver, moto_calls, replicas,
         attempts[message.token] = sum(
             1 for call in ledger["lifecycle"]
             if call["action"] == "CompleteLifecycleAction" and names(call["token"], call["instance"]))
+        answered[message.token] = sum(
+            1 for call in ledger["lifecycle"]
+            if call["action"] == "CompleteLifecycleAction" and not call["faulted"]
+            and names(call["token"], call["instance"]))
     tokens = [message.token for message in lifecycle]
     for token in tokens:
         accepted = completions.get(token, [])
@@ -147,9 +155,17 @@ def check(name, burst, poison, injected, proxy, apiserver, moto_calls, replicas,
                 outcome.fail(f"lifecycle token {token} never tried")
         elif len(accepted) != 1:
             outcome.fail(f"lifecycle token {token} completed {len(accepted)} times, not once")
+        repeats = max(0, answered.get(token, 0) - len(accepted))
+        if not lifecycle_refused and repeats > handovers:
+            outcome.fail(
+                f"lifecycle token {token} completed again {repeats} times after it was done (refused as no longer "
+                f"active; allowed {handovers}, one per hand-over)")
     accepted_total = sum(len(completions.get(token, [])) for token in tokens)
+    repeats_total = 0 if lifecycle_refused else sum(
+        max(0, answered.get(token, 0) - len(completions.get(token, []))) for token in tokens)
     outcome.figures["lifecycle"] = (
         f"{accepted_total}/{len(tokens)} completed" + (f", {sum(attempts.values())} tries" if lifecycle_refused else "")
+        + (f", {repeats_total} repeat{'s' if repeats_total != 1 else ''} refused" if repeats_total else "")
     )
 
     # No overlap of two leaders' writes: in the ledger's order, writes (leases aside) change hands at most once per

@@ -46,6 +46,11 @@ def entry(method, path, time, user="nth-replica-a", status=201):
     return {"method": method, "path": path, "status": status, "time": time, "user": user, "query": ""}
 
 
+def lifecycle_call(token=None, instance=None, time=15.0):
+    return {"time": time, "action": "CompleteLifecycleAction", "faulted": False, "token": token, "instance": instance,
+            "result": "CONTINUE"}
+
+
 def recorded_run():
     message = Message(json.dumps({"detail": {}}), NODE, "lifecycle", deadline=1000.0, token=TOKEN)
     message.ids = ["m-1"]
@@ -56,6 +61,7 @@ def recorded_run():
         "poison": [poison],
         "proxy": Proxy(
             [{"time": 20.0, "id": "m-1", "handle": "h1", "ok": True}, {"time": 5.0, "id": "m-2", "handle": "h2", "ok": True}],
+            [lifecycle_call(token=TOKEN)],
         ),
         "apiserver": APIServer([
             entry("PUT", "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/nth", 1.0),
@@ -114,6 +120,27 @@ def test_a_token_completed_twice_is_reported():
     run = recorded_run()
     run["moto_calls"].append(copy.deepcopy(run["moto_calls"][0]))
     assert any("completed 2 times" in text for text in run_check(run).violations)
+
+
+def test_a_completion_refused_as_done_is_reported_without_a_hand_over():
+    run = recorded_run()
+    run["burst"].messages[0].instance = "i-0123456789abcdef0"
+    run["proxy"].ledger.lifecycle.append(lifecycle_call(instance="i-0123456789abcdef0", time=16.0))
+    violations = run_check(run).violations
+    assert any("completed again 1 times after it was done" in text for text in violations), violations
+
+
+def test_one_completion_refused_as_done_is_allowed_per_hand_over():
+    run = recorded_run()
+    run["burst"].messages[0].instance = "i-0123456789abcdef0"
+    run["proxy"].ledger.lifecycle.append(lifecycle_call(instance="i-0123456789abcdef0", time=16.0))
+    run["apiserver"].entries.append(
+        entry("PATCH", f"/api/v1/nodes/{NODE}", 17.0, user="nth-replica-b", status=200))
+    outcome = run_check(run, handovers=1)
+    assert outcome.violations == []
+    assert "1 repeat refused" in outcome.line()
+    run["proxy"].ledger.lifecycle.append(lifecycle_call(token=TOKEN, time=18.0))
+    assert any("completed again 2 times" in text for text in run_check(run, handovers=1).violations)
 
 
 def test_a_poison_message_deleted_without_a_reason_is_reported():

@@ -87,6 +87,19 @@ public struct MotoServer: Sendable {
         return array.map { $0.compactMapValues { $0 as? String } }
     }
 
+    /// Announces a pending lifecycle action to moto_nth.py, as Auto Scaling knows it when it starts a terminate hook:
+    /// a completion by its token then also ends the instance's action and the other way round.
+    public func announceLifecycleAction(group: String, hook: String, instanceID: String, token: String) async throws {
+        let action = ["AutoScalingGroupName": group, "LifecycleHookName": hook, "InstanceId": instanceID,
+            "LifecycleActionToken": token]
+        let response = try await httpClient.execute(
+            HTTPRequest(
+                method: .post, url: endpoint + "/nth-test/lifecycle-actions",
+                headers: ["Content-Type": "application/json"],
+                body: try JSONSerialization.data(withJSONObject: [action]), timeout: .seconds(10)))
+        try #require(response.status == 204, "announcing a lifecycle action failed: \(response.status)")
+    }
+
     /// Runs `body` with the test process's moto server, started on first use.
     ///
     /// One server serves every test of the process: moto loads each service's model on first use, which costs

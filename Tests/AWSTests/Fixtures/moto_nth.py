@@ -8,7 +8,11 @@ AssumeRoleWithWebIdentity. This launcher patches moto in-process, then serves it
 - CompleteLifecycleAction / RecordLifecycleActionHeartbeat on moto's AutoScalingResponse, so moto's signature and
   IAM checks still run first. They validate like AWS: the group and the hook must exist, InstanceId (a member of the
   group) or LifecycleActionToken (a UUID) must be given, LifecycleActionResult must be CONTINUE or ABANDON; a bad
-  call is a 400 ValidationError. Each accepted call is recorded.
+  call is a 400 ValidationError. Each accepted call is recorded. Like AWS, an action once completed is no longer
+  active: completing it again, or a heartbeat for it, is a 400 ValidationError "No active Lifecycle Action found
+  with token …" (or "… with instance ID …"), whichever way the call names it. A token the harness announced (below)
+  is known to belong to its instance, so a completion by token also ends the instance's action and the other way
+  round; a token never announced is accepted once, on its own.
 - Unsigned AssumeRoleWithWebIdentity / AssumeRoleWithSAML pass; any other unsigned call, once auth is on, is a 403
   MissingAuthenticationToken (as AWS answers) instead of a crash.
 - SQS batch calls are authorized by the single call's IAM action (sqs:DeleteMessage for DeleteMessageBatch,
@@ -16,8 +20,11 @@ AssumeRoleWithWebIdentity. This launcher patches moto in-process, then serves it
 - EventBridge delivers a matched event to its target whole when the target has no InputTransformer: `version`, `id`,
   `detail-type`, `source`, `account`, `time`, `region`, `resources`, `detail`. moto 5.2's default template drops
   `account` (which the controller checks against the queue's); the event passes whole, as AWS sends it.
-- GET /nth-test/lifecycle-calls returns the recorded calls as a JSON array; DELETE clears them. With
-  MOTO_LIFECYCLE_LOG set, each call is also appended to that file as a JSON line.
+- GET /nth-test/lifecycle-calls returns the recorded calls as a JSON array; DELETE clears them (and forgets the
+  actions below). With MOTO_LIFECYCLE_LOG set, each call is also appended to that file as a JSON line.
+- POST /nth-test/lifecycle-actions announces pending actions, a JSON array of {"AutoScalingGroupName",
+  "LifecycleHookName", "InstanceId", "LifecycleActionToken"}: what Auto Scaling knows when it starts a terminate
+  hook, and what the lifecycle event the harness sends carries.
 
 It listens on 127.0.0.1 and port 0 by default (-H, -p to change), prints one JSON line {"port": N} when ready, sets
 TCP_NODELAY on every connection, and exits when its stdin closes (so a test process that dies takes it along).
@@ -43,6 +50,10 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 CALLS = []
 CALLS_LOCK = threading.Lock()
+# Lifecycle actions (under CALLS_LOCK): announced token -> (group, hook, instance); what has been completed.
+ANNOUNCED = {}
+COMPLETED_TOKENS = set()
+COMPLETED_INSTANCES = set()  # (group, hook, instance)
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 UNSIGNED_ACTIONS = {"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"}
 
@@ -91,18 +102,48 @@ def _lifecycle_call(response, action):
     }
 
 
+def _action_keys(call):
+    """The token and the (group, hook, instance) a call names, each completed with it; `None` where unknown."""
+    group, hook = call["AutoScalingGroupName"], call["LifecycleHookName"]
+    token, instance = call["LifecycleActionToken"], call["InstanceId"]
+    if token and not instance and ANNOUNCED.get(token, (None, None, None))[:2] == (group, hook):
+        instance = ANNOUNCED[token][2]
+    tokens = {token} if token else set()
+    if instance:
+        tokens |= {known for known, action in ANNOUNCED.items() if action == (group, hook, instance)}
+    return tokens, ((group, hook, instance) if instance else None)
+
+
+def _check_active(call):
+    """Raises AWS's ValidationError when the action the call names was completed already."""
+    tokens, instance = _action_keys(call)
+    if tokens & COMPLETED_TOKENS or instance in COMPLETED_INSTANCES:
+        named = (f"token {call['LifecycleActionToken']}" if call["LifecycleActionToken"]
+                 else f"instance ID {call['InstanceId']}")
+        raise ValidationError(f"No active Lifecycle Action found with {named}")
+    return tokens, instance
+
+
 def complete_lifecycle_action(self):
     call = _lifecycle_call(self, "CompleteLifecycleAction")
     result = self._get_param("LifecycleActionResult")
     if result not in ("CONTINUE", "ABANDON"):
         raise ValidationError(f"LifecycleActionResult must be CONTINUE or ABANDON, got {result!r}")
     call["LifecycleActionResult"] = result
+    with CALLS_LOCK:
+        tokens, instance = _check_active(call)
+        COMPLETED_TOKENS.update(tokens)
+        if instance:
+            COMPLETED_INSTANCES.add(instance)
     _record(call)
     return EmptyResult()
 
 
 def record_lifecycle_action_heartbeat(self):
-    _record(_lifecycle_call(self, "RecordLifecycleActionHeartbeat"))
+    call = _lifecycle_call(self, "RecordLifecycleActionHeartbeat")
+    with CALLS_LOCK:
+        _check_active(call)
+    _record(call)
     return EmptyResult()
 
 
@@ -166,9 +207,21 @@ class TestRoutes:
             with CALLS_LOCK:
                 if environ.get("REQUEST_METHOD") == "DELETE":
                     CALLS.clear()
+                    ANNOUNCED.clear()
+                    COMPLETED_TOKENS.clear()
+                    COMPLETED_INSTANCES.clear()
                 body = json.dumps(CALLS).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
+        if environ.get("PATH_INFO") == "/nth-test/lifecycle-actions" and environ.get("REQUEST_METHOD") == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            actions = json.loads(environ["wsgi.input"].read(length) or b"[]")
+            with CALLS_LOCK:
+                for action in actions:
+                    ANNOUNCED[action["LifecycleActionToken"]] = (
+                        action["AutoScalingGroupName"], action["LifecycleHookName"], action["InstanceId"])
+            start_response("204 No Content", [("Content-Length", "0")])
+            return [b""]
         return self.app(environ, start_response)
 
 

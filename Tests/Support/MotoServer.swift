@@ -90,8 +90,10 @@ public struct MotoServer: Sendable {
     /// Announces a pending lifecycle action to moto_nth.py, as Auto Scaling knows it when it starts a terminate hook:
     /// a completion by its token then also ends the instance's action and the other way round.
     public func announceLifecycleAction(group: String, hook: String, instanceID: String, token: String) async throws {
-        let action = ["AutoScalingGroupName": group, "LifecycleHookName": hook, "InstanceId": instanceID,
-            "LifecycleActionToken": token]
+        let action = [
+            "AutoScalingGroupName": group, "LifecycleHookName": hook, "InstanceId": instanceID,
+            "LifecycleActionToken": token,
+        ]
         let response = try await httpClient.execute(
             HTTPRequest(
                 method: .post, url: endpoint + "/nth-test/lifecycle-actions",

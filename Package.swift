@@ -100,6 +100,10 @@ let package = Package(
             providers: [.apt(["libxml2-dev"])]
         ),
 
+        // glibc's <malloc.h> (malloc_trim, which the Glibc module leaves out), for the controller's idle heap. libc
+        // itself: no package, nothing to link.
+        .systemLibrary(name: "CGlibcMalloc"),
+
         // libssl and libcrypto for the fake apiserver's HTTPS front end and its generated certificates.
         .systemLibrary(
             name: "COpenSSLTLS",
@@ -218,6 +222,7 @@ let package = Package(
             name: "node-termination-handler",
             dependencies: [
                 "NoDelaySockets",
+                .target(name: "CGlibcMalloc", condition: .when(platforms: [.linux])),
                 "AWS", "Clocks", "Controller", "HTTPClient", "Kubernetes", "Locking", "Simulation", "Timestamps",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -56,7 +56,8 @@ struct ControllerProcess {
         let makeCoordinator: @Sendable () -> JobCoordinator = { [configuration, logger] in
             JobCoordinator(
                 configuration: configuration, queue: queue, directory: directory, cluster: cluster,
-                lifecycle: lifecycle, clock: clock, logger: logger, metrics: metrics, webhook: webhook)
+                lifecycle: lifecycle, clock: clock, logger: logger, metrics: metrics, webhook: webhook,
+                onIdle: { ProcessHeap.releaseFreePages() })
         }
         let elector = leaderElector(kubernetesClient, fence: fence, clock: clock)
         replica.setElecting(elector != nil)
@@ -94,7 +95,7 @@ struct ControllerProcess {
         if let metrics {
             let census = ManagedInstanceCensus(
                 ec2: ec2, managedTag: configuration.policy.managedTag,
-                nodeInstances: { cluster.nodes.objects.compactMap(\.instanceID) }, metrics: metrics, logger: logger)
+                nodeInstances: { cluster.nodes.compactMapObjects(\.instanceID) }, metrics: metrics, logger: logger)
             services.append(
                 .init(
                     service: ClosureService {
@@ -144,6 +145,8 @@ struct ControllerProcess {
         leader?.record(0)
         try await untilGracefulShutdown { try await cluster.waitUntilSynced() }
         guard !Task.isShuttingDownGracefully else { return }
+        // The first list's decoding was the heap's peak so far; a standby keeps the node cache only.
+        ProcessHeap.releaseFreePages()
         replica.setSynced()
         guard let elector else {
             let coordinator = makeCoordinator()

@@ -4,6 +4,7 @@ import ControllerFakes
 import Foundation
 import Interruption
 import Kubernetes
+import Locking
 import TestSupport
 import Testing
 
@@ -32,6 +33,38 @@ struct CoordinatorTests {
             #expect(harness.queue.calls.deleteBatches.flatMap { $0 }.count == 3)
             // The later kinds were cordoned (tainted) on receipt, while the drain ran.
             #expect(harness.cluster.cordons.count >= 1)
+        }
+    }
+
+    @Test("the idle hook runs when the last live job ends, not while another job is live")
+    func idleHookAfterTheLastJob() async throws {
+        let idleCalls = Lock(0)
+        try await Harness.run(
+            setUp: { harness in
+                harness.addNode(3)
+                harness.addNode(4)
+            }, onIdle: { idleCalls.withLock { $0 += 1 } }
+        ) { harness in
+            let first = "ip-10-0-0-3.ec2.internal"
+            let second = "ip-10-0-0-4.ec2.internal"
+            harness.cluster.holdDrains(of: first)
+            harness.cluster.holdDrains(of: second)
+            harness.queue.send(Fixtures.spot(instance(3)))
+            harness.queue.send(Fixtures.spot(instance(4)))
+            try await eventually("both drains to start") {
+                harness.cluster.isHolding(first) && harness.cluster.isHolding(second)
+            }
+            harness.cluster.finishDrain(first)
+            try await eventually("the first job to end") { harness.coordinator.statistics.jobsSucceeded == 1 }
+            // The first job's handler checks for idleness after its end; the second job still holds its drain.
+            try await eventually("the first job's handler to return") {
+                await harness.coordinator.liveJobs().count == 1
+            }
+            #expect(idleCalls.withLock { $0 } == 0)
+            harness.cluster.finishDrain(second)
+            try await eventually("the idle hook after the last job") { idleCalls.withLock { $0 } == 1 }
+            try await harness.waitUntilQueueEmpty()
+            #expect(idleCalls.withLock { $0 } == 1)
         }
     }
 

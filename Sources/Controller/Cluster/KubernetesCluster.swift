@@ -119,7 +119,11 @@ public final class KubernetesCluster: ClusterOperations {
 
     /// Every cached node carrying a job's state, readable or not (see ``ClusterNode/unreadableJobState``).
     public func nodesWithJobState() -> [ClusterNode] {
-        nodes.objects.map(Self.describe).filter { $0.jobState != nil || $0.unreadableJobState != nil }.sorted {
+        // The cache keeps our annotations only (``cached(_:)``): a node without any has no job state, and is not
+        // copied out of the cache.
+        nodes.objects(where: { $0.metadata.annotations?.isEmpty == false }).map(Self.describe).filter {
+            $0.jobState != nil || $0.unreadableJobState != nil
+        }.sorted {
             $0.name < $1.name
         }
     }

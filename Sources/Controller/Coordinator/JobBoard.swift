@@ -136,6 +136,9 @@ actor JobBoard {
     /// The live job ids.
     var jobIDs: [InstanceID] { Array(ledger.machines.keys) }
 
+    /// Whether no job is live.
+    var isIdle: Bool { ledger.machines.isEmpty }
+
     /// Every message held by a live job, with its latest receipt handle, ordered by id.
     func liveMessages() -> [QueueMessage] { ledger.liveMessages() }
 

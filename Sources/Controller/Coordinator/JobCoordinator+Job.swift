@@ -14,6 +14,7 @@ extension JobCoordinator {
             await self.runJob(id)
             group.cancelAll()
         }
+        if let onIdle, !Task.isCancelled, await board.isIdle { onIdle() }
     }
 
     /// Carries out the actions of the job's machine (``JobMachine/next(policy:)``) until the job ends.

@@ -43,6 +43,8 @@ public final class JobCoordinator: Sendable {
     let runningDrains = Lock(0)
     /// The receivers' freshness, for readiness.
     let pollState: Lock<PollState>
+    /// Called when the last live job has ended (the process gives its free heap back then).
+    let onIdle: (@Sendable () -> Void)?
 
     /// Creates a coordinator.
     ///
@@ -56,12 +58,15 @@ public final class JobCoordinator: Sendable {
     ///   - logger: Where log lines go.
     ///   - metrics: Where metrics go; none by default.
     ///   - webhook: Where one notification per interrupted instance goes; none by default (and none in dry run).
+    ///   - onIdle: Called, off every lock, each time a job ends and no other job is live: the end of a reclaim, whose
+    ///     peak the process can then give back. None by default.
     public init(
         configuration: ControllerConfiguration, queue: any InterruptionQueue, directory: any InstanceDirectory,
         cluster: any ClusterOperations, lifecycle: any LifecycleActions,
         clock: any WallClock = SystemClock(), logger: Logger = .disabled,
-        metrics: ControllerMetrics? = nil, webhook: WebhookNotifier? = nil
+        metrics: ControllerMetrics? = nil, webhook: WebhookNotifier? = nil, onIdle: (@Sendable () -> Void)? = nil
     ) {
+        self.onIdle = onIdle
         self.metrics = metrics
         self.webhook = configuration.dryRun ? nil : webhook
         self.recorder = StatisticsRecorder(metrics: metrics)

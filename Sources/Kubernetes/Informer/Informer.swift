@@ -86,6 +86,18 @@ public final class Informer<Object: KubernetesResource>: Sendable {
     /// Every cached object.
     public var objects: [Object] { state.withLock { Array($0.objects.values) } }
 
+    /// The cached objects that `isIncluded` accepts, without a copy of the whole cache first. `isIncluded` runs
+    /// under the cache's lock: keep it short, and never call the informer from it.
+    public func objects(where isIncluded: (Object) -> Bool) -> [Object] {
+        state.withLock { $0.objects.values.filter(isIncluded) }
+    }
+
+    /// What `transform` reads from each cached object (`nil`s left out), without a copy of the whole cache first.
+    /// `transform` runs under the cache's lock, as in ``objects(where:)``.
+    public func compactMapObjects<T>(_ transform: (Object) -> T?) -> [T] {
+        state.withLock { $0.objects.values.compactMap(transform) }
+    }
+
     /// The cached objects indexed under `key`.
     public func objects(indexedBy key: String) -> [Object] {
         state.withLock { state in (state.index[key] ?? []).compactMap { state.objects[$0] } }
@@ -93,12 +105,15 @@ public final class Informer<Object: KubernetesResource>: Sendable {
 
     /// A stream of every change from now on; it finishes when ``run()`` returns. Subscribe before running to see
     /// the first list as `added` events followed by `synced`.
-    public func events() -> AsyncStream<InformerEvent<Object>> {
+    public func events() -> AsyncStream<InformerEvent<Object>> { subscribe(changes: true) }
+
+    /// A stream of `synced` events only (`changes` false), or of every change.
+    private func subscribe(changes: Bool) -> AsyncStream<InformerEvent<Object>> {
         let (stream, continuation) = AsyncStream<InformerEvent<Object>>.makeStream(bufferingPolicy: .unbounded)
         let id = UUID()
         let finished = state.withLock { state -> Bool in
             if state.stopped { return true }
-            state.subscribers[id] = continuation
+            state.subscribers[id] = InformerSubscriber(continuation: continuation, changes: changes)
             return false
         }
         if finished { continuation.finish() }
@@ -108,10 +123,11 @@ public final class Informer<Object: KubernetesResource>: Sendable {
         return stream
     }
 
-    /// Waits until the first list has been applied.
+    /// Waits until the first list has been applied. The wait sees `synced` events only: a first list of 5,000 nodes
+    /// builds no event for it.
     /// - Throws: `CancellationError` when the waiting task is cancelled.
     public func waitForSync() async throws {
-        let stream = events()
+        let stream = subscribe(changes: false)
         if hasSynced { return }
         for await event in stream {
             if case .synced = event { return }
@@ -132,10 +148,10 @@ public final class Informer<Object: KubernetesResource>: Sendable {
                 var listOptions = options
                 listOptions.resourceVersion = listVersion
                 if let listVersion, listVersion != "0" { listOptions.resourceVersionMatch = .notOlderThan }
-                let list = try await client.listAll(
-                    Object.self, namespace: namespace, options: listOptions, transform: transform)
-                let version = list.metadata.resourceVersion ?? ""
-                replace(with: list.items, resourceVersion: version)
+                let version = try await listAndReplace(listOptions)
+                // Only now, with the list's items freed: whoever waits for the sync sees the heap of the cache
+                // alone (the controller gives its free pages back then).
+                markSynced(resourceVersion: version)
                 failures = 0
                 var watchOptions = options
                 watchOptions.resourceVersion = version
@@ -163,22 +179,39 @@ public final class Informer<Object: KubernetesResource>: Sendable {
 
     // MARK: Applying changes
 
-    /// Replaces the cache with a list's items (already transformed, by ``KubernetesClient/listAll(_:namespace:options:transform:)``).
+    /// Lists (items transformed by ``KubernetesClient/listAll(_:namespace:options:transform:)``) and replaces the
+    /// cache with the items; returns the list's resourceVersion. A function of its own so that the list is freed
+    /// when it returns.
+    @inline(never)
+    private func listAndReplace(_ listOptions: ListOptions) async throws -> String {
+        let list = try await client.listAll(
+            Object.self, namespace: namespace, options: listOptions, transform: transform)
+        let version = list.metadata.resourceVersion ?? ""
+        replace(with: list.items, resourceVersion: version)
+        return version
+    }
+
+    /// Replaces the cache with a list's items, publishing what changed (``markSynced(resourceVersion:)`` follows).
+    ///
+    /// No copy of the cache or of the list is made: the items are stored as they come (the last of a duplicated
+    /// key wins), and the objects the list no longer has are found through a set of its keys.
     private func replace(with items: [Object], resourceVersion: String) {
-        var fresh: [String: Object] = [:]
-        fresh.reserveCapacity(items.count)
-        for item in items { fresh[Self.key(of: item)] = item }
         state.withLock { state in
-            // Events are built only for subscribers: a first sync of 5,000 nodes would otherwise allocate an event
-            // per node for nobody.
-            let publishing = !state.subscribers.isEmpty
+            // Events are built only for subscribers of changes: a first sync of 5,000 nodes would otherwise
+            // allocate an event per node for nobody.
+            let publishing = state.subscribers.values.contains { $0.changes }
             var events: [InformerEvent<Object>] = []
-            if state.objects.isEmpty { state.objects.reserveCapacity(fresh.count) }
-            for (key, old) in state.objects where fresh[key] == nil {
-                state.remove(key: key)
-                if publishing { events.append(.deleted(old)) }
+            if state.objects.isEmpty {
+                state.objects.reserveCapacity(items.count)
+            } else {
+                let listed = Set(items.map { Self.key(of: $0) })
+                for key in state.objects.keys.filter({ !listed.contains($0) }) {
+                    if publishing, let old = state.objects[key] { events.append(.deleted(old)) }
+                    state.remove(key: key)
+                }
             }
-            for (key, new) in fresh {
+            for new in items {
+                let key = Self.key(of: new)
                 if let old = state.objects[key] {
                     if old.metadata.resourceVersion != new.metadata.resourceVersion {
                         state.store(key: key, object: new, index: index)
@@ -190,9 +223,15 @@ public final class Informer<Object: KubernetesResource>: Sendable {
                 }
             }
             state.resourceVersion = resourceVersion
-            state.synced = true
-            events.append(.synced(resourceVersion: resourceVersion))
             state.publish(events)
+        }
+    }
+
+    /// Marks the cache as reflecting a full list and tells every subscriber (`synced`).
+    private func markSynced(resourceVersion: String) {
+        state.withLock { state in
+            state.synced = true
+            state.publish([.synced(resourceVersion: resourceVersion)])
         }
     }
 
@@ -225,7 +264,7 @@ public final class Informer<Object: KubernetesResource>: Sendable {
         let subscribers = state.withLock { state in
             state.stopped = true
             defer { state.subscribers = [:] }
-            return Array(state.subscribers.values)
+            return state.subscribers.values.map(\.continuation)
         }
         for subscriber in subscribers { subscriber.finish() }
     }
@@ -248,7 +287,7 @@ struct InformerState<Object: KubernetesResource>: Sendable {
     var resourceVersion: String?
     var synced = false
     var stopped = false
-    var subscribers: [UUID: AsyncStream<InformerEvent<Object>>.Continuation] = [:]
+    var subscribers: [UUID: InformerSubscriber<Object>] = [:]
 
     mutating func store(key: String, object: Object, index function: Informer<Object>.IndexFunction?) {
         remove(key: key)
@@ -270,7 +309,19 @@ struct InformerState<Object: KubernetesResource>: Sendable {
 
     func publish(_ events: [InformerEvent<Object>]) {
         for subscriber in subscribers.values {
-            for event in events { subscriber.yield(event) }
+            for event in events {
+                if subscriber.changes {
+                    subscriber.continuation.yield(event)
+                } else if case .synced = event {
+                    subscriber.continuation.yield(event)
+                }
+            }
         }
     }
+}
+
+/// One subscriber of an informer: its stream, and whether it wants every change or `synced` events only.
+struct InformerSubscriber<Object: KubernetesResource>: Sendable {
+    var continuation: AsyncStream<InformerEvent<Object>>.Continuation
+    var changes: Bool
 }

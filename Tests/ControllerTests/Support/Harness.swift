@@ -24,7 +24,7 @@ struct Harness {
     static func run(
         _ configure: (inout ControllerConfiguration) -> Void = { _ in },
         setUp: (Harness) throws -> Void = { _ in }, metrics: ControllerMetrics? = nil,
-        webhook: WebhookNotifier? = nil,
+        webhook: WebhookNotifier? = nil, onIdle: (@Sendable () -> Void)? = nil,
         _ body: (Harness) async throws -> Void
     ) async throws {
         var configuration = ControllerConfiguration()
@@ -40,7 +40,7 @@ struct Harness {
             configuration: configuration, queue: queue, directory: directory, cluster: cluster, lifecycle: lifecycle,
             clock: clock,
             logger: logs.logger,
-            metrics: metrics, webhook: webhook)
+            metrics: metrics, webhook: webhook, onIdle: onIdle)
         let harness = Harness(
             clock: clock, queue: queue, directory: directory, cluster: cluster, lifecycle: lifecycle,
             coordinator: coordinator, logs: logs)

@@ -5,7 +5,8 @@
   kubeconfig, with Swift's indentation removed, so that each fixture a test parses is a seed.
 - ../shared/reference/kubectl-captures: the apiserver responses kubectl saw (lists for the list scanner; their items
   as watch events, one per line, for the watch framing).
-- ../shared/testdata/sigv4-testsuite: AWS's SigV4 test-suite requests (*.req).
+- ../shared/testdata/sigv4-testsuite: AWS's SigV4 test-suite requests (*.req), and Fuzz/SigV4Fuzz/regressions: inputs
+  that once failed an invariant.
 - ../shared/testdata/events: the interruption event fixtures.
 """
 import glob
@@ -70,6 +71,9 @@ elif target == "aws-json":
                 write(match.group(1))
 elif target == "sigv4":
     for path in glob.glob(os.path.join(shared, "testdata/sigv4-testsuite/**/*.req"), recursive=True):
+        write(open(path, "rb").read())
+    # Inputs that once failed an invariant, kept so that every run replays them first.
+    for path in glob.glob(os.path.join(root, "Fuzz/SigV4Fuzz/regressions/*")):
         write(open(path, "rb").read())
 elif target == "kubernetes-list":
     for response in captures():

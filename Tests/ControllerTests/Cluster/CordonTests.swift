@@ -50,9 +50,10 @@ struct CordonTests {
             ]
             let receipt = try await harness.cluster.cordon(node: "n1", steps: steps, state: Self.state())
             let ledger = harness.server.ledger.snapshot()
-            #expect(ledger.total == 1)
+            // The node informer's own watch may open after the sync (and after the reset): not the cordon's.
+            #expect(ledger.total - ledger.count(.watch) == 1)
             #expect(ledger.count(.write) == 1)
-            #expect(ledger.entries.first?.method == "PATCH")
+            #expect(ledger.entries.filter { $0.method != "GET" }.map(\.method) == ["PATCH"])
             #expect(receipt.writes == 1)
             #expect(receipt.wasCordoned == false)
             #expect(receipt.addedTaints == ["aws-node-termination-handler/spot-itn"])

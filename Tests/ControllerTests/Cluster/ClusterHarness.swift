@@ -52,6 +52,9 @@ func withClusterHarness<T: Sendable>(
                 return nil
             }
             try await cluster.waitUntilSynced()
+            // The node informer opens its watch right after the sync: wait for it, so that a test's ledger counts
+            // only what the test does.
+            try await eventually("the node informer's watch") { server.ledger.snapshot().count(.watch) >= 1 }
             // The informer's watch starts right after its list: wait for it, so that ledgers start clean.
             let clock = ContinuousClock()
             let end = clock.now.advanced(by: .seconds(5))
